@@ -1,0 +1,155 @@
+//! The command line, declared with clap; validated into commands in a second stage.
+
+use std::path::PathBuf;
+
+use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "imagelock",
+    version,
+    about = "Flux image automation in git: check $imagepolicy markers, fix them from images.lock, refresh the lock from registries",
+    propagate_version = true,
+    max_term_width = 100
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+    #[command(flatten)]
+    pub global: GlobalArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// Repository root [default: the git repository around the working directory, else the working directory]
+    #[arg(long, global = true, value_name = "DIR")]
+    pub root: Option<PathBuf>,
+    /// The lockfile [default: images.lock at the root]
+    #[arg(long, global = true, value_name = "PATH")]
+    pub lockfile: Option<PathBuf>,
+    /// Namespace of objects that declare none and have no kustomization namespace above them
+    #[arg(long, global = true, value_name = "NS", default_value = "flux-system")]
+    pub default_namespace: String,
+    /// Output format
+    #[arg(long, global = true, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+    /// When to use colour (NO_COLOR is respected by `auto`)
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+    /// Print less: only errors
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+    /// Print more: where values and credentials come from
+    #[arg(short, long, global = true, action = ArgAction::Count)]
+    pub verbose: u8,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Human,
+    Json,
+    Sarif,
+    Github,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Validate every marker and report every value that differs from the lock (read-only)
+    Check(CheckArgs),
+    /// Rewrite marked values to the lock's resolution, changing only their bytes
+    Fix(FixArgs),
+    /// Query registries and update images.lock (the only command that uses the network)
+    Refresh(RefreshArgs),
+    /// One row per policy: image, selected tag and digest, markers using it, in sync or not
+    List,
+    /// Why each locked tag of a policy's repository lost, and which one won
+    Explain(ExplainArgs),
+    /// Run an ad-hoc policy over tags read from stdin, one per line; print the chosen tag
+    Try(TryArgs),
+    /// Show a rule's documentation, or the table of rules
+    Rule(RuleArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Restrict the files checked (declarations are still read from the whole repository)
+    pub paths: Vec<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct FixArgs {
+    /// Restrict the files fixed (declarations are still read from the whole repository)
+    pub paths: Vec<PathBuf>,
+    /// Print a unified diff of what would change and write nothing (exit 1 when not empty)
+    #[arg(long, conflicts_with = "commit")]
+    pub diff: bool,
+    /// Commit the changed files with the author and message of their ImageUpdateAutomation
+    #[arg(long)]
+    pub commit: bool,
+    /// With --commit: allow files with uncommitted changes
+    #[arg(long, requires = "commit")]
+    pub allow_dirty: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct RefreshArgs {
+    /// Fail (exit 1) if the lock would change, and write nothing
+    #[arg(long)]
+    pub locked: bool,
+    /// Refresh only this repository (NS/NAME)
+    #[arg(long, value_name = "NS/NAME")]
+    pub repository: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// The policy, as NS:NAME
+    pub policy: String,
+}
+
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("kind").required(true).multiple(false)))]
+pub struct TryArgs {
+    /// A Masterminds semver range, as in `spec.policy.semver.range`
+    #[arg(long, group = "kind", value_name = "RANGE", allow_hyphen_values = true)]
+    pub semver: Option<String>,
+    /// Alphabetical order: asc picks the greatest, desc the least
+    #[arg(long, group = "kind", value_name = "ORDER")]
+    pub alphabetical: Option<OrderArg>,
+    /// Numerical order: asc picks the greatest, desc the least
+    #[arg(long, group = "kind", value_name = "ORDER")]
+    pub numerical: Option<OrderArg>,
+    /// filterTags.pattern: keep tags this regular expression matches
+    #[arg(long, value_name = "RE", allow_hyphen_values = true)]
+    pub filter_pattern: Option<String>,
+    /// filterTags.extract: compare this expansion of the match ($1, ${name}) instead of the tag
+    #[arg(
+        long,
+        value_name = "TEMPLATE",
+        requires = "filter_pattern",
+        allow_hyphen_values = true
+    )]
+    pub extract: Option<String>,
+    /// exclusionList entry (repeatable); without any, Flux's default `^.*\.sig$` applies
+    #[arg(long, value_name = "RE", allow_hyphen_values = true)]
+    pub exclude: Vec<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum OrderArg {
+    Asc,
+    Desc,
+}
+
+#[derive(Debug, Args)]
+pub struct RuleArgs {
+    /// A rule code (IL001) or name (unknown-policy)
+    pub rule: Option<String>,
+}

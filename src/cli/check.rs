@@ -1,0 +1,160 @@
+//! `imagelock check` and `imagelock fix`: the CI gate and the rewrite.
+
+use std::io::{self, Write};
+
+use miette::IntoDiagnostic;
+
+use super::args::{CheckArgs, FixArgs, Format, GlobalArgs};
+use super::ExitStatus;
+use crate::engine::{self, Analysis, Options};
+use crate::report::{self, Counts, Finding};
+use crate::rules::{Rule, Severity};
+
+pub fn options(global: &GlobalArgs, paths: &[std::path::PathBuf]) -> miette::Result<Options> {
+    let root = crate::workspace::find_root(global.root.as_deref())?;
+    let lockfile = match &global.lockfile {
+        Some(p) => std::env::current_dir().into_diagnostic()?.join(p),
+        None => root.join("images.lock"),
+    };
+    Ok(Options {
+        root,
+        lockfile,
+        default_namespace: global.default_namespace.clone(),
+        paths: paths.to_vec(),
+    })
+}
+
+pub fn check(global: &GlobalArgs, args: &CheckArgs) -> miette::Result<ExitStatus> {
+    let analysis = engine::analyze(&options(global, &args.paths)?)?;
+    let counts = Counts::of(&analysis.findings);
+    emit(global, &analysis, &analysis.findings, counts, true)?;
+    Ok(if counts.failed() {
+        ExitStatus::Failure
+    } else {
+        ExitStatus::Success
+    })
+}
+
+pub fn fix(global: &GlobalArgs, args: &FixArgs) -> miette::Result<ExitStatus> {
+    if args.commit {
+        return Err(miette::miette!(
+            code = "imagelock::not_built",
+            "`imagelock fix --commit` is not built yet in this version"
+        ));
+    }
+    let analysis = engine::analyze(&options(global, &args.paths)?)?;
+    let plans = engine::plan(&analysis);
+    let mut remaining: Vec<Finding> = Vec::new();
+    let mut fixed_files: Vec<&str> = Vec::new();
+    let mut diff = String::new();
+    for plan in &plans {
+        let file = &analysis.files[plan.index];
+        match &plan.result {
+            Ok(new_text) if args.diff => {
+                diff.push_str(&unified_diff(&plan.rel, &file.text, new_text))
+            }
+            Ok(new_text) => {
+                let path = analysis.root.join(&plan.rel);
+                crate::fs::write_atomic_if_changed(&path, new_text.as_bytes()).map_err(|e| {
+                    miette::miette!(code = "imagelock::io", "cannot write `{}`: {e}", plan.rel)
+                })?;
+                fixed_files.push(&plan.rel);
+            }
+            Err(reason) => remaining.push(Finding::new(
+                Rule::UnparsableFile,
+                &plan.rel,
+                crate::text::TextRange::default(),
+                format!("not fixed: {reason}"),
+            )),
+        }
+    }
+    let written: std::collections::BTreeSet<&str> = if args.diff {
+        Default::default()
+    } else {
+        fixed_files.iter().copied().collect()
+    };
+    // What is left: everything but the out-of-date findings of files that were written.
+    remaining.extend(
+        analysis
+            .findings
+            .iter()
+            .filter(|f| !(f.rule == Rule::OutOfDate && written.contains(f.file.as_str())))
+            .cloned(),
+    );
+    report::sort(&mut remaining);
+    if args.diff {
+        let mut out = io::stdout().lock();
+        super::output(out.write_all(diff.as_bytes()))?;
+        let errors: Vec<Finding> = remaining
+            .into_iter()
+            .filter(|f| f.rule != Rule::OutOfDate)
+            .collect();
+        let counts = Counts::of(&errors);
+        emit(global, &analysis, &errors, counts, false)?;
+        return Ok(if diff.is_empty() && !counts.failed() {
+            ExitStatus::Success
+        } else {
+            ExitStatus::Failure
+        });
+    }
+    let counts = Counts::of(&remaining);
+    if global.format == Format::Human && !global.quiet && !fixed_files.is_empty() {
+        let mut err = io::stderr().lock();
+        for f in &fixed_files {
+            super::output(writeln!(err, "fixed {f}"))?;
+        }
+    }
+    emit(global, &analysis, &remaining, counts, false)?;
+    Ok(if counts.failed() {
+        ExitStatus::Failure
+    } else {
+        ExitStatus::Success
+    })
+}
+
+fn emit(
+    global: &GlobalArgs,
+    analysis: &Analysis,
+    findings: &[Finding],
+    counts: Counts,
+    fixable: bool,
+) -> miette::Result<()> {
+    let mut out = io::stdout().lock();
+    match global.format {
+        Format::Human => {
+            let shown: Vec<Finding> = findings
+                .iter()
+                .filter(|f| !global.quiet || f.severity == Severity::Error)
+                .cloned()
+                .collect();
+            let color = super::use_color(global.color);
+            super::output(out.write_all(report::render_human(&shown, analysis, color).as_bytes()))?;
+            if !global.quiet || counts.failed() {
+                super::output(writeln!(out, "{}", report::summary_line(counts, fixable)))?;
+            }
+        }
+        Format::Json => {
+            super::output(out.write_all(report::render_json(findings, analysis).as_bytes()))?;
+        }
+        Format::Sarif | Format::Github => {
+            return Err(miette::miette!(
+                code = "imagelock::not_built",
+                "`--format {}` is not built yet in this version",
+                if global.format == Format::Sarif {
+                    "sarif"
+                } else {
+                    "github"
+                }
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn unified_diff(rel: &str, old: &str, new: &str) -> String {
+    similar::TextDiff::from_lines(old, new)
+        .unified_diff()
+        .context_radius(3)
+        .header(&format!("a/{rel}"), &format!("b/{rel}"))
+        .to_string()
+}

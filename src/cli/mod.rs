@@ -1,0 +1,127 @@
+//! Command dispatch, the miette handler, and the one place errors become exit codes.
+
+mod args;
+mod check;
+mod rule;
+mod try_cmd;
+
+use std::io::{self, IsTerminal, Write};
+use std::process::ExitCode;
+
+use clap::Parser;
+
+pub use args::{Cli, ColorChoice, Command, Format, GlobalArgs};
+
+/// The documented exit codes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExitStatus {
+    /// Nothing found; the command did what it was asked.
+    Success,
+    /// Findings, drift, no tag selected, or files `--diff` would change.
+    Failure,
+    /// Usage, I/O, network or internal error.
+    Error,
+}
+
+impl From<ExitStatus> for ExitCode {
+    fn from(status: ExitStatus) -> Self {
+        match status {
+            ExitStatus::Success => ExitCode::from(0),
+            ExitStatus::Failure => ExitCode::from(1),
+            ExitStatus::Error => ExitCode::from(2),
+        }
+    }
+}
+
+/// Entry point of the binary.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => {
+            let code = if err.use_stderr() { 2 } else { 0 };
+            // clap prints help/version to stdout and errors to stderr itself.
+            let _ = err.print();
+            return ExitCode::from(code);
+        }
+    };
+    install_handler(cli.global.color);
+    match run(cli) {
+        Ok(status) => status.into(),
+        Err(report) => {
+            if is_broken_pipe(&report) {
+                return ExitStatus::Success.into();
+            }
+            let _ = writeln!(io::stderr().lock(), "{report:?}");
+            ExitStatus::Error.into()
+        }
+    }
+}
+
+/// Run a parsed command line.
+pub fn run(cli: Cli) -> miette::Result<ExitStatus> {
+    match cli.command {
+        Command::Try(args) => try_cmd::run(&args),
+        Command::Check(args) => check::check(&cli.global, &args),
+        Command::Fix(args) => check::fix(&cli.global, &args),
+        Command::Refresh(_) => not_built("refresh"),
+        Command::List => not_built("list"),
+        Command::Explain(_) => not_built("explain"),
+        Command::Rule(args) => rule::run(&args),
+    }
+}
+
+fn not_built(name: &str) -> miette::Result<ExitStatus> {
+    Err(miette::miette!(
+        code = "imagelock::not_built",
+        "`imagelock {name}` is not built yet in this version"
+    ))
+}
+
+/// Whether colour goes to the terminal, from `--color`, NO_COLOR and whether stderr is a tty.
+pub fn use_color(choice: ColorChoice) -> bool {
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && io::stderr().is_terminal()
+        }
+    }
+}
+
+fn install_handler(choice: ColorChoice) {
+    let color = use_color(choice);
+    let _ = miette::set_hook(Box::new(move |_| {
+        Box::new(
+            miette::MietteHandlerOpts::new()
+                .color(color)
+                .unicode(color)
+                .terminal_links(false)
+                .build(),
+        )
+    }));
+}
+
+fn is_broken_pipe(report: &miette::Report) -> bool {
+    report.downcast_ref::<BrokenPipe>().is_some()
+        || report.chain().any(|e| {
+            e.downcast_ref::<io::Error>()
+                .is_some_and(|io| io.kind() == io::ErrorKind::BrokenPipe)
+        })
+}
+
+/// The reader of our output went away (`imagelock rule | head`): exit quietly.
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+#[error("broken pipe")]
+pub struct BrokenPipe;
+
+/// Map an output error, keeping a broken pipe recognisable.
+pub fn output(result: io::Result<()>) -> miette::Result<()> {
+    match result {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Err(BrokenPipe.into()),
+        Err(e) => Err(miette::miette!(
+            code = "imagelock::io",
+            "cannot write output: {e}"
+        )),
+    }
+}

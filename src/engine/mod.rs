@@ -1,0 +1,213 @@
+//! The pipeline behind `check` and `fix`: discover → parse → validate → resolve → findings and
+//! edits. Data flows one way; nothing here touches the network.
+
+mod declarations;
+mod fixes;
+mod load;
+mod markers;
+mod resolve;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use miette::Diagnostic;
+use thiserror::Error;
+
+use crate::fix::Edit;
+use crate::lock::{Lock, LockError};
+use crate::manifest::Manifest;
+use crate::report::{Finding, Sources};
+use crate::workspace::WorkspaceError;
+
+pub use declarations::{Declared, Model, PolicyDecl, RepositoryDecl};
+pub use fixes::{plan, FileFix};
+pub use markers::{evaluate_file, referenced_policies};
+pub use resolve::{compile, repo_key, Compiled, CompiledPolicy, Resolution, Used};
+
+/// What the pipeline needs to know from the command line.
+#[derive(Clone, Debug)]
+pub struct Options {
+    pub root: PathBuf,
+    pub lockfile: PathBuf,
+    pub default_namespace: String,
+    /// Restrict the files checked or fixed (relative to the working directory or absolute).
+    pub paths: Vec<PathBuf>,
+}
+
+/// One file that was read in full.
+#[derive(Debug)]
+pub struct SourceFile {
+    pub rel: String,
+    pub text: String,
+    pub manifest: Option<Manifest>,
+    /// Inside the PATH arguments (every file when none were given).
+    pub selected: bool,
+}
+
+/// Everything `check` reports and `fix` applies.
+#[derive(Debug)]
+pub struct Analysis {
+    pub root: PathBuf,
+    pub files: Vec<SourceFile>,
+    pub model: Model,
+    pub lock: Option<Lock>,
+    pub lock_rel: String,
+    pub lock_text: Option<String>,
+    pub resolutions: BTreeMap<(String, String), Resolution>,
+    pub findings: Vec<Finding>,
+    /// Out-of-date edits, by index into `files`.
+    pub edits: BTreeMap<usize, Vec<Edit>>,
+    /// Manifest files listed (before screening).
+    pub listed: usize,
+}
+
+#[derive(Debug, Error, Diagnostic)]
+#[non_exhaustive]
+pub enum EngineError {
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Workspace(#[from] WorkspaceError),
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Lock(#[from] LockError),
+    #[error("path `{}` is outside the repository root `{}`", path.display(), root.display())]
+    #[diagnostic(code(imagelock::usage))]
+    PathOutsideRoot { path: PathBuf, root: PathBuf },
+}
+
+impl Sources for Analysis {
+    fn text(&self, file: &str) -> Option<&str> {
+        if file == self.lock_rel {
+            return self.lock_text.as_deref();
+        }
+        self.files
+            .binary_search_by(|f| f.rel.as_str().cmp(file))
+            .ok()
+            .map(|i| self.files[i].text.as_str())
+    }
+}
+
+/// Run the whole pipeline.
+pub fn analyze(options: &Options) -> Result<Analysis, EngineError> {
+    let selection = Selection::new(&options.root, &options.paths)?;
+    let loaded = load::load(&options.root, &selection)?;
+    let mut findings = loaded.findings;
+    let files = loaded.files;
+    let mut model = declarations::collect(&files, &options.root, &options.default_namespace);
+    findings.append(&mut model.findings);
+
+    let lock_rel = rel_for(&options.root, &options.lockfile);
+    let (lock, lock_text) = load::read_lock(&options.lockfile, &lock_rel)?;
+
+    let mut used_policies = resolve::Used::new();
+    for file in files.iter().filter(|f| f.selected) {
+        if let Some(manifest) = &file.manifest {
+            for (key, digest) in markers::referenced_policies(manifest) {
+                *used_policies.entry(key).or_insert(false) |= digest;
+            }
+        }
+    }
+    let resolved = resolve::resolve(
+        &model,
+        &files,
+        lock.as_ref(),
+        &lock_rel,
+        lock_text.as_deref(),
+        &used_policies,
+    );
+    findings.extend(resolved.findings);
+
+    let mut edits = BTreeMap::new();
+    for (index, file) in files.iter().enumerate() {
+        let (Some(manifest), true) = (&file.manifest, file.selected) else {
+            continue;
+        };
+        let outcome = markers::evaluate_file(&model, &resolved.resolutions, file, manifest);
+        findings.extend(outcome.findings);
+        if !outcome.edits.is_empty() {
+            edits.insert(index, outcome.edits);
+        }
+    }
+    crate::report::sort(&mut findings);
+    Ok(Analysis {
+        root: options.root.clone(),
+        files,
+        model,
+        lock,
+        lock_rel,
+        lock_text,
+        resolutions: resolved.resolutions,
+        findings,
+        edits,
+        listed: loaded.listed,
+    })
+}
+
+fn rel_for(root: &Path, path: &Path) -> String {
+    path.strip_prefix(root)
+        .unwrap_or(path)
+        .to_string_lossy()
+        .replace('\\', "/")
+}
+
+/// Which files the PATH arguments select: repository-relative files or directory prefixes.
+#[derive(Clone, Debug)]
+pub struct Selection {
+    prefixes: Option<Vec<String>>,
+}
+
+impl Selection {
+    pub fn new(root: &Path, paths: &[PathBuf]) -> Result<Self, EngineError> {
+        if paths.is_empty() {
+            return Ok(Self { prefixes: None });
+        }
+        let cwd = std::env::current_dir().map_err(WorkspaceError::Cwd)?;
+        let root_abs = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
+        let mut prefixes = Vec::new();
+        for path in paths {
+            let abs = cwd.join(path);
+            let abs = normalize(&abs.canonicalize().unwrap_or(abs));
+            let rel = abs
+                .strip_prefix(&root_abs)
+                .map_err(|_| EngineError::PathOutsideRoot {
+                    path: path.clone(),
+                    root: root.to_path_buf(),
+                })?;
+            prefixes.push(rel.to_string_lossy().replace('\\', "/"));
+        }
+        Ok(Self {
+            prefixes: Some(prefixes),
+        })
+    }
+
+    pub fn contains(&self, rel: &str) -> bool {
+        match &self.prefixes {
+            None => true,
+            Some(prefixes) => prefixes.iter().any(|p| {
+                p.is_empty()
+                    || rel == p
+                    || (rel.len() > p.len()
+                        && rel.starts_with(p.as_str())
+                        && rel.as_bytes()[p.len()] == b'/')
+            }),
+        }
+    }
+}
+
+/// Remove `.` and `..` lexically (for paths that do not exist yet).
+fn normalize(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in path.components() {
+        match c {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests;

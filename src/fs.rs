@@ -1,0 +1,228 @@
+//! File-system access for the whole crate: thin wrappers over `fs-err` (errors name the path)
+//! and the one atomic writer.
+
+use std::io::{self, Write as _};
+use std::path::{Path, PathBuf};
+
+pub use fs_err::{
+    canonicalize, create_dir_all, metadata, read, read_dir, read_to_string, symlink_metadata,
+};
+
+/// Write `contents` to `path` atomically, unless the file already holds exactly `contents`.
+///
+/// Returns `Ok(false)` and touches nothing (not even the modification time) when the bytes on
+/// disk are equal. Otherwise the bytes go to a temporary file in the target's directory, which
+/// gets the original file's permission bits, is flushed to disk and renamed over the target.
+/// A symlink is followed to its target's real path and the target is written: the link itself
+/// stays. A dangling symlink is an error. A new file gets the usual `0o666` less the umask.
+pub fn write_atomic_if_changed(path: &Path, contents: &[u8]) -> io::Result<bool> {
+    let target = write_target(path)?;
+    let existing = match fs_err::metadata(&target) {
+        Ok(meta) => Some(meta),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => None,
+        Err(e) => return Err(e),
+    };
+    if let Some(meta) = &existing {
+        if meta.is_file()
+            && meta.len() == contents.len() as u64
+            && fs_err::read(&target)? == contents
+        {
+            return Ok(false);
+        }
+    }
+
+    let file_name = target.file_name().ok_or_else(|| {
+        io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!("`{}` does not name a file", target.display()),
+        )
+    })?;
+    let dir = match target.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    };
+
+    let mut prefix = std::ffi::OsString::from(".");
+    prefix.push(file_name);
+    prefix.push(".");
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(&prefix).suffix(".imagelock.tmp");
+    #[cfg(unix)]
+    if existing.is_none() {
+        use std::os::unix::fs::PermissionsExt as _;
+        // Applied at creation, so the umask applies as for any new file.
+        builder.permissions(std::fs::Permissions::from_mode(0o666));
+    }
+    let mut tmp = builder
+        .tempfile_in(dir)
+        .map_err(|e| context(e, "create a temporary file in", dir))?;
+
+    tmp.write_all(contents)
+        .map_err(|e| context(e, "write", tmp.path()))?;
+    if let Some(meta) = &existing {
+        let perms = meta.permissions();
+        #[cfg(unix)]
+        let perms = {
+            use std::os::unix::fs::PermissionsExt as _;
+            let mut perms = perms;
+            perms.set_mode(perms.mode() & 0o7777);
+            perms
+        };
+        tmp.as_file()
+            .set_permissions(perms)
+            .map_err(|e| context(e, "set permissions on", tmp.path()))?;
+    }
+    tmp.as_file()
+        .sync_all()
+        .map_err(|e| context(e, "flush", tmp.path()))?;
+    tmp.persist(&target)
+        .map_err(|e| context(e.error, "replace", &target))?;
+    sync_dir(dir);
+    Ok(true)
+}
+
+/// The path to write for `path`: itself, or the real path of a symlink's target.
+fn write_target(path: &Path) -> io::Result<PathBuf> {
+    match fs_err::symlink_metadata(path) {
+        Ok(meta) if meta.file_type().is_symlink() => fs_err::canonicalize(path),
+        _ => Ok(path.to_path_buf()),
+    }
+}
+
+/// Make the rename durable. Best effort: not every platform or file system can sync a
+/// directory, and the data itself is already on disk.
+fn sync_dir(dir: &Path) {
+    #[cfg(unix)]
+    if let Ok(d) = fs_err::File::open(dir) {
+        let _ = d.sync_all();
+    }
+    #[cfg(not(unix))]
+    let _ = dir;
+}
+
+fn context(err: io::Error, action: &str, path: &Path) -> io::Error {
+    io::Error::new(
+        err.kind(),
+        format!("failed to {action} `{}`: {err}", path.display()),
+    )
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use std::os::unix::fs::{MetadataExt as _, PermissionsExt as _};
+    use std::time::Duration;
+
+    use super::*;
+
+    fn entries(dir: &Path) -> Vec<String> {
+        let mut names: Vec<String> = read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    }
+
+    #[test]
+    fn writes_new_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("new.yaml");
+        assert!(write_atomic_if_changed(&path, b"a: 1\n").unwrap());
+        assert_eq!(read(&path).unwrap(), b"a: 1\n");
+        assert_eq!(entries(dir.path()), ["new.yaml"]);
+        // Never more permissive than a normal new file.
+        let mode = metadata(&path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode & !0o666, 0, "mode {mode:o}");
+        assert_ne!(mode & 0o600, 0, "mode {mode:o}");
+    }
+
+    #[test]
+    fn keeps_mode() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("m.yaml");
+        fs_err::write(&path, b"old\n").unwrap();
+        fs_err::set_permissions(&path, std::fs::Permissions::from_mode(0o640)).unwrap();
+        assert!(write_atomic_if_changed(&path, b"new\n").unwrap());
+        assert_eq!(read_to_string(&path).unwrap(), "new\n");
+        assert_eq!(
+            metadata(&path).unwrap().permissions().mode() & 0o7777,
+            0o640
+        );
+        assert_eq!(entries(dir.path()), ["m.yaml"]);
+    }
+
+    #[test]
+    fn keeps_read_only_and_executable_modes() {
+        let dir = tempfile::tempdir().unwrap();
+        for mode in [0o444, 0o755] {
+            let path = dir.path().join(format!("f{mode:o}"));
+            fs_err::write(&path, b"old").unwrap();
+            fs_err::set_permissions(&path, std::fs::Permissions::from_mode(mode)).unwrap();
+            assert!(write_atomic_if_changed(&path, b"new").unwrap());
+            assert_eq!(read(&path).unwrap(), b"new");
+            assert_eq!(metadata(&path).unwrap().permissions().mode() & 0o7777, mode);
+        }
+    }
+
+    #[test]
+    fn unchanged_content_is_not_touched() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("same.yaml");
+        fs_err::write(&path, b"same\r\n").unwrap();
+        let before = metadata(&path).unwrap();
+        std::thread::sleep(Duration::from_millis(30));
+        assert!(!write_atomic_if_changed(&path, b"same\r\n").unwrap());
+        let after = metadata(&path).unwrap();
+        assert_eq!(before.modified().unwrap(), after.modified().unwrap());
+        assert_eq!(before.ino(), after.ino());
+        assert_eq!(entries(dir.path()), ["same.yaml"]);
+    }
+
+    #[test]
+    fn same_length_different_content_is_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("x.yaml");
+        fs_err::write(&path, b"abc").unwrap();
+        assert!(write_atomic_if_changed(&path, b"abd").unwrap());
+        assert_eq!(read(&path).unwrap(), b"abd");
+    }
+
+    #[test]
+    fn writes_through_symlink_without_replacing_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let real_dir = dir.path().join("real");
+        fs_err::create_dir(&real_dir).unwrap();
+        let target = real_dir.join("target.yaml");
+        fs_err::write(&target, b"old\n").unwrap();
+        fs_err::set_permissions(&target, std::fs::Permissions::from_mode(0o640)).unwrap();
+        let link = dir.path().join("link.yaml");
+        std::os::unix::fs::symlink("real/target.yaml", &link).unwrap();
+
+        assert!(write_atomic_if_changed(&link, b"new\n").unwrap());
+        assert!(symlink_metadata(&link).unwrap().file_type().is_symlink());
+        assert_eq!(
+            fs_err::read_link(&link).unwrap(),
+            Path::new("real/target.yaml")
+        );
+        assert_eq!(read(&target).unwrap(), b"new\n");
+        assert_eq!(
+            metadata(&target).unwrap().permissions().mode() & 0o7777,
+            0o640
+        );
+        assert_eq!(entries(dir.path()), ["link.yaml", "real"]);
+        assert_eq!(entries(&real_dir), ["target.yaml"]);
+
+        // Equal content through the link: nothing written.
+        assert!(!write_atomic_if_changed(&link, b"new\n").unwrap());
+    }
+
+    #[test]
+    fn dangling_symlink_is_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let link = dir.path().join("dangling.yaml");
+        std::os::unix::fs::symlink("missing.yaml", &link).unwrap();
+        assert!(write_atomic_if_changed(&link, b"x").is_err());
+        assert!(symlink_metadata(&link).unwrap().file_type().is_symlink());
+        assert_eq!(entries(dir.path()), ["dangling.yaml"]);
+    }
+}

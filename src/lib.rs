@@ -1,0 +1,17 @@
+//! imagelock: Flux's image update automation in git — markers validated against the declared
+//! policies, resolved offline from `images.lock`, rewritten byte-exactly.
+
+pub mod cli;
+pub mod engine;
+pub mod fix;
+pub mod fs;
+pub mod image;
+pub mod lock;
+pub mod manifest;
+pub mod marker;
+pub mod policy;
+pub mod report;
+pub mod resources;
+pub mod rules;
+pub mod text;
+pub mod workspace;

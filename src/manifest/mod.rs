@@ -1,0 +1,252 @@
+//! YAML manifests as Flux reads them: every scalar value with its exact byte span, and every
+//! `$imagepolicy` comment with the node yaml.v3 attaches it to (`flux-semantics.md` §1.1).
+//!
+//! yaml-rust2 supplies the structure and the parsed values; it reports only where each node
+//! starts, in characters, and drops comments. So this module converts positions to bytes once per
+//! file ([`source`]), finds where each scalar ends and checks that against the parsed value
+//! ([`spans`]), and scans the comments itself ([`comments`]). Nothing here re-serializes YAML:
+//! the spans are for splicing bytes.
+
+mod comments;
+mod source;
+mod spans;
+mod style;
+mod tree;
+
+#[cfg(test)]
+mod proptests;
+#[cfg(test)]
+mod tests;
+
+use std::fmt;
+
+pub use style::ScalarStyle;
+
+use crate::text::TextRange;
+use source::Source;
+use tree::error_at;
+
+/// A parsed YAML file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Manifest {
+    /// The documents, in order. Their ranges tile the file (a comment between documents belongs
+    /// to the one before the next `---`). A file without any document has one empty document.
+    pub documents: Vec<Document>,
+    /// Comments containing `$imagepolicy`, in file order, with what they attach to.
+    pub markers: Vec<MarkerComment>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Document {
+    pub range: TextRange,
+    /// Every scalar value in the document (not mapping keys, not implicit nulls such as `key:`),
+    /// in document order.
+    pub scalars: Vec<ScalarNode>,
+}
+
+/// One scalar value, with its path from the document root.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ScalarNode {
+    pub path: Vec<PathSegment>,
+    /// The whole scalar as written: quotes included; for a block scalar, from its `|`/`>` header
+    /// through the end of its last content line (line break excluded). A block scalar's header
+    /// line may hold a comment, which is then inside this range (see `line_comment`).
+    pub range: TextRange,
+    pub style: ScalarStyle,
+    /// The parsed value.
+    pub value: String,
+    /// Carries an anchor (`&a value`): changing it changes every `*a`.
+    pub anchor: bool,
+    /// Explicit tag in shorthand form: `!!str`, `!custom`, `!<verbatim>`.
+    pub tag: Option<String>,
+    /// The comment after the scalar on its last line (after the header for a block scalar).
+    pub line_comment: Option<TextRange>,
+}
+
+impl ScalarNode {
+    /// The path as `spec.containers[0].image`.
+    pub fn path_string(&self) -> String {
+        display_path(&self.path)
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum PathSegment {
+    /// A mapping key (its parsed value; a non-scalar key is given as written, or `?`).
+    Key(String),
+    Index(usize),
+}
+
+/// `spec.containers[0].image`
+pub fn display_path(path: &[PathSegment]) -> String {
+    let mut out = String::new();
+    for seg in path {
+        match seg {
+            PathSegment::Key(k) => {
+                if !out.is_empty() {
+                    out.push('.');
+                }
+                out.push_str(k);
+            }
+            PathSegment::Index(i) => {
+                out.push('[');
+                out.push_str(&i.to_string());
+                out.push(']');
+            }
+        }
+    }
+    out
+}
+
+impl fmt::Display for PathSegment {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Key(k) => f.write_str(k),
+            Self::Index(i) => write!(f, "[{i}]"),
+        }
+    }
+}
+
+/// A comment whose text contains `$imagepolicy`, and what it is attached to under yaml.v3's rules.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MarkerComment {
+    /// From the `#` to the end of the comment, line break excluded.
+    pub range: TextRange,
+    /// The comment text after removing all leading `#` characters (Flux's rule).
+    pub text: String,
+    /// Index into [`Manifest::documents`].
+    pub document: usize,
+    pub attachment: Attachment,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Attachment {
+    /// yaml.v3 would set this scalar: an index into `documents[document].scalars`.
+    Scalar(usize),
+    /// Flux ignores it; `target` is the range of what it sits on, for a diagnostic.
+    Ignored {
+        reason: IgnoredReason,
+        target: TextRange,
+    },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum IgnoredReason {
+    /// On a mapping key (`key: # m` with the value on the next line, `spec: # m`). `target`: key.
+    OnKey,
+    /// After a flow mapping (`m: {a: 1} # m`) or above a mapping item. `target`: the mapping.
+    OnMapping,
+    /// After a flow sequence (`q: [a, b] # m`) or above a nested sequence. `target`: sequence.
+    OnSequence,
+    /// After an alias (`x: *a # m`). `target`: the alias.
+    OnAlias,
+    /// On an empty (null) value: `tag: # m`, `- # m`. `target`: the key or the dash.
+    EmptyValue,
+    /// Text inside a `|`/`>` block scalar, not a comment. `target`: the block scalar.
+    InBlockScalar,
+    /// The last line of a head comment of several lines; yaml.v3 joins them and the JSON no
+    /// longer parses. `target`: the item.
+    MultiLineHeadComment,
+    /// A comment on its own line not directly above a block-sequence item (above a mapping key,
+    /// after a blank line, after `---`), or after a bare `-` whose item is on a later line.
+    /// `target`: the comment itself (or the item).
+    Detached,
+    /// Directly above a block-sequence item that has its own line comment, which yaml.v3 reads
+    /// instead. `target`: that line comment.
+    ShadowedByLineComment,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ParseErrorKind {
+    /// Not valid YAML (yaml-rust2's error, or a character yaml.v3 refuses).
+    Syntax,
+    /// Valid YAML that Flux's image-automation-controller cannot parse, so it silently skips the
+    /// whole file: a `%` directive, content on a `---` line, a document root that is a sequence or
+    /// a non-null scalar.
+    FluxSkipsFile,
+    /// Valid YAML that imagelock does not handle: bare CR or NEL/LS/PS line breaks, or a scalar
+    /// whose exact extent could not be determined.
+    Unsupported,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error, miette::Diagnostic)]
+#[error("{message}")]
+pub struct ParseError {
+    pub message: String,
+    /// Byte span in the original file.
+    #[label("here")]
+    pub span: TextRange,
+    pub kind: ParseErrorKind,
+    #[help]
+    pub help: Option<String>,
+}
+
+/// Parses a YAML file: documents, scalar values with byte spans, and marker comments attached as
+/// yaml.v3 attaches them.
+pub fn parse(text: &str) -> Result<Manifest, ParseError> {
+    let src = Source::new(text);
+    if let Some((pos, c)) = source::find_unsupported_char(text, src.body_start) {
+        let (kind, message) = match c {
+            '\r' | '\u{85}' | '\u{2028}' | '\u{2029}' => (
+                ParseErrorKind::Unsupported,
+                format!("unsupported line break U+{:04X}", u32::from(c)),
+            ),
+            _ => (
+                ParseErrorKind::Syntax,
+                format!("control or non-printable character U+{:04X}", u32::from(c)),
+            ),
+        };
+        return Err(error_at(&src, pos, kind, message));
+    }
+    let mut tree = tree::build(&src)?;
+    check_directives(&src, &tree.opaque)?;
+    let comments = comments::find(&src, &tree.opaque);
+    let markers = comments::attach(&src, &mut tree, &comments);
+    Ok(Manifest {
+        documents: tree.docs,
+        markers,
+    })
+}
+
+/// yaml.v3 refuses `%YAML 1.2`, and kyaml's document split separates any directive from its
+/// document: Flux skips files with directives.
+fn check_directives(src: &Source, opaque: &[(usize, usize)]) -> Result<(), ParseError> {
+    for line in 0..src.line_count() {
+        let pos = src.line_start(line);
+        if src.at(pos) == b'%' && !comments::in_ranges(opaque, pos) {
+            let mut e = error_at(
+                src,
+                pos,
+                ParseErrorKind::FluxSkipsFile,
+                "a `%` directive".to_owned(),
+            );
+            e.help = Some(
+                "Flux (yaml.v3 behind kyaml) cannot parse files with directives and skips them; \
+                 remove the directive"
+                    .to_owned(),
+            );
+            return Err(e);
+        }
+    }
+    Ok(())
+}
+
+impl Manifest {
+    /// The scalar a marker is attached to, if Flux would set one.
+    pub fn scalar_of(&self, marker: &MarkerComment) -> Option<&ScalarNode> {
+        match marker.attachment {
+            Attachment::Scalar(i) => self.documents.get(marker.document)?.scalars.get(i),
+            Attachment::Ignored { .. } => None,
+        }
+    }
+
+    /// Every scalar of every document, with its document index.
+    pub fn scalars(&self) -> impl Iterator<Item = (usize, &ScalarNode)> {
+        self.documents
+            .iter()
+            .enumerate()
+            .flat_map(|(d, doc)| doc.scalars.iter().map(move |s| (d, s)))
+    }
+}

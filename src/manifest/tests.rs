@@ -1,0 +1,576 @@
+use super::*;
+use yaml_rust2::parser::{Event, Parser};
+
+const M: &str = r#"# {"$imagepolicy": "ns:p"}"#;
+
+/// The value of the first scalar in `text` parsed on its own.
+fn standalone_value(text: &str) -> Option<String> {
+    nth_scalar(text, 0)
+}
+
+fn nth_scalar(text: &str, mut n: usize) -> Option<String> {
+    let mut parser = Parser::new_from_str(text);
+    loop {
+        match parser.next_token() {
+            Ok((Event::Scalar(v, ..), _)) if n == 0 => return Some(v),
+            Ok((Event::Scalar(..), _)) => n -= 1,
+            Ok((Event::StreamEnd, _)) | Err(_) => return None,
+            Ok(_) => {}
+        }
+    }
+}
+
+/// Checks every span of a parsed manifest against the source.
+pub(super) fn check_spans(src: &str, m: &Manifest) {
+    let mut prev_end = 0;
+    for doc in &m.documents {
+        assert!(doc.range.end() <= src.len());
+        for s in &doc.scalars {
+            let r = s.range.as_range();
+            assert!(
+                src.is_char_boundary(r.start) && src.is_char_boundary(r.end),
+                "{s:?}"
+            );
+            assert!(r.start >= prev_end, "scalars out of order: {s:?}");
+            assert!(
+                doc.range.contains_range(s.range),
+                "{s:?} outside {:?}",
+                doc.range
+            );
+            prev_end = r.end;
+            let text = &src[r.clone()];
+            match s.style {
+                ScalarStyle::Plain | ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted => {
+                    assert_eq!(
+                        standalone_value(text).as_deref(),
+                        Some(s.value.as_str()),
+                        "{text:?} in {src:?}"
+                    );
+                }
+                ScalarStyle::Literal | ScalarStyle::Folded => {
+                    assert!(text.starts_with(['|', '>']), "{text:?}");
+                    assert!(!text.ends_with(['\n', '\r']), "{text:?}");
+                    // Re-parsed as a mapping value; only valid when the indentation is
+                    // auto-detected.
+                    let header = text.lines().next().unwrap_or("");
+                    if !header.bytes().any(|b| b.is_ascii_digit()) {
+                        let wrapped = format!("k: {text}\n");
+                        let expected = s.value.trim_end_matches('\n');
+                        let got = nth_scalar(&wrapped, 1);
+                        assert_eq!(
+                            got.as_deref().map(|v| v.trim_end_matches('\n')),
+                            Some(expected),
+                            "{text:?}"
+                        );
+                    }
+                }
+            }
+            if let Some(lc) = s.line_comment {
+                assert!(src[lc.as_range()].starts_with('#'));
+            }
+        }
+    }
+    for marker in &m.markers {
+        let text = &src[marker.range.as_range()];
+        assert!(text.starts_with('#') && !text.contains('\n'), "{text:?}");
+        assert_eq!(marker.text, text.trim_start_matches('#'));
+        assert!(marker.document < m.documents.len());
+        if let Attachment::Scalar(i) = marker.attachment {
+            let s = &m.documents[marker.document].scalars[i];
+            if marker.attachment == Attachment::Scalar(i) {
+                assert!(s.line_comment.is_none_or(|lc| lc == marker.range));
+            }
+        }
+    }
+}
+
+fn parse_ok(src: &str) -> Manifest {
+    let m = parse(src).unwrap_or_else(|e| panic!("{src:?}: {e:?}"));
+    check_spans(src, &m);
+    m
+}
+
+/// What each marker does: `Ok(path)` of the scalar it sets, or the reason it is ignored.
+fn outcomes(src: &str) -> Vec<Result<String, IgnoredReason>> {
+    let m = parse_ok(src);
+    m.markers
+        .iter()
+        .map(|marker| match marker.attachment {
+            Attachment::Scalar(_) => Ok(m
+                .scalar_of(marker)
+                .map(ScalarNode::path_string)
+                .unwrap_or_default()),
+            Attachment::Ignored { reason, .. } => Err(reason),
+        })
+        .collect()
+}
+
+fn case(template: &str) -> String {
+    template.replace("{M}", M)
+}
+
+#[test]
+fn marker_placements() {
+    use IgnoredReason::*;
+    let table: &[(&str, Result<&str, IgnoredReason>)] = &[
+        // Line comments on scalar values.
+        ("image: nginx:1.0 {M}\n", Ok("image")),
+        ("spec:\n  image: 'x' {M}\n", Ok("spec.image")),
+        ("spec:\n  image: \"x\" {M}\n", Ok("spec.image")),
+        ("l:\n  - value {M}\n", Ok("l[0]")),
+        ("l:\n- a\n- value {M}\n", Ok("l[1]")),
+        ("f: [\n  \"x\", {M}\n  y\n]\n", Ok("f[0]")),
+        ("f: [\n  x,\n  'y' {M}\n]\n", Ok("f[1]")),
+        ("m: {\n  a: x, {M}\n  b: y\n}\n", Ok("m.a")),
+        ("key: \"\" {M}\n", Ok("key")),
+        ("key: '' {M}\n", Ok("key")),
+        ("key: ~ {M}\n", Ok("key")),
+        ("key: &a x {M}\nother: *a\n", Ok("key")),
+        ("key: !!str 1 {M}\n", Ok("key")),
+        ("key: a#b {M}\n", Ok("key")),
+        ("key: x\n  y\n  z {M}\n", Ok("key")),
+        ("key: \"x\n  y\" {M}\n", Ok("key")),
+        ("key: | {M}\n  text\n", Ok("key")),
+        ("key: >- {M}\n  text\n", Ok("key")),
+        ("key: v\t{M}\n", Ok("key")),
+        // Head comments directly above block-sequence items.
+        ("l:\n  {M}\n  - a\n", Ok("l[0]")),
+        ("l:\n{M}\n- a\n", Ok("l[0]")),
+        ("l:\n  - a\n  {M}\n  - b\n", Ok("l[1]")),
+        ("l:\n  - a\n    {M}\n  - b\n", Ok("l[1]")),
+        ("l:\n  # note\n  {M}\n  - a\n", Err(MultiLineHeadComment)),
+        ("l:\n  {M}\n  - a # other\n", Err(ShadowedByLineComment)),
+        ("l:\n  {M}\n\n  - a\n", Err(Detached)),
+        ("l:\n  {M}\n  - name: x\n", Err(OnMapping)),
+        ("l:\n  {M}\n  - - x\n", Err(OnSequence)),
+        ("a: &a x\nl:\n  {M}\n  - *a\n", Err(OnAlias)),
+        ("l:\n  {M}\n  -\n  - b\n", Err(EmptyValue)),
+        ("f: [\n  {M}\n  x\n]\n", Err(Detached)),
+        // Above mapping keys, at the end, after document markers.
+        ("{M}\nkey: v\n", Err(Detached)),
+        ("a:\n  {M}\n  key: v\n", Err(Detached)),
+        ("key: v\n{M}\n", Err(Detached)),
+        ("--- {M}\nkey: v\n", Err(Detached)),
+        ("key: v\n... {M}\n", Err(Detached)),
+        // On keys, empty values, collections and aliases.
+        ("key: {M}\n  value\n", Err(OnKey)),
+        ("spec: {M}\n  a: 1\n", Err(OnKey)),
+        ("spec: {M}\n  - a\n", Err(OnKey)),
+        ("key: {M}\n", Err(EmptyValue)),
+        ("key: {M}\nnext: 1\n", Err(EmptyValue)),
+        ("key: !!str {M}\n", Err(EmptyValue)),
+        ("l:\n- {M}\n- b\n", Err(EmptyValue)),
+        ("l:\n- {M}\n  b\n", Err(Detached)),
+        ("q: [a, b] {M}\n", Err(OnSequence)),
+        ("q: [ {M}\n  a, b]\n", Err(OnSequence)),
+        ("q: [a,\n  b] {M}\n", Err(OnSequence)),
+        ("l:\n- [a, b] {M}\n", Err(OnSequence)),
+        ("m: {a: 1} {M}\n", Err(OnMapping)),
+        ("m: { {M}\n  a: 1}\n", Err(OnMapping)),
+        ("a: &a x\nx: *a {M}\n", Err(OnAlias)),
+        ("? k {M}\n: v\n", Err(OnKey)),
+        // Text inside block scalars.
+        ("v: |\n  image: x {M}\n", Err(InBlockScalar)),
+        ("v: >\n  {M}\n", Err(InBlockScalar)),
+    ];
+    for (template, expected) in table {
+        let src = case(template);
+        let got = outcomes(&src);
+        let expected = expected.map(str::to_owned);
+        assert_eq!(got, vec![expected], "{src}");
+    }
+}
+
+#[test]
+fn quotes_and_block_scalars_hide_hashes() {
+    let src =
+        "a: \"x # {\\\"$imagepolicy\\\": \\\"ns:p\\\"}\"\nb: 'y # {\"$imagepolicy\": \"ns:p\"}'\n";
+    let m = parse_ok(src);
+    assert!(m.markers.is_empty());
+    assert_eq!(
+        m.documents[0].scalars[1].value,
+        r#"y # {"$imagepolicy": "ns:p"}"#
+    );
+    // A `#` in a block scalar line without `$imagepolicy` is just text.
+    let m = parse_ok("a: |\n  x # y\nb: c # {\"$imagepolicy\": \"ns:p\"}\n");
+    assert_eq!(m.markers.len(), 1);
+    assert_eq!(m.markers[0].attachment, Attachment::Scalar(1));
+    // A less-indented comment ends the block scalar and is a real comment.
+    let m = parse_ok("a: |\n  x\n # {\"$imagepolicy\": \"ns:p\"}\nb: 1\n");
+    assert!(matches!(
+        m.markers[0].attachment,
+        Attachment::Ignored {
+            reason: IgnoredReason::Detached,
+            ..
+        }
+    ));
+    assert_eq!(m.documents[0].scalars[0].range, TextRange::new(3, 8));
+}
+
+#[test]
+fn kustomization_images() {
+    let src = r#"apiVersion: kustomize.config.k8s.io/v1beta1
+kind: Kustomization
+images:
+  - name: podinfo # {"$imagepolicy": "flux-system:podinfo:name"}
+    newName: ghcr.io/stefanprodan/podinfo # {"$imagepolicy": "flux-system:podinfo:name"}
+    newTag: 5.0.0 # {"$imagepolicy": "flux-system:podinfo:tag"}
+    digest: sha256:abc # {"$imagepolicy": "flux-system:podinfo:digest"}
+"#;
+    let m = parse_ok(src);
+    let got: Vec<(String, String, String)> = m
+        .markers
+        .iter()
+        .map(|mk| {
+            let s = m.scalar_of(mk).expect("attached");
+            (
+                s.path_string(),
+                src[s.range.as_range()].to_owned(),
+                mk.text.clone(),
+            )
+        })
+        .collect();
+    assert_eq!(got[0].0, "images[0].name");
+    assert_eq!(got[1].1, "ghcr.io/stefanprodan/podinfo");
+    assert_eq!(
+        got[2],
+        (
+            "images[0].newTag".to_owned(),
+            "5.0.0".to_owned(),
+            r#" {"$imagepolicy": "flux-system:podinfo:tag"}"#.to_owned()
+        )
+    );
+    assert_eq!(got[3].0, "images[0].digest");
+}
+
+#[test]
+fn helmrelease_values() {
+    let src = r#"apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+spec:
+  values:
+    image:
+      repository: ghcr.io/x/app # {"$imagepolicy": "apps:app:name"}
+      tag: "1.2.3" # {"$imagepolicy": "apps:app:tag"}
+  valuesContent: |
+    image:
+      tag: 1.2.3 # {"$imagepolicy": "apps:app:tag"}
+"#;
+    let m = parse_ok(src);
+    assert_eq!(m.markers.len(), 3);
+    let s = m.scalar_of(&m.markers[1]).expect("tag");
+    assert_eq!(s.path_string(), "spec.values.image.tag");
+    assert_eq!(&src[s.range.as_range()], "\"1.2.3\"");
+    assert_eq!(s.style, ScalarStyle::DoubleQuoted);
+    let Attachment::Ignored { reason, target } = m.markers[2].attachment else {
+        panic!("block scalar marker attached");
+    };
+    assert_eq!(reason, IgnoredReason::InBlockScalar);
+    assert!(src[target.as_range()].starts_with("|\n    image:"));
+    assert_eq!(
+        &src[m.markers[2].range.as_range()],
+        r#"# {"$imagepolicy": "apps:app:tag"}"#
+    );
+}
+
+#[test]
+fn anchors_aliases_and_tags() {
+    let src = "base: &img nginx:1 # {\"$imagepolicy\": \"ns:p\"}\nother: *img\nt: !custom x\nv: !<tag:x> y\n";
+    let m = parse_ok(src);
+    let s = &m.documents[0].scalars;
+    assert_eq!(s.len(), 3, "aliases are not scalars");
+    assert!(s[0].anchor);
+    assert_eq!(m.markers[0].attachment, Attachment::Scalar(0));
+    assert_eq!(s[1].tag.as_deref(), Some("!custom"));
+    assert_eq!(s[2].tag.as_deref(), Some("!<tag:x>"));
+}
+
+#[test]
+fn keys_are_not_scalars() {
+    let m = parse_ok("a: 1\n\"b\": {c: 2, d: [3]}\n? [x, y]\n: z\n{k: v}: w\n");
+    let paths: Vec<String> = m.documents[0]
+        .scalars
+        .iter()
+        .map(ScalarNode::path_string)
+        .collect();
+    assert_eq!(paths, ["a", "b.c", "b.d[0]", "[x, y]", "{k: v}"]);
+    let values: Vec<&str> = m.documents[0]
+        .scalars
+        .iter()
+        .map(|s| s.value.as_str())
+        .collect();
+    assert_eq!(values, ["1", "2", "3", "z", "w"]);
+}
+
+#[test]
+fn paths() {
+    let src = "spec:\n  template:\n    spec:\n      containers:\n      - name: a\n        image: x\n      - name: b\n        image: y\n";
+    let m = parse_ok(src);
+    let paths: Vec<String> = m.documents[0]
+        .scalars
+        .iter()
+        .map(ScalarNode::path_string)
+        .collect();
+    assert_eq!(
+        paths,
+        [
+            "spec.template.spec.containers[0].name",
+            "spec.template.spec.containers[0].image",
+            "spec.template.spec.containers[1].name",
+            "spec.template.spec.containers[1].image",
+        ]
+    );
+    assert_eq!(
+        m.documents[0].scalars[3].path,
+        vec![
+            PathSegment::Key("spec".into()),
+            PathSegment::Key("template".into()),
+            PathSegment::Key("spec".into()),
+            PathSegment::Key("containers".into()),
+            PathSegment::Index(1),
+            PathSegment::Key("image".into()),
+        ]
+    );
+}
+
+#[test]
+fn crlf_bom_and_no_final_newline() {
+    let src = "\u{feff}# c\r\na: x # {\"$imagepolicy\": \"ns:p\"}\r\nb: |\r\n  l1\r\n  l2\r\nc: \"q\r\n  r\"\r\nd:\r\n- y # {\"$imagepolicy\": \"ns:p\"}\r\ne: last";
+    let m = parse_ok(src);
+    let s = &m.documents[0].scalars;
+    let texts: Vec<&str> = s.iter().map(|s| &src[s.range.as_range()]).collect();
+    assert_eq!(
+        texts,
+        ["x", "|\r\n  l1\r\n  l2", "\"q\r\n  r\"", "y", "last"]
+    );
+    assert_eq!(s[1].value, "l1\nl2\n");
+    assert_eq!(s[2].value, "q r");
+    assert_eq!(s[4].range.end(), src.len());
+    assert_eq!(m.markers.len(), 2);
+    assert_eq!(m.markers[0].attachment, Attachment::Scalar(0));
+    assert_eq!(m.markers[1].attachment, Attachment::Scalar(3));
+    assert!(!src[m.markers[0].range.as_range()].ends_with('\r'));
+    assert_eq!(m.documents[0].range, TextRange::new(0, src.len()));
+
+    // A BOM right before a comment or a key.
+    let m = parse_ok("\u{feff}a: 1\n");
+    assert_eq!(m.documents[0].scalars[0].range, TextRange::new(6, 7));
+    let m = parse_ok("\u{feff}# {\"$imagepolicy\": \"ns:p\"}\nl:\n- a\n");
+    assert_eq!(m.markers[0].range.start(), 3);
+}
+
+#[test]
+fn multi_document() {
+    let src = "# header\n---\na: 1 # {\"$imagepolicy\": \"ns:p\"}\n...\n# between\n--- # c\nb: 2\n---\n# only a comment {\"$imagepolicy\": \"ns:p\"}\n---\nc: 3 # {\"$imagepolicy\": \"ns:p\"}\n";
+    let m = parse_ok(src);
+    assert_eq!(m.documents.len(), 4);
+    let counts: Vec<usize> = m.documents.iter().map(|d| d.scalars.len()).collect();
+    assert_eq!(counts, [1, 1, 0, 1]);
+    assert_eq!(m.documents[0].range.start(), 0);
+    assert_eq!(&src[m.documents[1].range.as_range()][..7], "--- # c");
+    assert_eq!(m.documents[3].range.end(), src.len());
+    for pair in m.documents.windows(2) {
+        assert_eq!(pair[0].range.end, pair[1].range.start);
+    }
+    let docs: Vec<usize> = m.markers.iter().map(|mk| mk.document).collect();
+    assert_eq!(docs, [0, 2, 3]);
+    assert_eq!(m.markers[0].attachment, Attachment::Scalar(0));
+    assert_eq!(m.markers[2].attachment, Attachment::Scalar(0));
+
+    let m = parse_ok("---\n---\n");
+    assert_eq!(m.documents.len(), 2);
+    let m = parse_ok("");
+    assert_eq!(m.documents.len(), 1);
+    let m = parse_ok("# {\"$imagepolicy\": \"ns:p\"}\n");
+    assert_eq!(m.documents.len(), 1);
+    assert_eq!(m.markers[0].document, 0);
+}
+
+#[test]
+fn plain_scalar_ends() {
+    let src = "a: x y  # c\nb: x:y\nc: x # y\nd: x#y\ne: [p q, r:s, 't', {u: v}]\nf: x\n\n  y\n\n\n  z\ng: 1\nh: -1\ni: a\tb\nj: http://x:80/p?q=1#frag\n";
+    let m = parse_ok(src);
+    let texts: Vec<&str> = m.documents[0]
+        .scalars
+        .iter()
+        .map(|s| &src[s.range.as_range()])
+        .collect();
+    assert_eq!(
+        texts,
+        [
+            "x y",
+            "x:y",
+            "x",
+            "x#y",
+            "p q",
+            "r:s",
+            "'t'",
+            "v",
+            "x\n\n  y\n\n\n  z",
+            "1",
+            "-1",
+            "a\tb",
+            "http://x:80/p?q=1#frag",
+        ]
+    );
+    assert_eq!(m.documents[0].scalars[8].value, "x\ny\n\nz");
+}
+
+#[test]
+fn quoted_scalar_ends() {
+    let src = "a: \"x\\\"y\\\\\" # c\nb: 'it''s' # c\nc: \"l1\\\n  l2 \\u00e9\"\nd: 'm1\n\n  m2'\ne: \"\"\nf: ''\n";
+    let m = parse_ok(src);
+    let s = &m.documents[0].scalars;
+    let texts: Vec<&str> = s.iter().map(|s| &src[s.range.as_range()]).collect();
+    assert_eq!(
+        texts,
+        [
+            "\"x\\\"y\\\\\"",
+            "'it''s'",
+            "\"l1\\\n  l2 \\u00e9\"",
+            "'m1\n\n  m2'",
+            "\"\"",
+            "''"
+        ]
+    );
+    assert_eq!(s[0].value, "x\"y\\");
+    assert_eq!(s[1].value, "it's");
+    assert_eq!(s[2].value, "l1l2 é");
+    assert_eq!(s[3].value, "m1\nm2");
+}
+
+#[test]
+fn block_scalar_ends() {
+    let src = "a: |\n  x\n\n  y\n\nb: >-\n  f\n  g\nc: |+\n  k\n\nd: |2\n    two\ne: |\nf: >\n  last\n  # text\n";
+    let m = parse_ok(src);
+    let s = &m.documents[0].scalars;
+    let texts: Vec<&str> = s.iter().map(|s| &src[s.range.as_range()]).collect();
+    assert_eq!(
+        texts,
+        [
+            "|\n  x\n\n  y",
+            ">-\n  f\n  g",
+            "|+\n  k",
+            "|2\n    two",
+            "|",
+            ">\n  last\n  # text"
+        ]
+    );
+    assert_eq!(s[2].value, "k\n\n");
+    assert_eq!(s[3].value, "  two\n");
+    assert_eq!(s[4].value, "");
+    // In sequences (indentless and indented), nested, at end of file without a newline.
+    let src = "l:\n- |\n  x\n- k: >\n    y\nm:\n  - |-\n    z\n  - n: |\n      w";
+    let m = parse_ok(src);
+    let texts: Vec<&str> = m.documents[0]
+        .scalars
+        .iter()
+        .map(|s| &src[s.range.as_range()])
+        .collect();
+    assert_eq!(texts, ["|\n  x", ">\n    y", "|-\n    z", "|\n      w"]);
+}
+
+#[test]
+fn non_ascii() {
+    let src = "名前: 値 # {\"$imagepolicy\": \"ns:p\"}\né: \"ü\n  ö\" # c\nl:\n  # {\"$imagepolicy\": \"ns:p\"}\n  - 🚀x\nz: |\n  ß\n";
+    let m = parse_ok(src);
+    let s = &m.documents[0].scalars;
+    assert_eq!(&src[s[0].range.as_range()], "値");
+    assert_eq!(s[1].value, "ü ö");
+    assert_eq!(&src[s[2].range.as_range()], "🚀x");
+    assert_eq!(s[2].path_string(), "l[0]");
+    assert_eq!(m.markers[1].attachment, Attachment::Scalar(2));
+    assert_eq!(s[3].value, "ß\n");
+}
+
+#[test]
+fn line_comments_recorded() {
+    let src = "a: 1 # one\nb: 2\nl:\n- x # ex\n";
+    let m = parse_ok(src);
+    let s = &m.documents[0].scalars;
+    assert_eq!(s[0].line_comment.map(|r| &src[r.as_range()]), Some("# one"));
+    assert_eq!(s[1].line_comment, None);
+    assert_eq!(s[2].line_comment.map(|r| &src[r.as_range()]), Some("# ex"));
+    assert!(m.markers.is_empty());
+}
+
+fn parse_err(src: &str) -> ParseError {
+    match parse(src) {
+        Ok(m) => panic!("{src:?} parsed: {m:?}"),
+        Err(e) => {
+            assert!(e.span.end() <= src.len());
+            assert!(src.is_char_boundary(e.span.start()) && src.is_char_boundary(e.span.end()));
+            e
+        }
+    }
+}
+
+#[test]
+fn rejections() {
+    use ParseErrorKind::*;
+    let table: &[(&str, ParseErrorKind)] = &[
+        ("a:\n\tb: 1\n", Syntax),
+        ("a: [b\n", Syntax),
+        ("a: \"x\n", Syntax),
+        ("a: *nope\n", Syntax),
+        ("a: 1\n a: 2\n", Syntax),
+        ("a: x\u{0}\n", Syntax),
+        ("a: x\u{7}\n", Syntax),
+        ("a: x\u{feff}y\n", Syntax),
+        ("a: x\ry\n", Unsupported),
+        ("a: x\u{2028}y\n", Unsupported),
+        ("%YAML 1.2\n---\na: 1\n", FluxSkipsFile),
+        ("%TAG ! tag:x,2000:\n---\na: 1\n", FluxSkipsFile),
+        ("--- !t\na: 1\n", FluxSkipsFile),
+        ("--- {a: 1}\n", FluxSkipsFile),
+        ("- a\n", FluxSkipsFile),
+        ("a: 1\n---\n- b\n", FluxSkipsFile),
+        ("just a string\n", FluxSkipsFile),
+        ("\"quoted\"\n", FluxSkipsFile),
+        ("|\n  block\n", FluxSkipsFile),
+    ];
+    for (src, kind) in table {
+        let e = parse_err(src);
+        assert_eq!(e.kind, *kind, "{src:?}: {e:?}");
+    }
+    // Error positions are bytes, after multi-byte characters too.
+    let src = "é: ü\nb: [\n";
+    let e = parse_err(src);
+    assert_eq!(e.span.start(), src.len());
+    let e = parse_err("éé: 1\n%YAML 1.2\n");
+    assert!(e.span.start() <= "éé: 1\n%YAML 1.2\n".len());
+    // A null root is fine.
+    parse_ok("~\n");
+    parse_ok("null\n");
+    parse_ok("--- # only a comment\n");
+}
+
+#[test]
+fn diagnostic_renders() {
+    let e = parse_err("a: 1\n- b\n");
+    let report = miette::Report::new(e.clone());
+    assert!(format!("{report:?}").contains(&e.message));
+    let span: miette::SourceSpan = e.span.into();
+    assert_eq!(span.offset(), e.span.start());
+}
+
+#[test]
+fn large_file_is_linear_enough() {
+    use std::fmt::Write as _;
+    let mut src = String::from("apiVersion: v1\nitems:\n");
+    for i in 0..20_000 {
+        let _ = writeln!(
+            src,
+            "- name: c{i} # note\n  image: \"r/i:{i}\" # {{\"$imagepolicy\": \"ns:p{i}\"}}\n  args: |\n    x {i}"
+        );
+    }
+    let start = std::time::Instant::now();
+    let m = parse(&src).expect("parses");
+    assert_eq!(m.markers.len(), 20_000);
+    assert!(m
+        .markers
+        .iter()
+        .all(|mk| matches!(mk.attachment, Attachment::Scalar(_))));
+    // Generous: quadratic behaviour would take minutes here.
+    assert!(start.elapsed().as_secs() < 30);
+}

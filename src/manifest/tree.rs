@@ -1,0 +1,627 @@
+//! Walks yaml-rust2's events once and builds a flat node list with byte spans: every scalar (keys
+//! too, since their text hides `#`), alias and collection, with its role (key, value, item) and the
+//! documents' scalar values with their paths.
+
+use yaml_rust2::parser::{Event, Parser, Tag};
+use yaml_rust2::scanner::{Marker, ScanError, TScalarStyle};
+
+use super::source::{PosMemo, Source};
+use super::spans;
+use super::{Document, ParseError, ParseErrorKind, PathSegment, ScalarNode, ScalarStyle};
+use crate::text::TextRange;
+
+pub(crate) type NodeId = usize;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Kind {
+    Scalar(ScalarStyle),
+    /// An implicit null (`key:`, `- `): no source text; its position is yaml-rust2's guess.
+    Empty,
+    Alias,
+    Seq,
+    Map,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Role {
+    Root,
+    Key,
+    Value {
+        key: NodeId,
+    },
+    /// An item of a block or flow sequence.
+    Item {
+        block_seq: bool,
+    },
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct Node {
+    pub kind: Kind,
+    pub role: Role,
+    /// Index of the document holding the node.
+    pub doc: usize,
+    pub start: usize,
+    pub end: usize,
+    /// Inside a mapping key (or the key itself): never a reported scalar.
+    pub in_key: bool,
+    /// For a key: its value node, once known.
+    pub value: Option<NodeId>,
+    /// For a reported scalar: its index in the document's `scalars`.
+    pub scalar: Option<usize>,
+}
+
+impl Node {
+    pub fn range(&self) -> TextRange {
+        TextRange::new(self.start, self.end.max(self.start))
+    }
+}
+
+/// Something a trailing comment can follow on its line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Item {
+    /// A scalar (after its text, or after a block scalar's header), a key, or an alias.
+    Node(NodeId),
+    /// Just after the `[` or `{` of a flow collection.
+    Open(NodeId),
+    /// Just after the `]` or `}` of a flow collection.
+    Close(NodeId),
+    /// A `---` or `...` line.
+    DocMarker,
+}
+
+pub(crate) struct Tree {
+    pub nodes: Vec<Node>,
+    pub docs: Vec<Document>,
+    /// `(position, item)`, sorted by position.
+    pub items: Vec<(usize, Item)>,
+    /// Ranges where `#` is text, not a comment: every scalar's source; sorted, disjoint.
+    pub opaque: Vec<(usize, usize)>,
+    /// `(node, body start, body end)` of every block scalar with content.
+    pub block_bodies: Vec<(NodeId, usize, usize)>,
+}
+
+struct Frame {
+    node: NodeId,
+    is_map: bool,
+    /// In flow context (inside `[...]`/`{...}`).
+    flow: bool,
+    /// Written with brackets (an implicit `[a: b]` pair mapping is not).
+    bracketed: bool,
+    /// Block indentation (column of the keys or dashes), once known.
+    col: Option<isize>,
+    count: usize,
+    key: Option<NodeId>,
+    key_text: String,
+    in_key: bool,
+    seg: Option<PathSegment>,
+    last_end: usize,
+}
+
+/// A scalar's source: `start..end`, where a trailing comment may follow (`trail`: the end of a
+/// block scalar's header), and a block scalar's content lines.
+struct Extent {
+    start: usize,
+    end: usize,
+    trail: usize,
+    body: Option<(usize, usize)>,
+}
+
+struct Builder<'s, 'a> {
+    src: &'s Source<'a>,
+    tree: Tree,
+    frames: Vec<Frame>,
+    /// End of the last token seen: where a block scalar's header search starts.
+    cursor: usize,
+    doc_starts: Vec<usize>,
+    after_doc_end: Option<usize>,
+    memo: PosMemo,
+}
+
+pub(crate) fn error_at(
+    src: &Source,
+    pos: usize,
+    kind: ParseErrorKind,
+    message: String,
+) -> ParseError {
+    let pos = pos.min(src.len());
+    let len = src
+        .text
+        .get(pos..)
+        .and_then(|s| s.chars().next())
+        .map_or(0, char::len_utf8);
+    ParseError {
+        message,
+        span: TextRange::new(pos, pos + len),
+        kind,
+        help: None,
+    }
+}
+
+fn scan_error(src: &Source, e: &ScanError) -> ParseError {
+    let m = e.marker();
+    let pos = src.byte_of(&mut PosMemo::default(), m.line(), m.col());
+    error_at(src, pos, ParseErrorKind::Syntax, e.info().to_owned())
+}
+
+fn tag_text(tag: &Tag) -> String {
+    match tag.handle.as_str() {
+        "tag:yaml.org,2002:" => format!("!!{}", tag.suffix),
+        "" => format!("!<{}>", tag.suffix),
+        handle => format!("{handle}{}", tag.suffix),
+    }
+}
+
+fn style_of(style: TScalarStyle) -> ScalarStyle {
+    match style {
+        TScalarStyle::Plain => ScalarStyle::Plain,
+        TScalarStyle::SingleQuoted => ScalarStyle::SingleQuoted,
+        TScalarStyle::DoubleQuoted => ScalarStyle::DoubleQuoted,
+        TScalarStyle::Literal => ScalarStyle::Literal,
+        TScalarStyle::Folded => ScalarStyle::Folded,
+    }
+}
+
+fn is_null(value: &str) -> bool {
+    matches!(value, "" | "~" | "null" | "Null" | "NULL")
+}
+
+pub(crate) fn build(src: &Source) -> Result<Tree, ParseError> {
+    let mut b = Builder {
+        src,
+        tree: Tree {
+            nodes: Vec::new(),
+            docs: Vec::new(),
+            items: Vec::new(),
+            opaque: Vec::new(),
+            block_bodies: Vec::new(),
+        },
+        frames: Vec::new(),
+        cursor: src.body_start,
+        doc_starts: Vec::new(),
+        after_doc_end: None,
+        memo: PosMemo::default(),
+    };
+    let mut parser = Parser::new_from_str(src.body());
+    let mut events = Vec::new();
+    loop {
+        let (event, mark) = parser.next_token().map_err(|e| scan_error(src, &e))?;
+        let end = event == Event::StreamEnd;
+        events.push((event, mark));
+        if end {
+            break;
+        }
+    }
+    let mut events = events.into_iter().peekable();
+    while let Some((event, mark)) = events.next() {
+        // yaml-rust2 reports an indentless sequence whose first item is a flow sequence (and an
+        // implicit `[k: v]` pair whose key is a flow mapping) at the inner bracket: that bracket
+        // belongs to the inner collection.
+        let shadowed = matches!(
+            events.peek(),
+            Some((Event::SequenceStart(..) | Event::MappingStart(..), next)) if *next == mark
+        );
+        if !b.event(event, mark, shadowed)? {
+            break;
+        }
+    }
+    if b.tree.docs.is_empty() {
+        b.doc_starts.push(0);
+        b.tree.docs.push(Document {
+            range: TextRange::new(0, 0),
+            scalars: Vec::new(),
+        });
+    }
+    let n = b.tree.docs.len();
+    for i in 0..n {
+        let end = b.doc_starts.get(i + 1).copied().unwrap_or(src.len());
+        b.tree.docs[i].range = TextRange::new(b.doc_starts[i], end.max(b.doc_starts[i]));
+    }
+    b.tree.items.sort_by_key(|(pos, _)| *pos);
+    b.tree.opaque.sort_unstable();
+    Ok(b.tree)
+}
+
+impl Builder<'_, '_> {
+    fn err(&self, pos: usize, kind: ParseErrorKind, message: &str) -> ParseError {
+        error_at(self.src, pos, kind, message.to_owned())
+    }
+
+    /// Handles one event; false at the end of the stream.
+    fn event(&mut self, event: Event, mark: Marker, shadowed: bool) -> Result<bool, ParseError> {
+        let src = self.src;
+        let pos = src.byte_of(&mut self.memo, mark.line(), mark.col());
+        match event {
+            Event::StreamEnd => return Ok(false),
+            Event::StreamStart | Event::Nothing => {}
+            Event::DocumentStart => self.document_start(pos)?,
+            Event::DocumentEnd => {
+                if src.col(pos) == 0 && src.bytes.get(pos..).is_some_and(|r| r.starts_with(b"..."))
+                {
+                    self.tree.items.push((pos + 3, Item::DocMarker));
+                    self.cursor = self.cursor.max(pos + 3);
+                    let eol = src.line_end_of(pos);
+                    self.after_doc_end = Some(src.skip_break(eol));
+                }
+            }
+            Event::Alias(_) => {
+                let mut end = pos + 1;
+                while end < src.len()
+                    && !src.is_blank_or_breakz(end)
+                    && !matches!(src.at(end), b',' | b'[' | b']' | b'{' | b'}')
+                {
+                    end += 1;
+                }
+                let id = self.add(Kind::Alias, pos, end, false)?;
+                self.tree.items.push((end, Item::Node(id)));
+                self.cursor = self.cursor.max(end);
+                self.finish_child(id);
+            }
+            Event::Scalar(value, style, anchor, tag) => {
+                self.scalar(pos, &value, style, anchor, tag.as_ref())?;
+            }
+            Event::SequenceStart(..) => self.collection_start(pos, false, shadowed)?,
+            Event::MappingStart(..) => self.collection_start(pos, true, shadowed)?,
+            Event::SequenceEnd | Event::MappingEnd => self.collection_end(pos),
+        }
+        Ok(true)
+    }
+
+    fn document_start(&mut self, pos: usize) -> Result<(), ParseError> {
+        let src = self.src;
+        let explicit = src.col(pos) == 0
+            && src.bytes.get(pos..).is_some_and(|r| r.starts_with(b"---"))
+            && src.is_blank_or_breakz(pos + 3);
+        let start = if self.tree.docs.is_empty() {
+            0
+        } else if explicit {
+            pos
+        } else {
+            self.after_doc_end.unwrap_or(self.cursor)
+        };
+        self.after_doc_end = None;
+        self.doc_starts.push(start);
+        self.tree.docs.push(Document {
+            range: TextRange::new(start, start),
+            scalars: Vec::new(),
+        });
+        if explicit {
+            let mut i = pos + 3;
+            while src.is_blank(i) {
+                i += 1;
+            }
+            if !src.is_eof(i) && !src.is_break(i) && src.at(i) != b'#' {
+                let mut e = self.err(
+                    i,
+                    ParseErrorKind::FluxSkipsFile,
+                    "content on a `---` document-start line",
+                );
+                e.help = Some(
+                    "Flux splits files on `---` lines and cannot parse this one, so it skips the \
+                     whole file; move the content to the next line"
+                        .to_owned(),
+                );
+                return Err(e);
+            }
+            self.tree.items.push((pos + 3, Item::DocMarker));
+            self.cursor = self.cursor.max(pos + 3);
+        }
+        Ok(())
+    }
+
+    /// Creates a node, giving it its role from the enclosing collection. `null` tells whether a
+    /// scalar is a null (the only scalar Flux accepts as a document root).
+    fn add(
+        &mut self,
+        kind: Kind,
+        start: usize,
+        end: usize,
+        null: bool,
+    ) -> Result<NodeId, ParseError> {
+        let id = self.tree.nodes.len();
+        let mut in_key = false;
+        let role = match self.frames.last_mut() {
+            None => Role::Root,
+            Some(frame) => {
+                frame.count += 1;
+                in_key = frame.in_key;
+                if frame.is_map {
+                    if let Some(key) = frame.key.take() {
+                        Role::Value { key }
+                    } else {
+                        frame.key = Some(id);
+                        frame.key_text.clear();
+                        in_key = true;
+                        Role::Key
+                    }
+                } else {
+                    Role::Item {
+                        block_seq: !frame.flow,
+                    }
+                }
+            }
+        };
+        match role {
+            Role::Value { key } => self.tree.nodes[key].value = Some(id),
+            Role::Root => self.check_root(kind, start, null)?,
+            Role::Key | Role::Item { .. } => {}
+        }
+        // A mapping without braces is placed at its first key; a block mapping's indentation is
+        // the column of that key's properties, if any, as in yaml-rust2's scanner.
+        if let Some(frame) = self.frames.last_mut() {
+            if frame.is_map && !frame.bracketed && frame.count == 1 {
+                let s = if frame.flow {
+                    start
+                } else {
+                    props_start(self.src, start)
+                };
+                if !frame.flow {
+                    frame.col = Some(isize::try_from(self.src.col(s)).unwrap_or(0));
+                }
+                self.tree.nodes[frame.node].start = s;
+                frame.last_end = s;
+            }
+        }
+        self.tree.nodes.push(Node {
+            kind,
+            role,
+            doc: self.tree.docs.len().saturating_sub(1),
+            start,
+            end,
+            in_key,
+            value: None,
+            scalar: None,
+        });
+        Ok(id)
+    }
+
+    fn check_root(&self, kind: Kind, start: usize, null: bool) -> Result<(), ParseError> {
+        let message = match kind {
+            Kind::Seq => "the document root is a sequence",
+            Kind::Alias => "the document root is an alias",
+            Kind::Scalar(_) if !null => "the document root is a scalar",
+            Kind::Scalar(_) | Kind::Empty | Kind::Map => return Ok(()),
+        };
+        let mut e = self.err(start, ParseErrorKind::FluxSkipsFile, message);
+        e.help = Some(
+            "Flux needs every document to be a mapping (or empty) and skips the whole file \
+             otherwise"
+                .to_owned(),
+        );
+        Err(e)
+    }
+
+    /// Bookkeeping once a node's extent is final.
+    fn finish_child(&mut self, id: NodeId) {
+        let end = self.tree.nodes[id].end;
+        let is_key = self.tree.nodes[id].role == Role::Key;
+        if let Some(frame) = self.frames.last_mut() {
+            frame.last_end = frame.last_end.max(end);
+            if is_key && frame.key_text.is_empty() {
+                let n = &self.tree.nodes[id];
+                frame.key_text = self.src.slice(n.start, n.end).to_owned();
+            }
+        }
+    }
+
+    /// The path segment of the next child of the innermost collection.
+    fn child_segment(&self) -> Option<PathSegment> {
+        let frame = self.frames.last()?;
+        if frame.is_map {
+            frame.key.map(|_| PathSegment::Key(frame.key_text.clone()))
+        } else {
+            Some(PathSegment::Index(frame.count))
+        }
+    }
+
+    fn scalar(
+        &mut self,
+        pos: usize,
+        value: &str,
+        style: TScalarStyle,
+        anchor: usize,
+        tag: Option<&Tag>,
+    ) -> Result<(), ParseError> {
+        let style = style_of(style);
+        let seg = self.child_segment();
+        if style == ScalarStyle::Plain && value.is_empty() {
+            // yaml-rust2 places an implicit null at the next token. Put a mapping value right after
+            // its key, and a sequence item right after its dash, so positions stay ordered.
+            let at = match self.frames.last() {
+                Some(f) if f.is_map => f.key.map_or(pos, |k| self.tree.nodes[k].end),
+                Some(f) if !f.flow => {
+                    spans::find_dash(self.src, self.cursor, pos).map_or(pos, |d| d + 1)
+                }
+                _ => pos,
+            };
+            let id = self.add(Kind::Empty, at, at, true)?;
+            self.cursor = self.cursor.max(at);
+            self.finish_child(id);
+            return Ok(());
+        }
+        let Extent {
+            start,
+            end,
+            trail,
+            body,
+        } = self
+            .extent(pos, value, style)
+            .ok_or_else(|| self.unknown_extent(pos))?;
+        let null = style == ScalarStyle::Plain && is_null(value);
+        let id = self.add(Kind::Scalar(style), start, end, null)?;
+        self.tree.items.push((trail, Item::Node(id)));
+        match body {
+            Some((b0, b1)) => {
+                self.tree.opaque.push((b0, b1));
+                self.tree.block_bodies.push((id, b0, b1));
+            }
+            None if !style.is_block() => self.tree.opaque.push((start, end)),
+            None => {}
+        }
+        self.cursor = self.cursor.max(end);
+        self.finish_child(id);
+        let node = &self.tree.nodes[id];
+        if node.role == Role::Key {
+            if let Some(frame) = self.frames.last_mut() {
+                frame.key_text = value.to_owned();
+            }
+            return Ok(());
+        }
+        if node.in_key || node.role == Role::Root {
+            return Ok(());
+        }
+        let mut path: Vec<PathSegment> = self.frames.iter().filter_map(|f| f.seg.clone()).collect();
+        path.extend(seg);
+        let scalar = ScalarNode {
+            path,
+            range: TextRange::new(start, end),
+            style,
+            value: value.to_owned(),
+            anchor: anchor != 0,
+            tag: tag.map(tag_text),
+            line_comment: None,
+        };
+        if let Some(doc) = self.tree.docs.last_mut() {
+            self.tree.nodes[id].scalar = Some(doc.scalars.len());
+            doc.scalars.push(scalar);
+        }
+        Ok(())
+    }
+
+    /// Where a scalar that yaml-rust2 reported at `pos` lies.
+    fn extent(&self, pos: usize, value: &str, style: ScalarStyle) -> Option<Extent> {
+        let src = self.src;
+        let inline = |end| Extent {
+            start: pos,
+            end,
+            trail: end,
+            body: None,
+        };
+        match style {
+            ScalarStyle::Plain => {
+                let flow = self.frames.last().is_some_and(|f| f.flow);
+                spans::plain_end(src, pos, flow, value).map(inline)
+            }
+            ScalarStyle::DoubleQuoted => spans::double_quoted_end(src, pos).map(inline),
+            ScalarStyle::SingleQuoted => spans::single_quoted_end(src, pos).map(inline),
+            ScalarStyle::Literal | ScalarStyle::Folded => {
+                let header = spans::find_block_header(src, self.cursor, pos)?;
+                let parent_indent = self.frames.last().map_or(Some(-1), |f| f.col)?;
+                let ext = spans::block_extent(src, header, parent_indent, value)?;
+                Some(Extent {
+                    start: header,
+                    end: ext.end,
+                    trail: ext.header_end,
+                    body: ext.body,
+                })
+            }
+        }
+    }
+
+    fn unknown_extent(&self, pos: usize) -> ParseError {
+        let mut e = self.err(
+            pos,
+            ParseErrorKind::Unsupported,
+            "could not determine the exact source extent of this scalar",
+        );
+        e.help = Some("imagelock does not edit a file it cannot map byte for byte".to_owned());
+        e
+    }
+
+    fn collection_start(
+        &mut self,
+        pos: usize,
+        is_map: bool,
+        shadowed: bool,
+    ) -> Result<(), ParseError> {
+        let src = self.src;
+        let open = if is_map { b'{' } else { b'[' };
+        let bracketed = src.at(pos) == open && !shadowed;
+        let parent_flow = self.frames.last().is_some_and(|f| f.flow);
+        let flow = bracketed || parent_flow;
+        let seg = self.child_segment();
+        let mut start = pos;
+        let mut col = None;
+        if !flow && !is_map {
+            // An indentless sequence (`key:` then `- x` at the key's column) is reported at the
+            // first item's content; its dash is the first thing on that line.
+            if let Some(parent) = self.frames.last() {
+                if parent.is_map && !parent.flow && parent.key.is_some() {
+                    let dash = src.first_non_blank_of_line(pos);
+                    let dash_col = isize::try_from(src.col(dash)).ok();
+                    if dash < pos && src.is_dash_entry(dash) && dash_col == parent.col {
+                        start = dash;
+                    }
+                }
+            }
+            col = Some(isize::try_from(src.col(start)).unwrap_or(0));
+            // The first item's dash: where the search for an empty item's dash starts.
+            self.cursor = self.cursor.max(start);
+        }
+        let kind = if is_map { Kind::Map } else { Kind::Seq };
+        let id = self.add(kind, start, start, false)?;
+        let in_key = self.tree.nodes[id].in_key;
+        if bracketed {
+            self.tree.items.push((pos + 1, Item::Open(id)));
+            self.cursor = self.cursor.max(pos + 1);
+        }
+        self.frames.push(Frame {
+            node: id,
+            is_map,
+            flow,
+            bracketed,
+            col,
+            count: 0,
+            key: None,
+            key_text: String::new(),
+            in_key,
+            seg,
+            last_end: start,
+        });
+        Ok(())
+    }
+
+    fn collection_end(&mut self, pos: usize) {
+        let Some(frame) = self.frames.pop() else {
+            return;
+        };
+        let close = if frame.is_map { b'}' } else { b']' };
+        let end = if frame.bracketed && self.src.at(pos) == close {
+            self.tree.items.push((pos + 1, Item::Close(frame.node)));
+            self.cursor = self.cursor.max(pos + 1);
+            pos + 1
+        } else {
+            frame.last_end
+        };
+        let node = &mut self.tree.nodes[frame.node];
+        node.end = end.max(node.start);
+        self.finish_child(frame.node);
+    }
+}
+
+/// Start of the properties (`&anchor`, `!tag`) written before the token at `pos` on its line, or
+/// of a `?` explicit-key indicator; `pos` when there are none.
+fn props_start(src: &Source, pos: usize) -> usize {
+    let line_start = src.line_start_of(pos);
+    let mut start = pos;
+    for _ in 0..3 {
+        let mut i = start;
+        while i > line_start && src.is_blank(i - 1) {
+            i -= 1;
+        }
+        if i == start {
+            break;
+        }
+        let word_end = i;
+        while i > line_start && !src.is_blank(i - 1) {
+            i -= 1;
+        }
+        let word = &src.bytes[i..word_end];
+        if word.starts_with(b"&") || word.starts_with(b"!") || word == b"?" {
+            start = i;
+        } else {
+            break;
+        }
+    }
+    start
+}

@@ -1,0 +1,244 @@
+//! The marker grammar (flux-semantics.md §1.1): a JSON object of strings whose `$imagepolicy`
+//! value names a policy as `NS:NAME`, optionally with a `:tag`, `:name` or `:digest` suffix.
+
+use crate::text::TextRange;
+
+/// Which part of the image a marker writes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Suffix {
+    /// `NS:NAME`: `name:tag`, or `name:tag@digest` with digest reflection.
+    Full,
+    Tag,
+    Name,
+    Digest,
+}
+
+impl Suffix {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Full => "",
+            Self::Tag => ":tag",
+            Self::Name => ":name",
+            Self::Digest => ":digest",
+        }
+    }
+}
+
+/// A well-formed marker.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Marker {
+    pub namespace: String,
+    pub name: String,
+    pub suffix: Suffix,
+    /// The setter name as written, e.g. `flux-system:app:tag`.
+    pub setter: String,
+    /// Where the setter string sits, relative to the start of the comment's text.
+    pub setter_range: TextRange,
+}
+
+/// Why a comment mentioning `$imagepolicy` is not a usable marker.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum MarkerError {
+    /// Not a JSON object of strings (IL001).
+    Malformed { reason: String },
+    /// A third part other than `tag`, `name`, `digest` (IL002).
+    UnknownSuffix {
+        suffix: String,
+        setter_range: TextRange,
+    },
+    /// Not `NS:NAME[:suffix]` (IL003).
+    InvalidReference {
+        reason: String,
+        setter_range: TextRange,
+    },
+}
+
+/// Parse a comment's text (after its leading `#` characters are removed, as Flux does).
+pub fn parse(text: &str) -> Result<Marker, MarkerError> {
+    let map: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_str(text).map_err(|e| MarkerError::Malformed {
+            reason: json_reason(text, &e),
+        })?;
+    for (key, value) in &map {
+        if !value.is_string() {
+            return Err(MarkerError::Malformed {
+                reason: format!(
+                    "the value of `{key}` is {}; Flux reads markers only when every value is a string",
+                    kind_of(value)
+                ),
+            });
+        }
+    }
+    let Some(setter) = map.get("$imagepolicy").and_then(|v| v.as_str()) else {
+        let near = map
+            .keys()
+            .find(|k| k.trim().eq_ignore_ascii_case("$imagepolicy"));
+        return Err(MarkerError::Malformed {
+            reason: match near {
+                Some(k) => format!("the key is `{k}`; Flux matches exactly `$imagepolicy`"),
+                None => "the object has no `$imagepolicy` key".to_owned(),
+            },
+        });
+    };
+    let setter_range = locate_setter(text, setter);
+    let parts: Vec<&str> = setter.split(':').collect();
+    let invalid = |reason: String| MarkerError::InvalidReference {
+        reason,
+        setter_range,
+    };
+    if setter.trim() != setter || setter.chars().any(char::is_whitespace) {
+        return Err(invalid(format!(
+            "`{setter}` contains white space; Flux compares the name exactly"
+        )));
+    }
+    let suffix = match parts.as_slice() {
+        [_, _] => Suffix::Full,
+        [_, _, s] => match *s {
+            "tag" => Suffix::Tag,
+            "name" => Suffix::Name,
+            "digest" => Suffix::Digest,
+            other => {
+                return Err(MarkerError::UnknownSuffix {
+                    suffix: other.to_owned(),
+                    setter_range,
+                })
+            }
+        },
+        [_] => {
+            return Err(invalid(format!(
+                "`{setter}` has no namespace; write `NAMESPACE:{setter}`"
+            )))
+        }
+        _ => {
+            return Err(invalid(format!(
+                "`{setter}` has {} parts; expected `NAMESPACE:NAME` with an optional `:tag`, `:name` or `:digest`",
+                parts.len()
+            )))
+        }
+    };
+    if parts[0].is_empty() || parts[1].is_empty() {
+        return Err(invalid(format!(
+            "`{setter}` has an empty namespace or name"
+        )));
+    }
+    Ok(Marker {
+        namespace: parts[0].to_owned(),
+        name: parts[1].to_owned(),
+        suffix,
+        setter: setter.to_owned(),
+        setter_range,
+    })
+}
+
+fn kind_of(value: &serde_json::Value) -> &'static str {
+    match value {
+        serde_json::Value::Null => "null",
+        serde_json::Value::Bool(_) => "a boolean",
+        serde_json::Value::Number(_) => "a number",
+        serde_json::Value::String(_) => "a string",
+        serde_json::Value::Array(_) => "an array",
+        serde_json::Value::Object(_) => "an object",
+    }
+}
+
+fn json_reason(text: &str, err: &serde_json::Error) -> String {
+    let trimmed = text.trim_start();
+    if trimmed.starts_with("{'") || trimmed.contains("'$imagepolicy'") {
+        return "single-quoted JSON; Flux reads only double-quoted JSON".to_owned();
+    }
+    if !trimmed.starts_with('{') {
+        return "the comment is not a JSON object".to_owned();
+    }
+    if err.classify() == serde_json::error::Category::Syntax
+        && err.to_string().starts_with("trailing characters")
+    {
+        return "text after the JSON object; Flux ignores the whole comment".to_owned();
+    }
+    let msg = err.to_string();
+    let msg = msg.split(" at line ").next().unwrap_or(&msg);
+    format!("invalid JSON: {msg}")
+}
+
+/// The byte range of the setter's string literal in `text`, or the whole text.
+fn locate_setter(text: &str, setter: &str) -> TextRange {
+    let whole = TextRange::new(0, text.len());
+    let Some(key) = text.find("\"$imagepolicy\"") else {
+        return whole;
+    };
+    let after = key + "\"$imagepolicy\"".len();
+    let Some(colon) = text[after..].find(':') else {
+        return whole;
+    };
+    let value_start = after + colon + 1;
+    let Some(quote) = text[value_start..].find('"') else {
+        return whole;
+    };
+    let start = value_start + quote;
+    // The literal may hold escapes; its source is at least as long as the decoded setter.
+    match text[start + 1..].find('"') {
+        Some(end) if setter.len() <= end || !setter.contains('\\') => {
+            TextRange::new(start, start + 1 + end + 1)
+        }
+        _ => whole,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ok(text: &str) -> (String, String, Suffix) {
+        let m = parse(text).unwrap();
+        (m.namespace, m.name, m.suffix)
+    }
+
+    #[test]
+    fn accepts_flux_grammar() {
+        let full = ("flux-system".to_owned(), "app".to_owned(), Suffix::Full);
+        assert_eq!(ok(r#" {"$imagepolicy": "flux-system:app"}"#), full);
+        assert_eq!(ok(r#"{"$imagepolicy":"flux-system:app"}   "#), full);
+        assert_eq!(
+            ok(r#" { "x": "y", "$imagepolicy" : "flux-system:app" } "#),
+            full
+        );
+        // the last duplicate wins, as in Go
+        assert_eq!(
+            ok(r#"{"$imagepolicy": "a:b", "$imagepolicy": "flux-system:app"}"#),
+            full
+        );
+        assert_eq!(ok(r#"{"$imagepolicy": "ns:p:tag"}"#).2, Suffix::Tag);
+        assert_eq!(ok(r#"{"$imagepolicy": "ns:p:name"}"#).2, Suffix::Name);
+        assert_eq!(ok(r#"{"$imagepolicy": "ns:p:digest"}"#).2, Suffix::Digest);
+    }
+
+    #[test]
+    fn rejects_what_flux_ignores() {
+        let malformed = |t: &str| matches!(parse(t), Err(MarkerError::Malformed { .. }));
+        assert!(malformed(r#"{"$imagepolicy": "ns:p"} trailing"#));
+        assert!(malformed(r#"{'$imagepolicy': 'ns:p'}"#));
+        assert!(malformed(r#"{"$imagepolicy": "ns:p", "n": 1}"#));
+        assert!(malformed(r#"{"$ImagePolicy": "ns:p"}"#));
+        assert!(malformed(r#"$imagepolicy: ns:p"#));
+        assert!(matches!(
+            parse(r#"{"$imagepolicy": "ns:p:TAG"}"#),
+            Err(MarkerError::UnknownSuffix { .. })
+        ));
+        for bad in ["p", " ns:p", "ns:p:tag:digest", ":p", "ns:"] {
+            let text = format!(r#"{{"$imagepolicy": "{bad}"}}"#);
+            assert!(
+                matches!(parse(&text), Err(MarkerError::InvalidReference { .. })),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn locates_the_setter() {
+        let text = r#" {"$imagepolicy": "ns:p:TAG"}"#;
+        let Err(MarkerError::UnknownSuffix { setter_range, .. }) = parse(text) else {
+            panic!()
+        };
+        assert_eq!(&text[setter_range.as_range()], "\"ns:p:TAG\"");
+    }
+}

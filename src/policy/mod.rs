@@ -1,0 +1,347 @@
+//! Tag selection with Flux's semantics: semver (Masterminds rules), alphabetical, numerical,
+//! `filterTags` (pattern + extract) and `exclusionList`.
+//!
+//! Everything here is pure: tags in, one tag out. Flux's image-reflector-controller (≥ 1.0) stores
+//! tags in descending byte order and its tie-breaks follow that order; [`Policy::evaluate`] sorts
+//! its input the same way first, so the result never depends on the order tags arrive in.
+
+mod extract;
+mod gofloat;
+pub mod semver;
+
+use miette::{Diagnostic, SourceSpan};
+use regex::Regex;
+use thiserror::Error;
+
+pub use extract::Template;
+pub use gofloat::parse_float;
+
+use self::semver::{Range, Version};
+
+/// Flux's default `exclusionList` when a repository declares none.
+pub const DEFAULT_EXCLUSION: &str = r"^.*\.sig$";
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Order {
+    Asc,
+    Desc,
+}
+
+impl Order {
+    /// Flux upper-cases the value; empty means ascending.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s.to_ascii_uppercase().as_str() {
+            "" | "ASC" => Some(Self::Asc),
+            "DESC" => Some(Self::Desc),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Asc => "asc",
+            Self::Desc => "desc",
+        }
+    }
+}
+
+/// The ordering rule of a policy.
+#[derive(Clone, Debug)]
+pub enum Choice {
+    Semver(Range),
+    Alphabetical(Order),
+    Numerical(Order),
+}
+
+/// `filterTags`: keep tags the pattern matches (leftmost, unanchored), compare the extracted key.
+#[derive(Clone, Debug)]
+pub struct Filter {
+    pub regex: Regex,
+    pub extract: Option<Template>,
+}
+
+impl Filter {
+    pub fn new(pattern: &str, extract: Option<&str>) -> Result<Self, PolicyError> {
+        Ok(Self {
+            regex: compile_regex(pattern)?,
+            extract: extract.filter(|e| !e.is_empty()).map(Template::parse),
+        })
+    }
+
+    /// The comparison key of `tag`, or `None` when the pattern does not match it.
+    pub fn key(&self, tag: &str) -> Option<String> {
+        match &self.extract {
+            None => self.regex.is_match(tag).then(|| tag.to_owned()),
+            Some(template) => {
+                let caps = self.regex.captures(tag)?;
+                Some(template.expand(&self.regex, &caps))
+            }
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Policy {
+    pub choice: Choice,
+    pub filter: Option<Filter>,
+}
+
+/// The repository's `exclusionList`: a tag matching any entry is dropped before storage.
+#[derive(Clone, Debug)]
+pub struct Exclusions {
+    patterns: Vec<Regex>,
+}
+
+impl Exclusions {
+    /// An empty list means Flux's default, `^.*\.sig$`.
+    pub fn new<S: AsRef<str>>(patterns: &[S]) -> Result<Self, PolicyError> {
+        let patterns = if patterns.is_empty() {
+            vec![compile_regex(DEFAULT_EXCLUSION)?]
+        } else {
+            patterns
+                .iter()
+                .map(|p| compile_regex(p.as_ref()))
+                .collect::<Result<_, _>>()?
+        };
+        Ok(Self { patterns })
+    }
+
+    /// The index of the first pattern that excludes `tag`.
+    pub fn excluded_by(&self, tag: &str) -> Option<usize> {
+        self.patterns.iter().position(|re| re.is_match(tag))
+    }
+
+    pub fn pattern(&self, index: usize) -> &str {
+        self.patterns.get(index).map_or("", Regex::as_str)
+    }
+
+    pub fn apply(&self, tags: impl IntoIterator<Item = String>) -> Vec<String> {
+        tags.into_iter()
+            .filter(|t| self.excluded_by(t).is_none())
+            .collect()
+    }
+}
+
+/// Compile a pattern as Flux compiles RE2, with the offending byte span on failure.
+pub fn compile_regex(pattern: &str) -> Result<Regex, PolicyError> {
+    Regex::new(pattern).map_err(|err| {
+        let span = regex_syntax::ast::parse::Parser::new()
+            .parse(pattern)
+            .err()
+            .map(|e| {
+                let s = e.span();
+                SourceSpan::from((s.start.offset, s.end.offset.saturating_sub(s.start.offset)))
+            });
+        let message = match &err {
+            regex::Error::Syntax(_) => syntax_summary(pattern),
+            other => other.to_string(),
+        };
+        PolicyError::InvalidRegex {
+            pattern: pattern.to_owned(),
+            message,
+            span,
+        }
+    })
+}
+
+/// The one-line reason of a syntax error (regex's own message spans several lines).
+fn syntax_summary(pattern: &str) -> String {
+    match regex_syntax::Parser::new().parse(pattern) {
+        Err(regex_syntax::Error::Parse(e)) => e.kind().to_string(),
+        Err(regex_syntax::Error::Translate(e)) => e.kind().to_string(),
+        _ => "invalid pattern".to_owned(),
+    }
+}
+
+/// A policy that cannot be built from its spec.
+#[derive(Debug, Error, Diagnostic)]
+#[non_exhaustive]
+pub enum PolicyError {
+    #[error("invalid regular expression pattern '{pattern}': {message}")]
+    #[diagnostic(code(imagelock::invalid_regex))]
+    InvalidRegex {
+        pattern: String,
+        message: String,
+        #[label("{message}")]
+        span: Option<SourceSpan>,
+    },
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    InvalidRange(#[from] semver::RangeError),
+}
+
+/// No tag can be selected; the messages are Flux's own.
+#[derive(Clone, Debug, Error, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SelectError {
+    #[error("version list argument cannot be empty")]
+    Empty,
+    #[error("unable to determine latest version from provided list")]
+    NoMatch,
+    #[error("failed to parse invalid numeric value '{0}'")]
+    NotNumeric(String),
+}
+
+/// Why one tag did or did not win, for `explain`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    /// `filterTags.pattern` does not match it.
+    FilteredOut,
+    /// Another tag with the same extracted key took its place.
+    SameKey {
+        winner: String,
+    },
+    /// Not a version under Flux's tag parsing (semver policies).
+    NotVersion,
+    /// A version outside the range.
+    OutOfRange,
+    /// Not a number under Go's `ParseFloat` (numerical policies; this fails the policy).
+    NotNumeric,
+    /// A candidate that lost to the winner.
+    Lower,
+    Winner,
+}
+
+/// The outcome of a policy over a tag list.
+#[derive(Clone, Debug)]
+pub struct Evaluation {
+    /// Distinct tags in descending byte order, each with its key and verdict.
+    pub tags: Vec<TagVerdict>,
+    pub result: Result<String, SelectError>,
+}
+
+#[derive(Clone, Debug)]
+pub struct TagVerdict {
+    pub tag: String,
+    pub key: Option<String>,
+    pub verdict: Verdict,
+}
+
+impl Policy {
+    /// Pick the tag Flux would pick. Order of `tags` does not matter.
+    pub fn select<S: AsRef<str>>(&self, tags: &[S]) -> Result<String, SelectError> {
+        self.evaluate(tags).result
+    }
+
+    pub fn evaluate<S: AsRef<str>>(&self, tags: &[S]) -> Evaluation {
+        let mut sorted: Vec<&str> = tags.iter().map(AsRef::as_ref).collect();
+        sorted.sort_unstable_by(|a, b| b.cmp(a));
+        sorted.dedup();
+
+        let mut verdicts: Vec<TagVerdict> = sorted
+            .iter()
+            .map(|t| TagVerdict {
+                tag: (*t).to_owned(),
+                key: None,
+                verdict: Verdict::FilteredOut,
+            })
+            .collect();
+
+        // Candidates: (key, index of the tag). As in Flux, a later tag in list order replaces an
+        // earlier one with the same key; Flux then iterates its map in random order, where we keep
+        // the keys in descending byte order, so ties break as they do without a filter.
+        let mut candidates: Vec<(String, usize)> = Vec::with_capacity(sorted.len());
+        match &self.filter {
+            None => candidates.extend(sorted.iter().enumerate().map(|(i, t)| ((*t).to_owned(), i))),
+            Some(filter) => {
+                let mut by_key: std::collections::HashMap<String, usize> = Default::default();
+                for (i, tag) in sorted.iter().enumerate() {
+                    if let Some(key) = filter.key(tag) {
+                        verdicts[i].key = Some(key.clone());
+                        if let Some(previous) = by_key.insert(key, i) {
+                            verdicts[previous].verdict = Verdict::SameKey {
+                                winner: (*tag).to_owned(),
+                            };
+                        }
+                    }
+                }
+                candidates.extend(by_key);
+                candidates.sort_unstable_by(|a, b| b.0.cmp(&a.0));
+            }
+        }
+        for (key, i) in &candidates {
+            verdicts[*i].key = Some(key.clone());
+            verdicts[*i].verdict = Verdict::Lower;
+        }
+
+        let winner = if candidates.is_empty() {
+            Err(SelectError::Empty)
+        } else {
+            match &self.choice {
+                Choice::Semver(range) => pick_semver(range, &candidates, &mut verdicts),
+                Choice::Alphabetical(order) => Ok(pick_alphabetical(*order, &candidates)),
+                Choice::Numerical(order) => pick_numerical(*order, &candidates, &mut verdicts),
+            }
+        };
+        let result = winner.map(|i| {
+            verdicts[i].verdict = Verdict::Winner;
+            verdicts[i].tag.clone()
+        });
+        Evaluation {
+            tags: verdicts,
+            result,
+        }
+    }
+}
+
+/// Maximum by precedence among parsable, in-range keys; the first in list order wins a tie.
+fn pick_semver(
+    range: &Range,
+    candidates: &[(String, usize)],
+    verdicts: &mut [TagVerdict],
+) -> Result<usize, SelectError> {
+    let mut best: Option<(Version, usize)> = None;
+    for (key, i) in candidates {
+        let Some(version) = Version::parse_tag(key) else {
+            verdicts[*i].verdict = Verdict::NotVersion;
+            continue;
+        };
+        if !range.matches(&version) {
+            verdicts[*i].verdict = Verdict::OutOfRange;
+            continue;
+        }
+        let better = best
+            .as_ref()
+            .is_none_or(|(b, _)| version.cmp_precedence(b).is_gt());
+        if better {
+            best = Some((version, *i));
+        }
+    }
+    best.map(|(_, i)| i).ok_or(SelectError::NoMatch)
+}
+
+/// Byte order: `asc` takes the greatest key, `desc` the least.
+fn pick_alphabetical(order: Order, candidates: &[(String, usize)]) -> usize {
+    let pick = match order {
+        Order::Asc => candidates.iter().max_by(|a, b| a.0.cmp(&b.0)),
+        Order::Desc => candidates.iter().min_by(|a, b| a.0.cmp(&b.0)),
+    };
+    pick.map_or(0, |(_, i)| *i)
+}
+
+/// Flux's loop, kept exactly: every key must parse; on a tie (and around NaN) the later wins.
+fn pick_numerical(
+    order: Order,
+    candidates: &[(String, usize)],
+    verdicts: &mut [TagVerdict],
+) -> Result<usize, SelectError> {
+    let mut latest: Option<(f64, usize)> = None;
+    for (key, i) in candidates {
+        let Some(value) = parse_float(key) else {
+            verdicts[*i].verdict = Verdict::NotNumeric;
+            return Err(SelectError::NotNumeric(key.clone()));
+        };
+        let keep_previous = match (&latest, order) {
+            (None, _) => false,
+            (Some((prev, _)), Order::Asc) => value < *prev,
+            (Some((prev, _)), Order::Desc) => value > *prev,
+        };
+        if !keep_previous {
+            latest = Some((value, *i));
+        }
+    }
+    latest.map(|(_, i)| i).ok_or(SelectError::Empty)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,21 @@
+//! The semver range engine of `spec.policy.semver`: Masterminds/semver v3.5 versions and
+//! constraints (as Flux >= 2.7 uses them) and Flux's tag parser. See
+//! `flux-semantics.md` §3.2, §3.3 and §5.
+
+mod error;
+mod grammar;
+mod range;
+mod version;
+
+#[cfg(test)]
+mod tests;
+#[cfg(test)]
+mod tests_props;
+#[cfg(test)]
+mod tests_select;
+#[cfg(test)]
+mod tests_table;
+
+pub use error::{RangeError, RangeErrorKind};
+pub use range::{Range, MAX_RANGE_GROUPS, MAX_RANGE_LEN};
+pub use version::{Identifier, Version, VersionError, MAX_VERSION_LEN};

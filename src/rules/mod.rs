@@ -1,0 +1,125 @@
+//! The registry of rules: every problem imagelock reports has a stable code, a kebab-case name,
+//! a default severity, a one-line summary and a page in `docs/rules/<name>.md`.
+
+use strum::{EnumIter, IntoEnumIterator};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Warning,
+    Error,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Warning => "warning",
+            Self::Error => "error",
+        }
+    }
+}
+
+macro_rules! rules {
+    ($( $variant:ident = ($code:literal, $name:literal, $severity:ident, $summary:literal), )*) => {
+        /// Every rule. Codes are stable: never renumber, only add.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, EnumIter)]
+        pub enum Rule { $( $variant, )* }
+
+        impl Rule {
+            pub fn code(self) -> &'static str { match self { $( Self::$variant => $code, )* } }
+            pub fn name(self) -> &'static str { match self { $( Self::$variant => $name, )* } }
+            pub fn severity(self) -> Severity { match self { $( Self::$variant => Severity::$severity, )* } }
+            pub fn summary(self) -> &'static str { match self { $( Self::$variant => $summary, )* } }
+            pub fn doc(self) -> &'static str {
+                match self { $( Self::$variant => include_str!(concat!("../../docs/rules/", $name, ".md")), )* }
+            }
+        }
+    };
+}
+
+rules! {
+    MalformedMarker = ("IL001", "malformed-marker", Error,
+        "A `$imagepolicy` comment that is not a JSON object of strings; Flux ignores it"),
+    UnknownSuffix = ("IL002", "unknown-suffix", Error,
+        "A marker suffix other than `:tag`, `:name` or `:digest`; Flux ignores it"),
+    InvalidPolicyReference = ("IL003", "invalid-policy-reference", Error,
+        "A marker whose policy is not written `NAMESPACE:NAME`; Flux ignores it"),
+    UnknownPolicy = ("IL004", "unknown-policy", Error,
+        "A marker naming an ImagePolicy the repository does not declare"),
+    PolicyOutsideAutomationNamespace = ("IL005", "policy-outside-automation-namespace", Warning,
+        "A marker whose policy lives in a namespace with no ImageUpdateAutomation; Flux never updates it"),
+    PolicyNotSelected = ("IL006", "policy-not-selected", Warning,
+        "A marker whose policy no ImageUpdateAutomation's policySelector selects"),
+    MarkerOutsideUpdatePath = ("IL007", "marker-outside-update-path", Warning,
+        "A marker in a file outside every ImageUpdateAutomation's update.path"),
+    IgnoredMarker = ("IL008", "ignored-marker", Error,
+        "A marker where Flux never reads it: on a key, mapping, sequence, alias, empty value or inside a block scalar"),
+    MissingImageRepository = ("IL009", "missing-image-repository", Error,
+        "An ImagePolicy whose imageRepositoryRef names no declared ImageRepository"),
+    InvalidSemverRange = ("IL010", "invalid-semver-range", Error,
+        "A semver range Flux cannot parse"),
+    InvalidRegex = ("IL011", "invalid-regex", Error,
+        "A filterTags pattern or exclusionList entry that is not a valid regular expression"),
+    ExtractMissingGroup = ("IL012", "extract-missing-group", Error,
+        "A filterTags.extract template naming a group the pattern does not have"),
+    MultiplePolicyKinds = ("IL013", "multiple-policy-kinds", Warning,
+        "An ImagePolicy with more than one of semver, alphabetical and numerical"),
+    NoPolicyKind = ("IL014", "no-policy-kind", Error,
+        "An ImagePolicy with none of semver, alphabetical and numerical"),
+    InvalidSpec = ("IL015", "invalid-spec", Error,
+        "A field of an ImageRepository or ImagePolicy that Flux rejects"),
+    ImageMismatch = ("IL016", "image-mismatch", Warning,
+        "The image in a marked field is not the image of its policy's repository"),
+    UnparsableFile = ("IL017", "unparsable-file", Error,
+        "A file with markers or Flux objects that does not parse; Flux skips it silently"),
+    RepositoryNotLocked = ("IL018", "repository-not-locked", Error,
+        "A declared ImageRepository whose image has no entry in images.lock"),
+    DigestNotLocked = ("IL019", "digest-not-locked", Error,
+        "A digest a policy or marker needs is not in images.lock"),
+    UnusedLockEntry = ("IL020", "unused-lock-entry", Warning,
+        "An images.lock entry that no ImageRepository declares"),
+    NoTagSelected = ("IL021", "no-tag-selected", Error,
+        "A policy that selects no tag from the locked tags"),
+    OutOfDate = ("IL022", "out-of-date", Error,
+        "A marked value that differs from what its policy resolves to"),
+}
+
+impl Rule {
+    /// Look a rule up by code (`IL004`, any case) or name (`unknown-policy`).
+    pub fn find(query: &str) -> Option<Self> {
+        Self::iter().find(|r| r.code().eq_ignore_ascii_case(query) || r.name() == query)
+    }
+
+    pub fn all() -> impl Iterator<Item = Self> {
+        Self::iter()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    #[test]
+    fn codes_and_names_are_unique_and_documented() {
+        let mut codes = HashSet::new();
+        let mut names = HashSet::new();
+        for rule in Rule::all() {
+            assert!(codes.insert(rule.code()), "duplicate code {}", rule.code());
+            assert!(names.insert(rule.name()), "duplicate name {}", rule.name());
+            let doc = rule.doc();
+            for section in ["## What", "## Why", "## Example", "## Fix"] {
+                assert!(doc.contains(section), "{} lacks {section}", rule.name());
+            }
+            assert!(doc.starts_with(&format!("# {} ({})", rule.name(), rule.code())));
+        }
+    }
+
+    #[test]
+    fn the_set_of_codes_is_stable() {
+        let table: Vec<String> = Rule::all()
+            .map(|r| format!("{} {} {}", r.code(), r.name(), r.severity().as_str()))
+            .collect();
+        insta::assert_snapshot!(table.join("\n"));
+    }
+}

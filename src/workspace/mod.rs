@@ -1,0 +1,186 @@
+//! The repository: its root, the manifest files in it, and the namespace each one defaults to.
+
+mod namespace;
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
+
+use miette::Diagnostic;
+use thiserror::Error;
+
+pub use namespace::NamespaceResolver;
+
+/// A repository-relative path with `/` separators, as Flux and git print them.
+pub type RelPath = String;
+
+#[derive(Debug, Error, Diagnostic)]
+#[non_exhaustive]
+pub enum WorkspaceError {
+    #[error("cannot read the working directory: {0}")]
+    #[diagnostic(code(imagelock::io))]
+    Cwd(#[source] std::io::Error),
+    #[error("root `{}` is not a directory", .0.display())]
+    #[diagnostic(code(imagelock::usage))]
+    NotADirectory(PathBuf),
+    #[error("cannot list the files of the git repository at `{}`: {message}", path.display())]
+    #[diagnostic(code(imagelock::git))]
+    Git { path: PathBuf, message: String },
+    #[error("cannot read `{}`: {source}", path.display())]
+    #[diagnostic(code(imagelock::io))]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// Whether Flux would process a file of this name (case-sensitive, as Flux).
+pub fn is_manifest_name(path: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    name.ends_with(".yaml") || name.ends_with(".yml") || name == "Kustomization"
+}
+
+/// The root: `--root`, else the work tree of the git repository around `cwd`, else `cwd`.
+pub fn find_root(explicit: Option<&Path>) -> Result<PathBuf, WorkspaceError> {
+    let cwd = std::env::current_dir().map_err(WorkspaceError::Cwd)?;
+    if let Some(root) = explicit {
+        let root = cwd.join(root);
+        if !root.is_dir() {
+            return Err(WorkspaceError::NotADirectory(root));
+        }
+        return Ok(root);
+    }
+    Ok(gix::discover(&cwd)
+        .ok()
+        .and_then(|repo| repo.workdir().map(Path::to_path_buf))
+        .unwrap_or(cwd))
+}
+
+/// Manifest files under `root`, relative to it and sorted: tracked and untracked-not-ignored
+/// files when `root` is inside a git work tree (`.gitignore` honoured), every file otherwise.
+/// Hidden directories are walked, as Flux walks them; symlinks to directories are not followed.
+pub fn list_manifests(root: &Path) -> Result<Vec<RelPath>, WorkspaceError> {
+    let mut files = match gix::discover(root) {
+        Ok(repo) if repo.workdir().is_some() => list_git(&repo, root)?,
+        _ => {
+            let mut files = Vec::new();
+            walk_dir(root, root, &mut files)?;
+            files
+        }
+    };
+    files.retain(|f| is_manifest_name(f));
+    files.sort_unstable();
+    files.dedup();
+    Ok(files)
+}
+
+fn list_git(repo: &gix::Repository, root: &Path) -> Result<Vec<RelPath>, WorkspaceError> {
+    let git_err = |message: String| WorkspaceError::Git {
+        path: root.to_path_buf(),
+        message,
+    };
+    let workdir = repo.workdir().unwrap_or(root);
+    let workdir = workdir
+        .canonicalize()
+        .unwrap_or_else(|_| workdir.to_path_buf());
+    let root_abs = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
+    let prefix = root_abs
+        .strip_prefix(&workdir)
+        .map(|p| p.to_string_lossy().replace('\\', "/"))
+        .unwrap_or_default();
+    let index = repo.index_or_empty().map_err(|e| git_err(e.to_string()))?;
+    let options = repo
+        .dirwalk_options()
+        .map_err(|e| git_err(e.to_string()))?
+        .emit_tracked(true)
+        .emit_untracked(gix::dir::walk::EmissionMode::Matching)
+        .emit_ignored(None)
+        .recurse_repositories(false)
+        .symlinks_to_directories_are_ignored_like_directories(true)
+        .emit_empty_directories(false);
+    // No pathspec: gix reads pathspecs relative to the working directory, as git does, so the
+    // walk covers the work tree and entries outside `root` are dropped below.
+    let patterns: Vec<&str> = Vec::new();
+    let mut collect = gix::dir::walk::delegate::Collect::default();
+    repo.dirwalk(
+        &index,
+        patterns,
+        &AtomicBool::new(false),
+        options,
+        &mut collect,
+    )
+    .map_err(|e| git_err(e.to_string()))?;
+    let mut files = Vec::new();
+    for (entry, _) in collect.unorded_entries {
+        use gix::dir::entry::{Kind, Status};
+        if !matches!(entry.status, Status::Tracked | Status::Untracked) {
+            continue;
+        }
+        if !matches!(entry.disk_kind, Some(Kind::File | Kind::Symlink)) {
+            continue;
+        }
+        let path = entry.rela_path.to_string();
+        let rel = if prefix.is_empty() {
+            Some(path.as_str())
+        } else {
+            path.strip_prefix(prefix.as_str())
+                .and_then(|p| p.strip_prefix('/'))
+        };
+        if let Some(rel) = rel {
+            // A symlink to a directory is not followed; a symlink to a file is read (as Flux).
+            if root.join(rel).is_file() {
+                files.push(rel.to_owned());
+            }
+        }
+    }
+    Ok(files)
+}
+
+fn walk_dir(root: &Path, dir: &Path, out: &mut Vec<RelPath>) -> Result<(), WorkspaceError> {
+    let io_err = |source| WorkspaceError::Io {
+        path: dir.to_path_buf(),
+        source,
+    };
+    for entry in fs_err::read_dir(dir).map_err(io_err)? {
+        let entry = entry.map_err(io_err)?;
+        let file_type = entry.file_type().map_err(io_err)?;
+        let path = entry.path();
+        if file_type.is_dir() {
+            if entry.file_name() != ".git" {
+                walk_dir(root, &path, out)?;
+            }
+        } else if file_type.is_file() || (file_type.is_symlink() && path.is_file()) {
+            if let Ok(rel) = path.strip_prefix(root) {
+                out.push(rel.to_string_lossy().replace('\\', "/"));
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn manifest_names_are_case_sensitive() {
+        assert!(is_manifest_name("a/b.yaml"));
+        assert!(is_manifest_name("b.yml"));
+        assert!(is_manifest_name("x/Kustomization"));
+        assert!(!is_manifest_name("x/kustomization"));
+        assert!(!is_manifest_name("b.YAML"));
+        assert!(!is_manifest_name("b.json"));
+    }
+
+    #[test]
+    fn walks_plain_directories_with_hidden_ones() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        fs_err::create_dir_all(root.join(".github/x")).unwrap();
+        fs_err::write(root.join(".github/x/a.yaml"), "a: 1\n").unwrap();
+        fs_err::write(root.join("b.yml"), "").unwrap();
+        fs_err::write(root.join("c.json"), "").unwrap();
+        let files = list_manifests(root).unwrap();
+        assert_eq!(files, [".github/x/a.yaml", "b.yml"]);
+    }
+}

@@ -1,0 +1,87 @@
+//! Exit codes and command-line behaviour that every command shares.
+
+use crate::common::{bin, run_in, testdata};
+
+#[test]
+fn demo_reports_drift_and_fix_diff_shows_it() {
+    let demo = testdata().join("demo");
+    let r = run_in(&demo, &["--root", ".", "check", "--color", "never"], "");
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout
+            .contains("particule/helloworld → particule/helloworld:1.1.0"),
+        "{}",
+        r.stdout
+    );
+    let r = run_in(&demo, &["--root", ".", "fix", "--diff"], "");
+    assert_eq!(r.code, 1);
+    assert!(r.stdout.contains("+          image: particule/helloworld:1.1.0 # {\"$imagepolicy\": \"flux-system:helloworld\"}"), "{}", r.stdout);
+}
+
+#[test]
+fn unbuilt_commands_exit_2() {
+    for args in [&["refresh"][..], &["list"], &["explain", "a:b"]] {
+        let out = bin()
+            .args(args)
+            .current_dir(testdata().join("demo"))
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(String::from_utf8_lossy(&out.stderr).contains("not built yet"));
+    }
+}
+
+#[test]
+fn usage_errors_exit_2_and_help_exits_0() {
+    assert_eq!(
+        bin().arg("--bogus").output().unwrap().status.code(),
+        Some(2)
+    );
+    assert_eq!(bin().arg("--help").output().unwrap().status.code(), Some(0));
+    assert_eq!(
+        bin().arg("--version").output().unwrap().status.code(),
+        Some(0)
+    );
+}
+
+#[test]
+fn rule_table_and_docs() {
+    let out = bin().arg("rule").output().unwrap();
+    let table = String::from_utf8(out.stdout).unwrap();
+    assert!(table.contains("IL004  unknown-policy"), "{table}");
+    let out = bin().args(["rule", "il022"]).output().unwrap();
+    assert!(String::from_utf8(out.stdout)
+        .unwrap()
+        .starts_with("# out-of-date (IL022)"));
+    let out = bin().args(["rule", "unknown-policy"]).output().unwrap();
+    assert!(String::from_utf8(out.stdout)
+        .unwrap()
+        .starts_with("# unknown-policy (IL004)"));
+    assert_eq!(
+        bin().args(["rule", "nope"]).output().unwrap().status.code(),
+        Some(2)
+    );
+}
+
+#[test]
+fn broken_pipe_is_quiet() {
+    use std::io::Read;
+    use std::process::Stdio;
+    let mut child = bin()
+        .arg("rule")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let mut err = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(0), "{err}");
+    assert_eq!(err, "");
+}
