@@ -136,16 +136,11 @@ fn emit(
         Format::Json => {
             super::output(out.write_all(report::render_json(findings, analysis).as_bytes()))?;
         }
-        Format::Sarif | Format::Github => {
-            return Err(miette::miette!(
-                code = "imagelock::not_built",
-                "`--format {}` is not built yet in this version",
-                if global.format == Format::Sarif {
-                    "sarif"
-                } else {
-                    "github"
-                }
-            ));
+        Format::Sarif => {
+            super::output(out.write_all(report::render_sarif(findings, analysis).as_bytes()))?;
+        }
+        Format::Github => {
+            super::output(out.write_all(report::render_github(findings, analysis).as_bytes()))?;
         }
     }
     Ok(())

@@ -2,6 +2,8 @@
 
 mod args;
 mod check;
+mod explain;
+mod list;
 mod rule;
 mod try_cmd;
 
@@ -64,8 +66,8 @@ pub fn run(cli: Cli) -> miette::Result<ExitStatus> {
         Command::Check(args) => check::check(&cli.global, &args),
         Command::Fix(args) => check::fix(&cli.global, &args),
         Command::Refresh(_) => not_built("refresh"),
-        Command::List => not_built("list"),
-        Command::Explain(_) => not_built("explain"),
+        Command::List => list::run(&cli.global),
+        Command::Explain(args) => explain::run(&cli.global, &args),
         Command::Rule(args) => rule::run(&args),
     }
 }

@@ -3,9 +3,12 @@
 //!
 //! yaml-rust2 supplies the structure and the parsed values; it reports only where each node
 //! starts, in characters, and drops comments. So this module converts positions to bytes once per
-//! file ([`source`]), finds where each scalar ends and checks that against the parsed value
-//! ([`spans`]), and scans the comments itself ([`comments`]). Nothing here re-serializes YAML:
-//! the spans are for splicing bytes.
+//! file (`source.rs`), finds where each scalar ends and checks that against the parsed value
+//! (`spans.rs`), and scans and attaches the comments itself (`comments.rs`). Nothing here
+//! re-serializes YAML: the spans are for splicing bytes.
+//!
+//! Files Flux would skip are errors here ([`ParseErrorKind::FluxSkipsFile`]): `%` directives,
+//! content on a `---` line, and documents whose root is a sequence or a non-null scalar.
 
 mod comments;
 mod source;

@@ -41,8 +41,15 @@ pub(super) fn check_spans(src: &str, m: &Manifest) {
             let text = &src[r.clone()];
             match s.style {
                 ScalarStyle::Plain | ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted => {
+                    // A flow-context plain scalar such as `?` only parses inside brackets.
+                    let alone = standalone_value(text);
+                    let got = if alone.as_deref() == Some(s.value.as_str()) {
+                        alone
+                    } else {
+                        standalone_value(&format!("[{text}]"))
+                    };
                     assert_eq!(
-                        standalone_value(text).as_deref(),
+                        got.as_deref(),
                         Some(s.value.as_str()),
                         "{text:?} in {src:?}"
                     );
@@ -76,10 +83,9 @@ pub(super) fn check_spans(src: &str, m: &Manifest) {
         assert_eq!(marker.text, text.trim_start_matches('#'));
         assert!(marker.document < m.documents.len());
         if let Attachment::Scalar(i) = marker.attachment {
+            // A scalar set by a head comment has no line comment (yaml.v3 reads that first).
             let s = &m.documents[marker.document].scalars[i];
-            if marker.attachment == Attachment::Scalar(i) {
-                assert!(s.line_comment.is_none_or(|lc| lc == marker.range));
-            }
+            assert!(s.line_comment.is_none_or(|lc| lc == marker.range));
         }
     }
 }

@@ -15,7 +15,8 @@ pub(crate) type NodeId = usize;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Kind {
     Scalar(ScalarStyle),
-    /// An implicit null (`key:`, `- `): no source text; its position is yaml-rust2's guess.
+    /// An implicit null (`key:`, `- `): no source text. Placed (empty) right after its key or
+    /// its dash, since yaml-rust2 reports it at the next token.
     Empty,
     Alias,
     Seq,

@@ -1,9 +1,10 @@
-//! `--format json`: one object per line per finding, a stable documented shape.
+//! `--format json`: one object per line per finding, a stable documented shape
+//! (`docs/output.md`).
 
 use serde::Serialize;
 
+use super::locate::locate;
 use super::{Change, Finding, Sources};
-use crate::text::LineIndex;
 
 #[derive(Serialize)]
 struct JsonFinding<'a> {
@@ -30,29 +31,19 @@ struct Position {
 
 pub fn render_json(findings: &[Finding], sources: &dyn Sources) -> String {
     let mut out = String::new();
-    let mut cached: Option<(&str, LineIndex)> = None;
-    for f in findings {
-        let text = sources.text(&f.file).unwrap_or("");
-        if cached.as_ref().is_none_or(|(file, _)| *file != f.file) {
-            cached = Some((&f.file, LineIndex::new(text)));
-        }
-        let Some((_, index)) = cached.as_ref() else {
-            continue;
-        };
-        let start = index.line_col(text, f.range.start());
-        let end = index.line_col(text, f.range.end());
+    for (f, at) in findings.iter().zip(locate(findings, sources)) {
         let record = JsonFinding {
             code: f.rule.code(),
             rule: f.rule.name(),
             severity: f.severity.as_str(),
             file: &f.file,
             start: Position {
-                line: start.line,
-                column: start.column,
+                line: at.start.line,
+                column: at.start.column,
             },
             end: Position {
-                line: end.line,
-                column: end.column,
+                line: at.end.line,
+                column: at.end.column,
             },
             range: [f.range.start, f.range.end],
             message: &f.message,

@@ -1,7 +1,10 @@
 //! Findings as data, and one renderer per output format.
 
+mod github;
 mod human;
 mod json;
+mod locate;
+mod sarif;
 
 use serde::Serialize;
 
@@ -9,8 +12,11 @@ use crate::fix::Edit;
 use crate::rules::{Rule, Severity};
 use crate::text::TextRange;
 
+pub use github::render_github;
 pub use human::{render_human, summary_line};
 pub use json::render_json;
+pub use locate::{locate, Located};
+pub use sarif::render_sarif;
 
 /// One problem, at one place in one file.
 #[derive(Clone, Debug)]

@@ -35,15 +35,23 @@ fn run_case(case: &Path) {
 
     let check = run_in(&repo, &["check", "--color", "never"], "");
     let json = run_in(&repo, &["check", "--format", "json"], "");
+    let sarif = run_in(&repo, &["check", "--format", "sarif"], "");
+    let github = run_in(&repo, &["check", "--format", "github"], "");
     insta::with_settings!({snapshot_suffix => name.clone(), prepend_module_to_snapshot => false, omit_expression => true}, {
         insta::assert_snapshot!("check", snapshot_text(&check));
         insta::assert_snapshot!("json", json.stdout);
+        insta::assert_snapshot!("github", github.stdout);
+        insta::assert_snapshot!("sarif", sarif_results(&sarif.stdout));
     });
+    validate_sarif(&name, &sarif.stdout);
     assert_eq!(read_tree(&repo), before, "{name}: check changed files");
-    assert_eq!(
-        json.code, check.code,
-        "{name}: formats disagree on the exit code"
-    );
+    for (format, run) in [("json", &json), ("sarif", &sarif), ("github", &github)] {
+        assert_eq!(
+            run.code, check.code,
+            "{name}: {format} disagrees on the exit code"
+        );
+        assert_eq!(run.stderr, "", "{name}: {format} wrote to stderr");
+    }
 
     let fix = run_in(&repo, &["fix", "--color", "never"], "");
     assert!(
@@ -79,6 +87,43 @@ fn run_case(case: &Path) {
         again.stdout
     );
     assert_eq!(read_tree(&repo), after, "{name}: fix --diff wrote files");
+}
+
+/// The results part of a SARIF log (the rules table is the same for every case).
+fn sarif_results(text: &str) -> String {
+    let log: serde_json::Value = serde_json::from_str(text).expect("SARIF is JSON");
+    serde_json::to_string_pretty(&log["runs"][0]["results"]).unwrap() + "\n"
+}
+
+fn validate_sarif(name: &str, text: &str) {
+    static SCHEMA: std::sync::OnceLock<jsonschema::Validator> = std::sync::OnceLock::new();
+    let validator = SCHEMA.get_or_init(|| {
+        let schema = fs_err::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("schemas/sarif-schema-2.1.0.json"),
+        )
+        .unwrap();
+        // The official schema's `run.language` pattern has a stray `]` that ECMAScript regexes
+        // accept and Rust's do not; escape it (the results never carry `language`).
+        let schema = schema.replace(r#"[a-zA-Z]{2}]?$"#, r#"[a-zA-Z]{2}\\]?$"#);
+        let schema: serde_json::Value = serde_json::from_str(&schema).unwrap();
+        jsonschema::validator_for(&schema).expect("the SARIF schema compiles")
+    });
+    let log: serde_json::Value = serde_json::from_str(text).expect("SARIF is JSON");
+    let errors: Vec<String> = validator
+        .iter_errors(&log)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "{name}: SARIF does not validate:\n{}",
+        errors.join("\n")
+    );
+    let rules = log["runs"][0]["tool"]["driver"]["rules"]
+        .as_array()
+        .unwrap();
+    assert!(rules.iter().all(|r| r["help"]["text"]
+        .as_str()
+        .is_some_and(|h| h.contains("## Fix"))));
 }
 
 #[test]

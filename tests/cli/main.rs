@@ -7,5 +7,6 @@
 mod common;
 
 mod cases;
+mod reports;
 mod try_cmd;
 mod usage;
