@@ -41,6 +41,33 @@ pub fn write_atomic_if_changed(path: &Path, contents: &[u8]) -> io::Result<bool>
         Some(dir) if !dir.as_os_str().is_empty() => dir,
         _ => Path::new("."),
     };
+    write_new(&target, file_name, dir, dir, contents, existing.as_ref())
+}
+
+/// Write `contents` over `target` through a temporary file in `staging` (default: its directory).
+fn write_atomic_via(target: &Path, contents: &[u8], staging: Option<&Path>) -> io::Result<bool> {
+    let file_name = target.file_name().ok_or_else(|| {
+        io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!("`{}` does not name a file", target.display()),
+        )
+    })?;
+    let dir = match target.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    };
+    let existing = fs_err::metadata(target).ok();
+    write_new(target, file_name, dir, staging.unwrap_or(dir), contents, existing.as_ref())
+}
+
+fn write_new(
+    target: &Path,
+    file_name: &std::ffi::OsStr,
+    dir: &Path,
+    staging: &Path,
+    contents: &[u8],
+    existing: Option<&std::fs::Metadata>,
+) -> io::Result<bool> {
 
     let mut prefix = std::ffi::OsString::from(".");
     prefix.push(file_name);
@@ -54,12 +81,12 @@ pub fn write_atomic_if_changed(path: &Path, contents: &[u8]) -> io::Result<bool>
         builder.permissions(std::fs::Permissions::from_mode(0o666));
     }
     let mut tmp = builder
-        .tempfile_in(dir)
-        .map_err(|e| context(e, "create a temporary file in", dir))?;
+        .tempfile_in(staging)
+        .map_err(|e| context(e, "create a temporary file in", staging))?;
 
     tmp.write_all(contents)
         .map_err(|e| context(e, "write", tmp.path()))?;
-    if let Some(meta) = &existing {
+    if let Some(meta) = existing {
         let perms = meta.permissions();
         #[cfg(unix)]
         let perms = {
@@ -75,8 +102,8 @@ pub fn write_atomic_if_changed(path: &Path, contents: &[u8]) -> io::Result<bool>
     tmp.as_file()
         .sync_all()
         .map_err(|e| context(e, "flush", tmp.path()))?;
-    tmp.persist(&target)
-        .map_err(|e| context(e.error, "replace", &target))?;
+    tmp.persist(target)
+        .map_err(|e| context(e.error, "replace", target))?;
     sync_dir(dir);
     Ok(true)
 }
@@ -105,6 +132,71 @@ fn context(err: io::Error, action: &str, path: &Path) -> io::Error {
         err.kind(),
         format!("failed to {action} `{}`: {err}", path.display()),
     )
+}
+
+/// Why `fix` left a file as it was.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ReplaceError {
+    #[error("it is a symbolic link to `{}`, outside the repository; not written through", .0.display())]
+    LinkOutsideRoot(PathBuf),
+    #[error("it is read-only")]
+    ReadOnly,
+    #[error("it changed on disk after imagelock read it; run imagelock again")]
+    ChangedSinceRead,
+    #[error(transparent)]
+    Io(#[from] io::Error),
+}
+
+/// Replace a file that imagelock read as `expected` with `new`, atomically; never through a
+/// symbolic link that leaves `root`, never a read-only file, and never a file that changed since
+/// it was read. The temporary file goes into the repository's `.git` directory when it is on the
+/// same file system, so an interrupted run leaves nothing in the work tree.
+pub fn replace_checked(
+    root: &Path,
+    path: &Path,
+    expected: &[u8],
+    new: &[u8],
+) -> Result<bool, ReplaceError> {
+    let target = write_target(path)?;
+    let root = fs_err::canonicalize(root)?;
+    if target != path && !target.starts_with(&root) {
+        return Err(ReplaceError::LinkOutsideRoot(target));
+    }
+    let meta = fs_err::metadata(&target)?;
+    if meta.permissions().readonly() {
+        return Err(ReplaceError::ReadOnly);
+    }
+    if fs_err::read(&target)? != expected {
+        return Err(ReplaceError::ChangedSinceRead);
+    }
+    if expected == new {
+        return Ok(false);
+    }
+    let staging = staging_dir(&root, &target);
+    Ok(write_atomic_via(&target, new, staging.as_deref())?)
+}
+
+/// `<root>/.git/imagelock-tmp` when it can be created on the target's file system.
+fn staging_dir(root: &Path, target: &Path) -> Option<PathBuf> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt as _;
+        let git = root.join(".git");
+        if !git.is_dir() {
+            return None;
+        }
+        let dir = git.join("imagelock-tmp");
+        fs_err::create_dir_all(&dir).ok()?;
+        let same_device = fs_err::metadata(&dir).ok()?.dev()
+            == fs_err::metadata(target.parent()?).ok()?.dev();
+        same_device.then_some(dir)
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = (root, target);
+        None
+    }
 }
 
 #[cfg(all(test, unix))]
@@ -224,5 +316,18 @@ mod tests {
         assert!(write_atomic_if_changed(&link, b"x").is_err());
         assert!(symlink_metadata(&link).unwrap().file_type().is_symlink());
         assert_eq!(entries(dir.path()), ["dangling.yaml"]);
+    }
+
+    #[test]
+    fn replace_checked_refuses_a_file_that_changed_since_it_was_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.yaml");
+        fs_err::write(&path, b"new on disk\n").unwrap();
+        let err = replace_checked(dir.path(), &path, b"what we read\n", b"ours\n").unwrap_err();
+        assert!(matches!(err, ReplaceError::ChangedSinceRead), "{err}");
+        assert_eq!(read(&path).unwrap(), b"new on disk\n");
+        assert!(replace_checked(dir.path(), &path, b"new on disk\n", b"ours\n").unwrap());
+        assert_eq!(read(&path).unwrap(), b"ours\n");
+        assert_eq!(entries(dir.path()), ["a.yaml"]);
     }
 }

@@ -47,6 +47,7 @@ pub fn fix(global: &GlobalArgs, args: &FixArgs) -> miette::Result<ExitStatus> {
     let mut remaining: Vec<Finding> = Vec::new();
     let mut fixed_files: Vec<&str> = Vec::new();
     let mut diff = String::new();
+    let mut not_written: Vec<String> = Vec::new();
     for plan in &plans {
         let file = &analysis.files[plan.index];
         match &plan.result {
@@ -55,10 +56,15 @@ pub fn fix(global: &GlobalArgs, args: &FixArgs) -> miette::Result<ExitStatus> {
             }
             Ok(new_text) => {
                 let path = analysis.root.join(&plan.rel);
-                crate::fs::write_atomic_if_changed(&path, new_text.as_bytes()).map_err(|e| {
-                    miette::miette!(code = "imagelock::io", "cannot write `{}`: {e}", plan.rel)
-                })?;
-                fixed_files.push(&plan.rel);
+                match crate::fs::replace_checked(
+                    &analysis.root,
+                    &path,
+                    file.text.as_bytes(),
+                    new_text.as_bytes(),
+                ) {
+                    Ok(_) => fixed_files.push(&plan.rel),
+                    Err(err) => not_written.push(format!("{}: not fixed: {err}", plan.rel)),
+                }
             }
             Err(reason) => remaining.push(Finding::new(
                 Rule::UnparsableFile,
@@ -105,6 +111,13 @@ pub fn fix(global: &GlobalArgs, args: &FixArgs) -> miette::Result<ExitStatus> {
         }
     }
     emit(global, &analysis, &remaining, counts, false)?;
+    if !not_written.is_empty() {
+        return Err(miette::miette!(
+            code = "imagelock::io",
+            "{}",
+            not_written.join("\n")
+        ));
+    }
     Ok(if counts.failed() {
         ExitStatus::Failure
     } else {
@@ -112,7 +125,7 @@ pub fn fix(global: &GlobalArgs, args: &FixArgs) -> miette::Result<ExitStatus> {
     })
 }
 
-fn emit(
+pub(super) fn emit(
     global: &GlobalArgs,
     analysis: &Analysis,
     findings: &[Finding],

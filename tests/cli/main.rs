@@ -7,6 +7,8 @@
 mod common;
 
 mod cases;
+mod hostile;
+mod interrupt;
 mod reports;
 mod try_cmd;
 mod usage;
