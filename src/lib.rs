@@ -5,6 +5,8 @@ pub mod cli;
 pub mod engine;
 pub mod fix;
 pub mod fs;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod image;
 pub mod lock;
 pub mod manifest;
