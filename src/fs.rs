@@ -30,18 +30,7 @@ pub fn write_atomic_if_changed(path: &Path, contents: &[u8]) -> io::Result<bool>
             return Ok(false);
         }
     }
-
-    let file_name = target.file_name().ok_or_else(|| {
-        io::Error::new(
-            io::ErrorKind::InvalidInput,
-            format!("`{}` does not name a file", target.display()),
-        )
-    })?;
-    let dir = match target.parent() {
-        Some(dir) if !dir.as_os_str().is_empty() => dir,
-        _ => Path::new("."),
-    };
-    write_new(&target, file_name, dir, dir, contents, existing.as_ref())
+    write_atomic_via(&target, contents, None)
 }
 
 /// Write `contents` over `target` through a temporary file in `staging` (default: its directory).
