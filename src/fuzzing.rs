@@ -116,7 +116,8 @@ mod tests {
     #[test]
     fn replay_saved_inputs() {
         let base = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/fuzz");
-        let targets: [(&str, fn(&[u8])); 4] = [
+        type Check = fn(&[u8]);
+        let targets: [(&str, Check); 4] = [
             ("manifest", super::manifest),
             ("rewrite", super::rewrite),
             ("range", super::range),
