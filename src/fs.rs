@@ -46,7 +46,14 @@ fn write_atomic_via(target: &Path, contents: &[u8], staging: Option<&Path>) -> i
         _ => Path::new("."),
     };
     let existing = fs_err::metadata(target).ok();
-    write_new(target, file_name, dir, staging.unwrap_or(dir), contents, existing.as_ref())
+    write_new(
+        target,
+        file_name,
+        dir,
+        staging.unwrap_or(dir),
+        contents,
+        existing.as_ref(),
+    )
 }
 
 fn write_new(
@@ -57,7 +64,6 @@ fn write_new(
     contents: &[u8],
     existing: Option<&std::fs::Metadata>,
 ) -> io::Result<bool> {
-
     let mut prefix = std::ffi::OsString::from(".");
     prefix.push(file_name);
     prefix.push(".");
@@ -177,8 +183,8 @@ fn staging_dir(root: &Path, target: &Path) -> Option<PathBuf> {
         }
         let dir = git.join("imagelock-tmp");
         fs_err::create_dir_all(&dir).ok()?;
-        let same_device = fs_err::metadata(&dir).ok()?.dev()
-            == fs_err::metadata(target.parent()?).ok()?.dev();
+        let same_device =
+            fs_err::metadata(&dir).ok()?.dev() == fs_err::metadata(target.parent()?).ok()?.dev();
         same_device.then_some(dir)
     }
     #[cfg(not(unix))]

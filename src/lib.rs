@@ -7,13 +7,16 @@ pub mod fix;
 pub mod fs;
 #[doc(hidden)]
 pub mod fuzzing;
+pub mod git;
 pub mod image;
 pub mod lock;
 pub mod manifest;
 pub mod marker;
 pub mod policy;
+pub mod registry;
 pub mod report;
 pub mod resources;
 pub mod rules;
+pub mod template;
 pub mod text;
 pub mod workspace;

@@ -37,10 +37,7 @@ pub fn check(global: &GlobalArgs, args: &CheckArgs) -> miette::Result<ExitStatus
 
 pub fn fix(global: &GlobalArgs, args: &FixArgs) -> miette::Result<ExitStatus> {
     if args.commit {
-        return Err(miette::miette!(
-            code = "imagelock::not_built",
-            "`imagelock fix --commit` is not built yet in this version"
-        ));
+        return super::commit::run(global, args);
     }
     let analysis = engine::analyze(&options(global, &args.paths)?)?;
     let plans = engine::plan(&analysis);

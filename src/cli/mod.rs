@@ -2,8 +2,10 @@
 
 mod args;
 mod check;
+mod commit;
 mod explain;
 mod list;
+mod refresh;
 mod rule;
 mod try_cmd;
 
@@ -65,18 +67,11 @@ pub fn run(cli: Cli) -> miette::Result<ExitStatus> {
         Command::Try(args) => try_cmd::run(&args),
         Command::Check(args) => check::check(&cli.global, &args),
         Command::Fix(args) => check::fix(&cli.global, &args),
-        Command::Refresh(_) => not_built("refresh"),
+        Command::Refresh(args) => refresh::run(&cli.global, &args),
         Command::List => list::run(&cli.global),
         Command::Explain(args) => explain::run(&cli.global, &args),
         Command::Rule(args) => rule::run(&args),
     }
-}
-
-fn not_built(name: &str) -> miette::Result<ExitStatus> {
-    Err(miette::miette!(
-        code = "imagelock::not_built",
-        "`imagelock {name}` is not built yet in this version"
-    ))
 }
 
 /// Whether colour goes to the terminal, from `--color`, NO_COLOR and whether stderr is a tty.

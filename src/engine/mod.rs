@@ -21,7 +21,7 @@ use crate::workspace::WorkspaceError;
 
 pub use declarations::{Declared, Model, PolicyDecl, RepositoryDecl};
 pub use fixes::{plan, FileFix};
-pub use markers::{evaluate_file, referenced_policies};
+pub use markers::{evaluate_file, referenced_policies, under_path};
 pub use resolve::{compile, repo_key, Compiled, CompiledPolicy, Resolution, Used};
 
 /// What the pipeline needs to know from the command line.

@@ -176,6 +176,9 @@ pub struct ImageUpdateAutomationSpec {
     pub policy_selector: Option<LabelSelector>,
     #[serde(default)]
     pub git: Option<GitSpec>,
+    /// v1alpha1 kept the commit settings at the top of the spec (`spec.commit.authorName`).
+    #[serde(default)]
+    pub commit: Option<CommitSpec>,
     #[serde(default)]
     pub suspend: bool,
 }

@@ -7,8 +7,11 @@
 mod common;
 
 mod cases;
+mod commit;
 mod hostile;
 mod interrupt;
+mod precommit;
+mod registry;
 mod reports;
 mod try_cmd;
 mod usage;

@@ -19,14 +19,25 @@ fn demo_reports_drift_and_fix_diff_shows_it() {
 }
 
 #[test]
-fn unbuilt_commands_exit_2() {
+fn fix_commit_outside_a_git_repository_exits_2() {
+    // A copy: in the crate's own checkout, `fix --commit` would commit to this repository.
+    let tmp = tempfile::tempdir().unwrap();
+    crate::common::copy_tree(&testdata().join("demo"), tmp.path());
+    let inside_a_repo = std::process::Command::new("git")
+        .args(["rev-parse", "--git-dir"])
+        .current_dir(tmp.path())
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if inside_a_repo {
+        return; // the temporary directory sits in a work tree: nothing to show here
+    }
     let out = bin()
         .args(["fix", "--commit"])
-        .current_dir(testdata().join("demo"))
+        .current_dir(tmp.path())
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("not built yet"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not inside a git work tree"));
 }
 
 #[test]

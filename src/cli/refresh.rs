@@ -1,0 +1,614 @@
+//! `imagelock refresh`: list the tags of every declared ImageRepository, fetch the digests that
+//! policies and markers need, and write `images.lock` (atomically, only when it changes).
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::{self, IsTerminal, Write};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use miette::{Diagnostic, IntoDiagnostic};
+use thiserror::Error;
+
+use super::args::{GlobalArgs, RefreshArgs};
+use super::ExitStatus;
+use crate::engine::{self, Analysis, EngineError};
+use crate::lock::{self, Lock};
+use crate::registry::refresh::{self as plan, Key, PolicyInput, RepositoryInput};
+use crate::registry::{
+    AuthEnv, Client, CredentialStore, HttpOptions, HttpTransport, Live, RegistryError, Settings,
+    SystemClock,
+};
+use crate::resources::DigestReflection;
+
+/// Worker threads; the per-host limit (`Settings::per_host`) bounds each registry's share.
+const WORKERS: usize = 16;
+/// How long a `docker-credential-*` helper may take.
+const HELPER_TIMEOUT: Duration = Duration::from_secs(30);
+
+#[derive(Debug, Error, Diagnostic)]
+#[non_exhaustive]
+pub enum RefreshError {
+    #[error("cannot refresh `{image}` ({repositories}); its previous lock entry is kept")]
+    #[diagnostic(code(imagelock::refresh::image_failed))]
+    Image {
+        image: String,
+        repositories: String,
+        #[source]
+        #[diagnostic_source]
+        error: RegistryError,
+    },
+    #[error("cannot lock the digest of `{image}:{tag}` (policy {policies}); the previous digest, if any, is kept")]
+    #[diagnostic(code(imagelock::refresh::digest_failed))]
+    Digest {
+        image: String,
+        tag: String,
+        policies: String,
+        #[source]
+        #[diagnostic_source]
+        error: RegistryError,
+    },
+    #[error("ImageRepository `{repository}` is not refreshed: its spec is invalid; its previous lock entry is kept")]
+    #[diagnostic(
+        code(imagelock::refresh::invalid_repository),
+        help("`imagelock check` says what is wrong with it")
+    )]
+    InvalidRepository { repository: String },
+    #[error("--repository `{given}`: no ImageRepository of that namespace and name is declared")]
+    #[diagnostic(code(imagelock::usage), help("{help}"))]
+    UnknownRepository { given: String, help: String },
+    #[error("the lock file `{path}` needs to be updated but --locked was passed to prevent this")]
+    #[diagnostic(
+        code(imagelock::refresh::locked),
+        help("run `imagelock refresh` without --locked, and commit the new lock")
+    )]
+    Locked { path: String },
+    #[error("`{path}` cannot be read; refresh writes a new one")]
+    #[diagnostic(severity(Warning), code(imagelock::refresh::unreadable_lock))]
+    UnreadableLock {
+        path: String,
+        #[source]
+        #[diagnostic_source]
+        error: crate::lock::LockError,
+    },
+}
+
+pub fn run(global: &GlobalArgs, args: &RefreshArgs) -> miette::Result<ExitStatus> {
+    let started = Instant::now();
+    let out = Output::new(global);
+    let options = super::check::options(global, &[])?;
+    let lock_display = options
+        .lockfile
+        .strip_prefix(&options.root)
+        .unwrap_or(&options.lockfile)
+        .display()
+        .to_string();
+    let (analysis, old_lock, old_text) = match engine::analyze(&options) {
+        Ok(a) => {
+            let lock = a.lock.clone();
+            let text = a.lock_text.clone();
+            (a, lock, text)
+        }
+        Err(EngineError::Lock(error)) => {
+            out.report(RefreshError::UnreadableLock {
+                path: lock_display.clone(),
+                error,
+            });
+            // Read the repository without the lock (whose path cannot exist).
+            let none = tempfile::tempdir().into_diagnostic()?;
+            let mut without = options.clone();
+            without.lockfile = none.path().join("images.lock");
+            let a = engine::analyze(&without)?;
+            let text = crate::fs::read_to_string(&options.lockfile).ok();
+            (a, None, text)
+        }
+        Err(e) => return Err(e.into()),
+    };
+
+    out.timing("read the repository", started);
+    let inputs = Inputs::new(&analysis);
+    let only = select_repositories(&analysis, &args.repository, &global.default_namespace)?;
+    let mut failed = false;
+    for key in &inputs.invalid {
+        if only.as_ref().is_none_or(|o| o.contains(key)) {
+            failed = true;
+            out.report(RefreshError::InvalidRepository {
+                repository: format!("{}/{}", key.0, key.1),
+            });
+        }
+    }
+    let jobs = plan::plan(
+        &inputs.repositories,
+        &inputs.policies,
+        old_lock.as_ref(),
+        only.as_ref(),
+    );
+
+    let credentials = CredentialStore::load(&AuthEnv::from_process(), HELPER_TIMEOUT)?;
+    if global.verbose > 0 {
+        explain_credentials(&out, &analysis, &jobs, &credentials);
+    }
+    let http = HttpOptions {
+        ca_files: std::env::var_os("SSL_CERT_FILE")
+            .filter(|v| !v.is_empty())
+            .map(Into::into)
+            .into_iter()
+            .collect(),
+        connect_timeout: None,
+    };
+    let client = Client::new(
+        Arc::new(HttpTransport::new(&http)?),
+        Arc::new(SystemClock),
+        Settings::default(),
+    );
+    let live = Live {
+        client: &client,
+        credentials: &credentials,
+    };
+    out.timing("plan and credentials", started);
+    let progress = Progress::new(&out, jobs.len());
+    let outcomes = plan::run_all(&live, &jobs, WORKERS, &|done, total| {
+        progress.update(done, total)
+    });
+    progress.finish();
+    out.timing("registry requests", started);
+
+    // The whole lock when refreshing everything: entries no repository declares go, except
+    // those of repositories that could not be built. With --repository, the rest stays as is.
+    let new_lock: Lock = plan::merge(old_lock.as_ref(), &outcomes, |name| {
+        only.is_some() || inputs.invalid_images.contains(name)
+    });
+    let text = lock::to_string(&new_lock);
+    let changed = old_text.as_deref() != Some(text.as_str());
+
+    let mut stats = Stats::default();
+    for (job, outcome) in jobs.iter().zip(outcomes) {
+        stats.add(&outcome);
+        if let Ok(entry) = &outcome.entry {
+            out.verbose(format_args!(
+                "{}: {} tags, {} digests ({} fetched, {} kept)",
+                job.canonical,
+                entry.tags.len(),
+                entry.digests.len(),
+                outcome.fetched,
+                outcome.kept
+            ));
+        }
+        if outcome.invalid_tags > 0 {
+            out.info(format_args!(
+                "warning: `{}`: {} listed names are not valid tags and were dropped",
+                job.canonical, outcome.invalid_tags
+            ));
+        }
+        for (policy, why) in &outcome.unselected {
+            out.verbose(format_args!(
+                "policy {}/{} selects no tag ({why}): no digest to lock",
+                policy.0, policy.1
+            ));
+        }
+        if let Err(error) = outcome.entry {
+            failed = true;
+            out.report(RefreshError::Image {
+                image: job.canonical.clone(),
+                repositories: names(&job.repositories),
+                error,
+            });
+        }
+        for f in outcome.digest_failures {
+            failed = true;
+            out.report(RefreshError::Digest {
+                image: job.canonical.clone(),
+                tag: f.tag,
+                policies: names(&f.policies),
+                error: f.error,
+            });
+        }
+    }
+
+    for (host, limit) in client.rate_limits() {
+        out.info(format_args!(
+            "{host}: ratelimit-remaining {}{}",
+            limit.remaining.as_deref().unwrap_or("?"),
+            limit
+                .limit
+                .as_deref()
+                .map(|l| format!(" (ratelimit-limit {l})"))
+                .unwrap_or_default()
+        ));
+    }
+
+    if args.locked {
+        if failed {
+            out.info(format_args!(
+                "--locked: {lock_display} not checked, since some images could not be refreshed"
+            ));
+            return Ok(ExitStatus::Error);
+        }
+        if changed {
+            out.report(RefreshError::Locked { path: lock_display });
+            return Ok(ExitStatus::Failure);
+        }
+        out.info(format_args!(
+            "{lock_display} is up to date ({} images, {:.2} s)",
+            jobs.len(),
+            started.elapsed().as_secs_f64()
+        ));
+        return Ok(ExitStatus::Success);
+    }
+
+    let written =
+        crate::fs::write_atomic_if_changed(&options.lockfile, text.as_bytes()).map_err(|e| {
+            miette::miette!(code = "imagelock::io", "cannot write `{lock_display}`: {e}")
+        })?;
+    out.timing("lock written", started);
+    out.info(format_args!(
+        "{} {} images: {} tags, {} digests fetched, {} kept{}; {lock_display} {} ({:.2} s)",
+        if failed {
+            "Partly refreshed"
+        } else {
+            "Refreshed"
+        },
+        jobs.len(),
+        stats.tags,
+        stats.fetched,
+        stats.kept,
+        if stats.failed > 0 {
+            format!(", {} failed", stats.failed)
+        } else {
+            String::new()
+        },
+        if written { "updated" } else { "unchanged" },
+        started.elapsed().as_secs_f64()
+    ));
+    Ok(if failed {
+        ExitStatus::Error
+    } else {
+        ExitStatus::Success
+    })
+}
+
+fn names(keys: &[Key]) -> String {
+    let all: Vec<String> = keys.iter().map(|(ns, n)| format!("{ns}/{n}")).collect();
+    all.join(", ")
+}
+
+#[derive(Default)]
+struct Stats {
+    tags: usize,
+    fetched: usize,
+    kept: usize,
+    failed: usize,
+}
+
+impl Stats {
+    fn add(&mut self, o: &plan::Outcome) {
+        if let Ok(e) = &o.entry {
+            self.tags += e.tags.len();
+        }
+        self.fetched += o.fetched;
+        self.kept += o.kept;
+        self.failed += usize::from(o.failed());
+    }
+}
+
+/// The declared objects, built into what the planner takes.
+struct Inputs {
+    repositories: Vec<RepositoryInput>,
+    policies: Vec<PolicyInput>,
+    /// Declared repositories that do not build (invalid image or exclusion list).
+    invalid: Vec<Key>,
+    /// Their images, where the image itself parses: their lock entries are kept.
+    invalid_images: BTreeSet<String>,
+}
+
+impl Inputs {
+    fn new(analysis: &Analysis) -> Self {
+        let compiled = engine::compile(&analysis.model, &analysis.files);
+        let mut used: BTreeMap<Key, bool> = BTreeMap::new();
+        for file in &analysis.files {
+            if let Some(manifest) = &file.manifest {
+                for (key, digest) in engine::referenced_policies(manifest) {
+                    *used.entry(key).or_default() |= digest;
+                }
+            }
+        }
+        let mut repositories = Vec::new();
+        let mut invalid = Vec::new();
+        let mut invalid_images = BTreeSet::new();
+        for (key, decl) in &analysis.model.repositories {
+            match compiled.repositories.get(key) {
+                Some((image, exclusions)) => repositories.push(RepositoryInput {
+                    key: key.clone(),
+                    image: image.clone(),
+                    exclusions: exclusions.clone(),
+                    insecure: decl.spec.insecure,
+                    timeout: decl
+                        .spec
+                        .timeout
+                        .as_deref()
+                        .and_then(plan::parse_go_duration),
+                }),
+                None => {
+                    invalid.push(key.clone());
+                    if let Some(Ok(image)) = decl
+                        .spec
+                        .image
+                        .as_deref()
+                        .map(crate::image::ImageName::parse)
+                    {
+                        invalid_images.insert(image.canonical());
+                    }
+                }
+            }
+        }
+        let policies = compiled
+            .policies
+            .into_iter()
+            .filter_map(|(key, p)| {
+                let marker = used.get(&key) == Some(&true);
+                (p.reflection != DigestReflection::Never || marker).then(|| PolicyInput {
+                    always: p.reflection == DigestReflection::Always,
+                    policy: p.policy,
+                    repository: p.repository,
+                    key,
+                })
+            })
+            .collect();
+        Self {
+            repositories,
+            policies,
+            invalid,
+            invalid_images,
+        }
+    }
+}
+
+/// `--repository NS/NAME` (or `NS:NAME`, or `NAME` in the default namespace).
+fn select_repositories(
+    analysis: &Analysis,
+    given: &[String],
+    default_namespace: &str,
+) -> miette::Result<Option<BTreeSet<Key>>> {
+    if given.is_empty() {
+        return Ok(None);
+    }
+    let mut keys = BTreeSet::new();
+    for g in given {
+        let key = match g.split_once(['/', ':']) {
+            Some((ns, name)) => (ns.to_owned(), name.to_owned()),
+            None => (default_namespace.to_owned(), g.clone()),
+        };
+        if !analysis.model.repositories.contains_key(&key) {
+            // The nearest names (same name elsewhere, or a small edit away), best first.
+            let mut scored: Vec<(usize, String)> = analysis
+                .model
+                .repositories
+                .keys()
+                .map(|(ns, n)| {
+                    let d = if *n == key.1 {
+                        0
+                    } else {
+                        strsim::levenshtein(&format!("{ns}/{n}"), &format!("{}/{}", key.0, key.1))
+                    };
+                    (d, format!("{ns}/{n}"))
+                })
+                .filter(|(d, _)| *d <= (key.1.len() / 3).max(1))
+                .collect();
+            scored.sort();
+            let best = scored.first().map(|(d, _)| *d);
+            let close: Vec<String> = scored
+                .into_iter()
+                .filter(|(d, _)| Some(*d) == best)
+                .map(|(_, n)| n)
+                .collect();
+            let help = if close.is_empty() {
+                let all: Vec<String> = analysis
+                    .model
+                    .repositories
+                    .keys()
+                    .take(10)
+                    .map(|(ns, n)| format!("{ns}/{n}"))
+                    .collect();
+                if all.is_empty() {
+                    "no ImageRepository is declared in this repository".to_owned()
+                } else {
+                    format!("declared: {}", all.join(", "))
+                }
+            } else {
+                format!("did you mean {}?", close.join(" or "))
+            };
+            return Err(RefreshError::UnknownRepository {
+                given: g.clone(),
+                help,
+            }
+            .into());
+        }
+        keys.insert(key);
+    }
+    Ok(Some(keys))
+}
+
+/// `-v`: which local source stands in for each registry's credentials, and for the in-cluster
+/// fields (`secretRef`, `serviceAccountName`, `provider`) imagelock cannot read.
+fn explain_credentials(
+    out: &Output,
+    analysis: &Analysis,
+    jobs: &[plan::Job],
+    store: &CredentialStore,
+) {
+    let mut by_registry: BTreeMap<String, BTreeMap<String, Vec<String>>> = BTreeMap::new();
+    for job in jobs {
+        let source = match store.lookup(&job.image) {
+            Ok(found) => found.source,
+            Err(e) => format!("error: {e}"),
+        };
+        by_registry
+            .entry(job.image.registry.clone())
+            .or_default()
+            .entry(source)
+            .or_default()
+            .push(job.canonical.clone());
+    }
+    for (registry, sources) in &by_registry {
+        if sources.len() == 1 {
+            for source in sources.keys() {
+                out.verbose(format_args!("credentials for {registry}: {source}"));
+            }
+        } else {
+            for (source, images) in sources {
+                for image in images {
+                    out.verbose(format_args!("credentials for {image}: {source}"));
+                }
+            }
+        }
+    }
+    for job in jobs {
+        for key in &job.repositories {
+            let Some(decl) = analysis.model.repositories.get(key) else {
+                continue;
+            };
+            let spec = &decl.spec;
+            let mut cluster = Vec::new();
+            if let Some(name) = spec.secret_ref.as_ref().and_then(|r| r.name.as_deref()) {
+                cluster.push(format!("secretRef `{name}`"));
+            }
+            if let Some(sa) = spec.service_account_name.as_deref() {
+                cluster.push(format!("serviceAccountName `{sa}`"));
+            }
+            if let Some(p) = spec.provider.as_deref().filter(|p| *p != "generic") {
+                cluster.push(format!(
+                    "provider `{p}` (use its docker credential helper locally)"
+                ));
+            }
+            if let Some(name) = spec
+                .cert_secret_ref
+                .as_ref()
+                .and_then(|r| r.name.as_deref())
+            {
+                cluster.push(format!(
+                    "certSecretRef `{name}` (set SSL_CERT_FILE locally)"
+                ));
+            }
+            if !cluster.is_empty() {
+                out.verbose(format_args!(
+                    "ImageRepository {}/{}: {} live in the cluster; imagelock uses the local credentials above instead",
+                    key.0,
+                    key.1,
+                    cluster.join(", ")
+                ));
+            }
+        }
+    }
+}
+
+/// stderr, by verbosity; diagnostics through the installed miette handler.
+struct Output {
+    quiet: bool,
+    verbose: bool,
+    timings: bool,
+    lock: Mutex<()>,
+    terminal: bool,
+    color: bool,
+}
+
+impl Output {
+    fn new(global: &GlobalArgs) -> Self {
+        Self {
+            quiet: global.quiet,
+            verbose: global.verbose > 0,
+            timings: global.verbose > 1,
+            lock: Mutex::new(()),
+            terminal: io::stderr().is_terminal(),
+            color: super::use_color(global.color),
+        }
+    }
+
+    fn write(&self, args: std::fmt::Arguments<'_>) {
+        let _guard = self.lock.lock().unwrap_or_else(|e| e.into_inner());
+        let _ = writeln!(io::stderr().lock(), "{args}");
+    }
+
+    fn info(&self, args: std::fmt::Arguments<'_>) {
+        if !self.quiet {
+            self.write(args);
+        }
+    }
+
+    /// `-vv`: when each phase ended, from the start.
+    fn timing(&self, phase: &str, started: Instant) {
+        if self.timings {
+            self.write(format_args!(
+                "{:8.1} ms  {phase}",
+                started.elapsed().as_secs_f64() * 1000.0
+            ));
+        }
+    }
+
+    fn verbose(&self, args: std::fmt::Arguments<'_>) {
+        if self.verbose {
+            self.write(args);
+        }
+    }
+
+    /// Through the installed handler on a terminal; unwrapped otherwise, so that a URL or a
+    /// registry's message stays on one line in CI logs.
+    fn report(&self, diagnostic: impl Diagnostic + Send + Sync + 'static) {
+        let is_warning = diagnostic.severity() == Some(miette::Severity::Warning);
+        if is_warning && self.quiet {
+            return;
+        }
+        if self.terminal {
+            self.write(format_args!("{:?}", miette::Report::new(diagnostic)));
+            return;
+        }
+        struct Unwrapped<'a>(&'a dyn Diagnostic, &'a miette::MietteHandler);
+        impl std::fmt::Debug for Unwrapped<'_> {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                miette::ReportHandler::debug(self.1, self.0, f)
+            }
+        }
+        let handler = miette::MietteHandlerOpts::new()
+            .color(self.color)
+            .unicode(self.color)
+            .terminal_links(false)
+            .wrap_lines(false)
+            .build();
+        self.write(format_args!("{:?}", Unwrapped(&diagnostic, &handler)));
+    }
+}
+
+/// A one-line progress bar on a terminal; nothing otherwise.
+struct Progress<'a> {
+    out: &'a Output,
+    enabled: bool,
+}
+
+impl<'a> Progress<'a> {
+    fn new(out: &'a Output, total: usize) -> Self {
+        Self {
+            out,
+            enabled: out.terminal && !out.quiet && total > 1,
+        }
+    }
+
+    fn update(&self, done: usize, total: usize) {
+        if !self.enabled {
+            return;
+        }
+        const WIDTH: usize = 30;
+        let filled = WIDTH * done / total.max(1);
+        let _guard = self.out.lock.lock().unwrap_or_else(|e| e.into_inner());
+        let _ = write!(
+            io::stderr().lock(),
+            "\r\x1b[2Krefreshing [{}{}] {done}/{total} images",
+            "=".repeat(filled),
+            " ".repeat(WIDTH - filled)
+        );
+    }
+
+    fn finish(&self) {
+        if self.enabled {
+            let _guard = self.out.lock.lock().unwrap_or_else(|e| e.into_inner());
+            let _ = write!(io::stderr().lock(), "\r\x1b[2K");
+        }
+    }
+}

@@ -1,0 +1,241 @@
+//! The refresh plan: jobs per image, digests needed, and the merged lock.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::Duration;
+
+use crate::image::ImageName;
+use crate::lock::{ImageEntry, Lock};
+use crate::policy::{semver::Range, Choice, Exclusions, Policy};
+use crate::registry::refresh::{self, Job, PolicyInput, RepositoryInput, Session, Source};
+use crate::registry::tags::Listing;
+use crate::registry::RegistryError;
+
+struct FakeSource {
+    tags: BTreeMap<String, Result<Vec<&'static str>, u16>>,
+    digests: BTreeMap<String, Result<String, u16>>,
+    asked: std::sync::Mutex<Vec<String>>,
+}
+
+struct FakeSession<'a> {
+    source: &'a FakeSource,
+    image: String,
+}
+
+fn err(status: u16) -> RegistryError {
+    RegistryError::Status {
+        url: "u".into(),
+        status,
+        code: None,
+        message: None,
+    }
+}
+
+impl Source for FakeSource {
+    fn session<'a>(&'a self, job: &'a Job) -> Result<Box<dyn Session + 'a>, RegistryError> {
+        Ok(Box::new(FakeSession {
+            source: self,
+            image: job.canonical.clone(),
+        }))
+    }
+}
+
+impl Session for FakeSession<'_> {
+    fn list(&mut self) -> Result<Listing, RegistryError> {
+        match &self.source.tags[&self.image] {
+            Ok(tags) => Ok(Listing {
+                tags: tags.iter().map(|t| (*t).to_owned()).collect(),
+                ..Listing::default()
+            }),
+            Err(s) => Err(err(*s)),
+        }
+    }
+    fn digest(&mut self, tag: &str) -> Result<String, RegistryError> {
+        let key = format!("{}:{tag}", self.image);
+        self.source.asked.lock().unwrap().push(key.clone());
+        match &self.source.digests[&key] {
+            Ok(d) => Ok(d.clone()),
+            Err(s) => Err(err(*s)),
+        }
+    }
+}
+
+fn key(n: &str) -> (String, String) {
+    ("ns".into(), n.into())
+}
+
+fn repo(name: &str, image: &str, exclusions: &[&str]) -> RepositoryInput {
+    RepositoryInput {
+        key: key(name),
+        image: ImageName::parse(image).unwrap(),
+        exclusions: Exclusions::new(exclusions).unwrap(),
+        insecure: false,
+        timeout: None,
+    }
+}
+
+fn semver(name: &str, repository: &str, range: &str, always: bool) -> PolicyInput {
+    PolicyInput {
+        key: key(name),
+        policy: Policy {
+            choice: Choice::Semver(range.parse::<Range>().unwrap()),
+            filter: None,
+        },
+        repository: key(repository),
+        always,
+    }
+}
+
+fn entry(tags: &[&str], digests: &[(&str, &str)]) -> ImageEntry {
+    ImageEntry {
+        tags: tags.iter().map(|t| (*t).to_owned()).collect(),
+        digests: digests
+            .iter()
+            .map(|(t, d)| ((*t).to_owned(), (*d).to_owned()))
+            .collect(),
+    }
+}
+
+#[test]
+fn one_job_per_image_with_the_union_of_exclusions() {
+    let repos = [
+        repo("a", "ghcr.io/o/app", &["^dev-"]),
+        repo("b", "ghcr.io/o/app", &["^rc-"]),
+        repo("c", "ghcr.io/o/other", &[]),
+    ];
+    let jobs = refresh::plan(&repos, &[], None, None);
+    assert_eq!(jobs.len(), 2);
+    let source = FakeSource {
+        tags: [(
+            "ghcr.io/o/app".to_owned(),
+            Ok(vec!["1", "dev-1", "rc-1", "x.sig"]),
+        )]
+        .into(),
+        digests: BTreeMap::new(),
+        asked: Default::default(),
+    };
+    let out = refresh::run(&source, &jobs[0]);
+    // dev-1 is kept by b, rc-1 by a; x.sig (no default exclusion here) by both.
+    assert_eq!(
+        out.entry.unwrap().tags.into_iter().collect::<Vec<_>>(),
+        ["1", "dev-1", "rc-1", "x.sig"]
+    );
+
+    let only: BTreeSet<_> = [key("c")].into();
+    let jobs = refresh::plan(&repos, &[], None, Some(&only));
+    assert_eq!(jobs.len(), 1);
+    assert_eq!(jobs[0].canonical, "ghcr.io/o/other");
+    assert_eq!(jobs[0].timeout, Duration::from_secs(60));
+}
+
+#[test]
+fn digests_if_not_present_always_and_only_those_needed() {
+    let repos = [repo("app", "ghcr.io/o/app", &[])];
+    let policies = [
+        semver("keep", "app", "1.x", false),
+        semver("fresh", "app", ">=2.0.0", true),
+    ];
+    let mut old = Lock::new();
+    old.images.insert(
+        "ghcr.io/o/app".into(),
+        entry(
+            &["1.0.0", "1.1.0", "2.0.0"],
+            &[
+                ("1.1.0", "sha256:old11"),
+                ("2.0.0", "sha256:old20"),
+                ("1.0.0", "sha256:stale"),
+            ],
+        ),
+    );
+    let jobs = refresh::plan(&repos, &policies, Some(&old), None);
+    let source = FakeSource {
+        tags: [(
+            "ghcr.io/o/app".to_owned(),
+            Ok(vec!["1.0.0", "1.1.0", "2.0.0", "2.1.0"]),
+        )]
+        .into(),
+        digests: [(
+            "ghcr.io/o/app:2.1.0".to_owned(),
+            Ok("sha256:new21".to_owned()),
+        )]
+        .into(),
+        asked: Default::default(),
+    };
+    let out = refresh::run(&source, &jobs[0]);
+    assert_eq!((out.fetched, out.kept), (1, 1));
+    let e = out.entry.unwrap();
+    // IfNotPresent keeps 1.1.0's locked digest; Always fetched 2.1.0; 1.0.0 and 2.0.0 are
+    // no longer selected, so they go.
+    assert_eq!(
+        e.digests,
+        [
+            ("1.1.0".to_owned(), "sha256:old11".to_owned()),
+            ("2.1.0".to_owned(), "sha256:new21".to_owned())
+        ]
+        .into()
+    );
+    assert_eq!(*source.asked.lock().unwrap(), ["ghcr.io/o/app:2.1.0"]);
+}
+
+#[test]
+fn always_refetches_an_unchanged_tag_and_failures_keep_the_old_digest() {
+    let repos = [repo("app", "ghcr.io/o/app", &[])];
+    let policies = [semver("p", "app", "1.x", true)];
+    let mut old = Lock::new();
+    old.images.insert(
+        "ghcr.io/o/app".into(),
+        entry(&["1.1.0"], &[("1.1.0", "sha256:old")]),
+    );
+    let jobs = refresh::plan(&repos, &policies, Some(&old), None);
+    let source = FakeSource {
+        tags: [("ghcr.io/o/app".to_owned(), Ok(vec!["1.1.0"]))].into(),
+        digests: [("ghcr.io/o/app:1.1.0".to_owned(), Err(503))].into(),
+        asked: Default::default(),
+    };
+    let out = refresh::run(&source, &jobs[0]);
+    assert!(out.failed());
+    assert_eq!(out.digest_failures[0].policies, [key("p")]);
+    assert_eq!(out.entry.unwrap().digests["1.1.0"], "sha256:old");
+}
+
+#[test]
+fn a_failed_image_keeps_its_entry_and_undeclared_entries_go() {
+    let repos = [repo("a", "ghcr.io/o/a", &[]), repo("b", "ghcr.io/o/b", &[])];
+    let mut old = Lock::new();
+    old.images.insert("ghcr.io/o/a".into(), entry(&["1"], &[]));
+    old.images
+        .insert("ghcr.io/o/b".into(), entry(&["1"], &[("1", "sha256:b")]));
+    old.images
+        .insert("ghcr.io/o/gone".into(), entry(&["1"], &[]));
+    let jobs = refresh::plan(&repos, &[], Some(&old), None);
+    let source = FakeSource {
+        tags: [
+            ("ghcr.io/o/a".to_owned(), Ok(vec!["1", "2"])),
+            ("ghcr.io/o/b".to_owned(), Err(500)),
+        ]
+        .into(),
+        digests: BTreeMap::new(),
+        asked: Default::default(),
+    };
+    let outcomes = refresh::run_all(&source, &jobs, 4, &|_, _| {});
+    let lock = refresh::merge(Some(&old), &outcomes, |_| false);
+    assert_eq!(
+        lock.images.keys().collect::<Vec<_>>(),
+        ["ghcr.io/o/a", "ghcr.io/o/b"]
+    );
+    assert_eq!(lock.images["ghcr.io/o/a"].tags.len(), 2);
+    assert_eq!(lock.images["ghcr.io/o/b"], old.images["ghcr.io/o/b"]);
+    // With --repository, everything else stays.
+    let lock = refresh::merge(Some(&old), &outcomes, |_| true);
+    assert!(lock.images.contains_key("ghcr.io/o/gone"));
+}
+
+#[test]
+fn go_durations() {
+    let d = refresh::parse_go_duration;
+    assert_eq!(d("1m30s"), Some(Duration::from_secs(90)));
+    assert_eq!(d("500ms"), Some(Duration::from_millis(500)));
+    assert_eq!(d("1.5h"), Some(Duration::from_secs(5400)));
+    assert_eq!(d("10"), None);
+    assert_eq!(d("1d"), None);
+    assert_eq!(d(""), None);
+}
