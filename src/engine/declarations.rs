@@ -86,23 +86,37 @@ fn path_matches(path: &[PathSegment], prefix: &[PathSegment], rest: &[&str]) -> 
 pub fn collect(files: &[SourceFile], root: &Path, default_namespace: &str) -> Model {
     let mut model = Model::default();
     let mut namespaces = NamespaceResolver::new(root, default_namespace);
-    for (index, file) in files.iter().enumerate() {
+    // Deserialising the documents is most of the work and each is independent: done on every
+    // core first, then the objects are taken in file and document order.
+    let declaring: Vec<usize> = files
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| f.manifest.is_some() && f.text.contains(resources::GROUP))
+        .map(|(index, _)| index)
+        .collect();
+    let parsed = super::par_map(&declaring, |&index| {
+        let file = &files[index];
+        let documents = file.manifest.as_ref().map_or(&[][..], |m| &m.documents[..]);
+        documents
+            .iter()
+            .map(|doc| {
+                let doc_text = file.text.get(doc.range.as_range())?;
+                doc_text
+                    .contains(resources::GROUP)
+                    .then(|| serde_yaml::from_str::<serde_yaml::Value>(doc_text))
+            })
+            .collect::<Vec<_>>()
+    });
+    for (&index, values) in declaring.iter().zip(parsed) {
+        let file = &files[index];
         let Some(manifest) = &file.manifest else {
             continue;
         };
-        if !file.text.contains(resources::GROUP) {
-            continue;
-        }
-        for (doc_index, doc) in manifest.documents.iter().enumerate() {
-            let Some(doc_text) = file.text.get(doc.range.as_range()) else {
-                continue;
-            };
-            if !doc_text.contains(resources::GROUP) {
-                continue;
-            }
-            let value: serde_yaml::Value = match serde_yaml::from_str(doc_text) {
-                Ok(v) => v,
-                Err(err) => {
+        for ((doc_index, doc), value) in manifest.documents.iter().enumerate().zip(values) {
+            let value: serde_yaml::Value = match value {
+                None => continue,
+                Some(Ok(v)) => v,
+                Some(Err(err)) => {
                     model.findings.push(invalid_doc(file, doc.range, &err));
                     continue;
                 }

@@ -15,20 +15,20 @@ pub struct FileFix {
 
 /// Apply each file's edits in one pass, then re-parse and re-evaluate the result: a file whose
 /// output does not parse, or that a second pass would change again, is left as it was.
+/// Files are independent: they are planned on every core.
 pub fn plan(analysis: &Analysis) -> Vec<FileFix> {
-    let mut out = Vec::new();
-    for (&index, edits) in &analysis.edits {
+    let edited: Vec<_> = analysis.edits.iter().collect();
+    super::par_map(&edited, |&(&index, edits)| {
         let file = &analysis.files[index];
         let result = apply_edits(&file.text, edits)
             .map_err(|e| format!("conflicting edits: {e}"))
             .and_then(|new_text| verify(analysis, index, new_text));
-        out.push(FileFix {
+        FileFix {
             index,
             rel: file.rel.clone(),
             result,
-        });
-    }
-    out
+        }
+    })
 }
 
 fn verify(analysis: &Analysis, index: usize, new_text: String) -> Result<String, String> {

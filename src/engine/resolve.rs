@@ -1,6 +1,6 @@
 //! Policies built from their specs, validated, and resolved against the lock.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use super::declarations::{Model, PolicyDecl, RepositoryDecl};
 use super::SourceFile;
@@ -78,9 +78,14 @@ pub(super) fn resolve(
             repos_to_report.insert(repo_key(p));
         }
     }
+    let mut compiled = ExclusionCache::default();
     for (key, repo) in &model.repositories {
         let report = files[repo.file].selected || repos_to_report.contains(key);
-        if let Some(built) = build_repository(&mut ctx, repo, report) {
+        // Outside a full run only what is reported matters: the rest is neither shown nor used.
+        if !report {
+            continue;
+        }
+        if let Some(built) = build_repository(&mut ctx, repo, report, &mut compiled) {
             if report {
                 check_locked(&mut ctx, repo, &built.0, lock, lock_rel);
             }
@@ -105,70 +110,88 @@ pub(super) fn resolve(
         }
     }
 
+    // Every policy is reported in a full run; with PATH arguments, a policy that no selected
+    // file declares or uses would be resolved for nothing. Policies are independent: they are
+    // resolved on every core, and their findings kept in policy order.
+    let reported: Vec<(&(String, String), &PolicyDecl)> = model
+        .policies
+        .iter()
+        .filter(|(key, decl)| report_policy(key, decl))
+        .collect();
+    let outcomes = super::par_map(&reported, |(key, decl)| {
+        resolve_policy(model, files, lock, &repos, used, key, decl)
+    });
     let mut resolutions = BTreeMap::new();
-    for (key, decl) in &model.policies {
-        let report = report_policy(key, decl);
-        let mut sink = Ctx {
-            files,
-            findings: Vec::new(),
-        };
-        let built = build_policy(&mut sink, decl, &model.repositories);
-        if report {
-            ctx.findings.append(&mut sink.findings);
+    for ((key, _), (mut findings, resolution)) in reported.into_iter().zip(outcomes) {
+        ctx.findings.append(&mut findings);
+        if let Some(resolution) = resolution {
+            resolutions.insert(key.clone(), resolution);
         }
-        let Some((policy, reflection)) = built else {
-            continue;
-        };
-        let Some((image, exclusions)) = repos.get(&repo_key(decl)) else {
-            continue;
-        };
-        let Some(entry) = lock.and_then(|l| l.image(&image.canonical())) else {
-            continue;
-        };
-        let tags = exclusions.apply(entry.tags.iter().cloned());
-        let tag = match policy.select(&tags) {
-            Ok(tag) => tag,
-            Err(err) => {
-                if report {
-                    no_tag(&mut ctx, decl, &err, tags.len());
-                }
-                continue;
-            }
-        };
-        let needs_digest = reflection != DigestReflection::Never || used.get(key) == Some(&true);
-        let digest = entry.digests.get(&tag).cloned();
-        if needs_digest && digest.is_none() && report {
-            ctx.push(
-                decl,
-                Rule::DigestNotLocked,
-                &["spec", "digestReflectionPolicy"],
-                format!(
-                    "policy `{}` needs the digest of `{}:{tag}`, which images.lock does not hold",
-                    decl.id(),
-                    image.canonical()
-                ),
-            )
-            .help = Some("run `imagelock refresh` to lock it".into());
-        }
-        let name = model
-            .repositories
-            .get(&repo_key(decl))
-            .and_then(|r| r.spec.image.clone())
-            .unwrap_or_default();
-        resolutions.insert(
-            key.clone(),
-            Resolution {
-                name,
-                tag,
-                digest,
-                reflect_digest: reflection != DigestReflection::Never,
-            },
-        );
     }
     Resolved {
         resolutions,
         findings: ctx.findings,
     }
+}
+
+/// One reported policy: its findings, and its resolution when it has one.
+fn resolve_policy(
+    model: &Model,
+    files: &[SourceFile],
+    lock: Option<&Lock>,
+    repos: &BTreeMap<(String, String), (ImageName, Exclusions)>,
+    used: &Used,
+    key: &(String, String),
+    decl: &PolicyDecl,
+) -> (Vec<Finding>, Option<Resolution>) {
+    let mut ctx = Ctx {
+        files,
+        findings: Vec::new(),
+    };
+    let Some((policy, reflection)) = build_policy(&mut ctx, decl, &model.repositories) else {
+        return (ctx.findings, None);
+    };
+    let Some((image, exclusions)) = repos.get(&repo_key(decl)) else {
+        return (ctx.findings, None);
+    };
+    let Some(entry) = lock.and_then(|l| l.image(&image.canonical())) else {
+        return (ctx.findings, None);
+    };
+    let tags = exclusions.apply(entry.tags.iter().cloned());
+    let tag = match policy.select(&tags) {
+        Ok(tag) => tag,
+        Err(err) => {
+            no_tag(&mut ctx, decl, &err, tags.len());
+            return (ctx.findings, None);
+        }
+    };
+    let needs_digest = reflection != DigestReflection::Never || used.get(key) == Some(&true);
+    let digest = entry.digests.get(&tag).cloned();
+    if needs_digest && digest.is_none() {
+        ctx.push(
+            decl,
+            Rule::DigestNotLocked,
+            &["spec", "digestReflectionPolicy"],
+            format!(
+                "policy `{}` needs the digest of `{}:{tag}`, which images.lock does not hold",
+                decl.id(),
+                image.canonical()
+            ),
+        )
+        .help = Some("run `imagelock refresh` to lock it".into());
+    }
+    let name = model
+        .repositories
+        .get(&repo_key(decl))
+        .and_then(|r| r.spec.image.clone())
+        .unwrap_or_default();
+    let resolution = Resolution {
+        name,
+        tag,
+        digest,
+        reflect_digest: reflection != DigestReflection::Never,
+    };
+    (ctx.findings, Some(resolution))
 }
 
 pub fn repo_key(policy: &PolicyDecl) -> (String, String) {
@@ -181,10 +204,15 @@ pub fn repo_key(policy: &PolicyDecl) -> (String, String) {
     (ns, name)
 }
 
+/// Compiled exclusion lists by their patterns: most repositories share Flux's default list, and
+/// compiling a regex costs far more than matching 300 tags with it.
+type ExclusionCache = HashMap<Vec<String>, Exclusions>;
+
 fn build_repository(
     ctx: &mut Ctx<'_>,
     repo: &RepositoryDecl,
     report: bool,
+    compiled: &mut ExclusionCache,
 ) -> Option<(ImageName, Exclusions)> {
     let mut sink = Ctx {
         files: ctx.files,
@@ -208,6 +236,12 @@ fn build_repository(
             }
         },
     };
+    if let Some(exclusions) = compiled.get(&repo.spec.exclusion_list) {
+        if report {
+            ctx.findings.append(&mut sink.findings);
+        }
+        return Some((image?, exclusions.clone()));
+    }
     let mut exclusions_ok = true;
     for (i, pattern) in repo.spec.exclusion_list.iter().enumerate() {
         if let Err(err) = policy::compile_regex(pattern) {
@@ -224,6 +258,7 @@ fn build_repository(
     } else {
         return None;
     };
+    compiled.insert(repo.spec.exclusion_list.clone(), exclusions.clone());
     Some((image?, exclusions))
 }
 
@@ -523,8 +558,9 @@ pub fn compile(model: &Model, files: &[SourceFile]) -> Compiled {
         findings: Vec::new(),
     };
     let mut compiled = Compiled::default();
+    let mut exclusions = ExclusionCache::default();
     for (key, repo) in &model.repositories {
-        if let Some(built) = build_repository(&mut sink, repo, false) {
+        if let Some(built) = build_repository(&mut sink, repo, false, &mut exclusions) {
             compiled.repositories.insert(key.clone(), built);
         }
     }

@@ -17,6 +17,8 @@ pub(crate) struct Source<'a> {
     /// 3 when the file starts with a UTF-8 BOM (not given to yaml-rust2), else 0.
     pub body_start: usize,
     lines: LineIndex,
+    /// No byte above 0x7F: a column in characters is a column in bytes (most manifests).
+    ascii: bool,
 }
 
 /// The last position converted, to resume the character walk from.
@@ -35,6 +37,7 @@ impl<'a> Source<'a> {
             bytes: text.as_bytes(),
             body_start,
             lines: LineIndex::new(text),
+            ascii: text.is_ascii(),
         }
     }
 
@@ -54,11 +57,20 @@ impl<'a> Source<'a> {
         } else {
             (self.line_start(line0), col)
         };
-        let byte = self
-            .text
-            .get(from..)
-            .and_then(|rest| rest.char_indices().nth(skip).map(|(i, _)| from + i))
-            .unwrap_or(self.len());
+        let byte = if self.ascii {
+            // `nth` below yields `None` at the end of the text, hence `len` beyond it.
+            let byte = from + skip;
+            if byte < self.len() {
+                byte
+            } else {
+                self.len()
+            }
+        } else {
+            self.text
+                .get(from..)
+                .and_then(|rest| rest.char_indices().nth(skip).map(|(i, _)| from + i))
+                .unwrap_or(self.len())
+        };
         *memo = PosMemo { line, col, byte };
         byte
     }
@@ -132,6 +144,9 @@ impl<'a> Source<'a> {
     /// Column of `pos` in characters, as yaml-rust2 counts it.
     pub fn col(&self, pos: usize) -> usize {
         let start = self.line_start_of(pos);
+        if self.ascii {
+            return pos.saturating_sub(start);
+        }
         self.text
             .get(start..pos)
             .map_or(pos.saturating_sub(start), |s| s.chars().count())
@@ -162,7 +177,18 @@ impl<'a> Source<'a> {
 /// Returns the byte offset and the offending character.
 pub(crate) fn find_unsupported_char(text: &str, body_start: usize) -> Option<(usize, char)> {
     let bytes = text.as_bytes();
-    for (i, c) in text.char_indices().skip_while(|(i, _)| *i < body_start) {
+    let mut i = body_start;
+    // Byte by byte while ASCII (nearly every byte of a manifest), decoding only other characters.
+    while let Some(&b) = bytes.get(i) {
+        if matches!(b, b' '..=b'~' | b'\n' | b'\t') {
+            i += 1;
+            continue;
+        }
+        let c = if b.is_ascii() {
+            char::from(b)
+        } else {
+            text.get(i..).and_then(|rest| rest.chars().next())?
+        };
         let ok = match c {
             '\t' | '\n' | ' '..='~' => true,
             '\r' => bytes.get(i + 1) == Some(&b'\n'),
@@ -174,6 +200,7 @@ pub(crate) fn find_unsupported_char(text: &str, body_start: usize) -> Option<(us
         if !ok {
             return Some((i, c));
         }
+        i += c.len_utf8();
     }
     None
 }

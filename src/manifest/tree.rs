@@ -168,13 +168,16 @@ fn is_null(value: &str) -> bool {
 }
 
 pub(crate) fn build(src: &Source) -> Result<Tree, ParseError> {
+    // Typical manifests have an event every 15 bytes and a node every 25: sized up front, the
+    // vectors do not regrow (and copy) a dozen times per file.
+    let nodes = src.len() / 24;
     let mut b = Builder {
         src,
         tree: Tree {
-            nodes: Vec::new(),
+            nodes: Vec::with_capacity(nodes),
             docs: Vec::new(),
-            items: Vec::new(),
-            opaque: Vec::new(),
+            items: Vec::with_capacity(nodes),
+            opaque: Vec::with_capacity(nodes),
             block_bodies: Vec::new(),
         },
         frames: Vec::new(),
@@ -184,7 +187,7 @@ pub(crate) fn build(src: &Source) -> Result<Tree, ParseError> {
         memo: PosMemo::default(),
     };
     let mut parser = Parser::new_from_str(src.body());
-    let mut events = Vec::new();
+    let mut events = Vec::with_capacity(src.len() / 12);
     loop {
         let (event, mark) = parser.next_token().map_err(|e| scan_error(src, &e))?;
         let end = event == Event::StreamEnd;
@@ -217,6 +220,8 @@ pub(crate) fn build(src: &Source) -> Result<Tree, ParseError> {
     for i in 0..n {
         let end = b.doc_starts.get(i + 1).copied().unwrap_or(src.len());
         b.tree.docs[i].range = TextRange::new(b.doc_starts[i], end.max(b.doc_starts[i]));
+        // The scalars are kept for the whole run, for every file with a marker: no spare room.
+        b.tree.docs[i].scalars.shrink_to_fit();
     }
     b.tree.items.sort_by_key(|(pos, _)| *pos);
     b.tree.opaque.sort_unstable();
@@ -259,7 +264,7 @@ impl Builder<'_, '_> {
                 self.finish_child(id);
             }
             Event::Scalar(value, style, anchor, tag) => {
-                self.scalar(pos, &value, style, anchor, tag.as_ref())?;
+                self.scalar(pos, value, style, anchor, tag.as_ref())?;
             }
             Event::SequenceStart(..) => self.collection_start(pos, false, shadowed)?,
             Event::MappingStart(..) => self.collection_start(pos, true, shadowed)?,
@@ -398,8 +403,9 @@ impl Builder<'_, '_> {
         let is_key = self.tree.nodes[id].role == Role::Key;
         if let Some(frame) = self.frames.last_mut() {
             frame.last_end = frame.last_end.max(end);
-            if is_key && frame.key_text.is_empty() {
-                let n = &self.tree.nodes[id];
+            let n = &self.tree.nodes[id];
+            // A scalar key's text is its parsed value, which `scalar` sets next.
+            if is_key && frame.key_text.is_empty() && !matches!(n.kind, Kind::Scalar(_)) {
                 frame.key_text = self.src.slice(n.start, n.end).to_owned();
             }
         }
@@ -418,7 +424,7 @@ impl Builder<'_, '_> {
     fn scalar(
         &mut self,
         pos: usize,
-        value: &str,
+        value: String,
         style: TScalarStyle,
         anchor: usize,
         tag: Option<&Tag>,
@@ -446,9 +452,9 @@ impl Builder<'_, '_> {
             trail,
             body,
         } = self
-            .extent(pos, value, style)
+            .extent(pos, &value, style)
             .ok_or_else(|| self.unknown_extent(pos))?;
-        let null = style == ScalarStyle::Plain && is_null(value);
+        let null = style == ScalarStyle::Plain && is_null(&value);
         let id = self.add(Kind::Scalar(style), start, end, null)?;
         self.tree.items.push((trail, Item::Node(id)));
         match body {
@@ -464,20 +470,23 @@ impl Builder<'_, '_> {
         let node = &self.tree.nodes[id];
         if node.role == Role::Key {
             if let Some(frame) = self.frames.last_mut() {
-                frame.key_text = value.to_owned();
+                frame.key_text = value;
             }
             return Ok(());
         }
         if node.in_key || node.role == Role::Root {
             return Ok(());
         }
-        let mut path: Vec<PathSegment> = self.frames.iter().filter_map(|f| f.seg.clone()).collect();
+        let depth =
+            self.frames.iter().filter(|f| f.seg.is_some()).count() + usize::from(seg.is_some());
+        let mut path: Vec<PathSegment> = Vec::with_capacity(depth);
+        path.extend(self.frames.iter().filter_map(|f| f.seg.clone()));
         path.extend(seg);
         let scalar = ScalarNode {
             path,
             range: TextRange::new(start, end),
             style,
-            value: value.to_owned(),
+            value,
             anchor: anchor != 0,
             tag: tag.map(tag_text),
             line_comment: None,

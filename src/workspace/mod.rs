@@ -60,21 +60,35 @@ pub fn find_root(explicit: Option<&Path>) -> Result<PathBuf, WorkspaceError> {
 /// files when `root` is inside a git work tree (`.gitignore` honoured), every file otherwise.
 /// Hidden directories are walked, as Flux walks them; symlinks to directories are not followed.
 pub fn list_manifests(root: &Path) -> Result<Vec<RelPath>, WorkspaceError> {
-    let mut files = match gix::discover(root) {
-        Ok(repo) if repo.workdir().is_some() => list_git(&repo, root)?,
-        _ => {
-            let mut files = Vec::new();
-            walk_dir(root, root, &mut files)?;
-            files
-        }
-    };
-    files.retain(|f| is_manifest_name(f));
+    let mut files = Vec::new();
+    walk_manifests(root, &mut |rel| files.push(rel))?;
     files.sort_unstable();
     files.dedup();
     Ok(files)
 }
 
-fn list_git(repo: &gix::Repository, root: &Path) -> Result<Vec<RelPath>, WorkspaceError> {
+/// The files of [`list_manifests`], handed to `found` as the walk meets them: in no particular
+/// order, and a file may come twice. Lets a caller read files while the walk goes on.
+pub(crate) fn walk_manifests(
+    root: &Path,
+    found: &mut dyn FnMut(RelPath),
+) -> Result<(), WorkspaceError> {
+    let mut found = |rel: RelPath| {
+        if is_manifest_name(&rel) {
+            found(rel);
+        }
+    };
+    match gix::discover(root) {
+        Ok(repo) if repo.workdir().is_some() => walk_git(&repo, root, &mut found),
+        _ => walk_dir(root, root, &mut found),
+    }
+}
+
+fn walk_git(
+    repo: &gix::Repository,
+    root: &Path,
+    found: &mut dyn FnMut(RelPath),
+) -> Result<(), WorkspaceError> {
     let git_err = |message: String| WorkspaceError::Git {
         path: root.to_path_buf(),
         message,
@@ -101,42 +115,59 @@ fn list_git(repo: &gix::Repository, root: &Path) -> Result<Vec<RelPath>, Workspa
     // No pathspec: gix reads pathspecs relative to the working directory, as git does, so the
     // walk covers the work tree and entries outside `root` are dropped below.
     let patterns: Vec<&str> = Vec::new();
-    let mut collect = gix::dir::walk::delegate::Collect::default();
+    let mut emit = Emit {
+        root,
+        prefix: &prefix,
+        found,
+    };
     repo.dirwalk(
         &index,
         patterns,
         &AtomicBool::new(false),
         options,
-        &mut collect,
+        &mut emit,
     )
     .map_err(|e| git_err(e.to_string()))?;
-    let mut files = Vec::new();
-    for (entry, _) in collect.unorded_entries {
-        use gix::dir::entry::{Kind, Status};
-        if !matches!(entry.status, Status::Tracked | Status::Untracked) {
-            continue;
-        }
-        if !matches!(entry.disk_kind, Some(Kind::File | Kind::Symlink)) {
-            continue;
-        }
-        let path = entry.rela_path.to_string();
-        let rel = if prefix.is_empty() {
-            Some(path.as_str())
-        } else {
-            path.strip_prefix(prefix.as_str())
-                .and_then(|p| p.strip_prefix('/'))
-        };
-        if let Some(rel) = rel {
-            // A symlink to a directory is not followed; a symlink to a file is read (as Flux).
-            if root.join(rel).is_file() {
-                files.push(rel.to_owned());
-            }
-        }
-    }
-    Ok(files)
+    Ok(())
 }
 
-fn walk_dir(root: &Path, dir: &Path, out: &mut Vec<RelPath>) -> Result<(), WorkspaceError> {
+/// The dirwalk's delegate: passes on each tracked or untracked file below `root`.
+struct Emit<'a> {
+    root: &'a Path,
+    prefix: &'a str,
+    found: &'a mut dyn FnMut(RelPath),
+}
+
+impl gix::dir::walk::Delegate for Emit<'_> {
+    fn emit(
+        &mut self,
+        entry: gix::dir::EntryRef<'_>,
+        _collapsed_directory_status: Option<gix::dir::entry::Status>,
+    ) -> gix::dir::walk::Action {
+        use gix::dir::entry::{Kind, Status};
+        let keep = matches!(entry.status, Status::Tracked | Status::Untracked)
+            && matches!(entry.disk_kind, Some(Kind::File | Kind::Symlink));
+        if keep {
+            let path = entry.rela_path.to_string();
+            let rel = if self.prefix.is_empty() {
+                Some(path.as_str())
+            } else {
+                path.strip_prefix(self.prefix)
+                    .and_then(|p| p.strip_prefix('/'))
+            };
+            // A symlink to a directory is not followed; a symlink to a file is read (as Flux).
+            // Only symlinks need a `stat`: the walk already knows a file is a file.
+            if let Some(rel) = rel {
+                if matches!(entry.disk_kind, Some(Kind::File)) || self.root.join(rel).is_file() {
+                    (self.found)(rel.to_owned());
+                }
+            }
+        }
+        std::ops::ControlFlow::Continue(())
+    }
+}
+
+fn walk_dir(root: &Path, dir: &Path, found: &mut dyn FnMut(RelPath)) -> Result<(), WorkspaceError> {
     let io_err = |source| WorkspaceError::Io {
         path: dir.to_path_buf(),
         source,
@@ -147,11 +178,11 @@ fn walk_dir(root: &Path, dir: &Path, out: &mut Vec<RelPath>) -> Result<(), Works
         let path = entry.path();
         if file_type.is_dir() {
             if entry.file_name() != ".git" {
-                walk_dir(root, &path, out)?;
+                walk_dir(root, &path, found)?;
             }
         } else if file_type.is_file() || (file_type.is_symlink() && path.is_file()) {
             if let Ok(rel) = path.strip_prefix(root) {
-                out.push(rel.to_string_lossy().replace('\\', "/"));
+                found(rel.to_string_lossy().replace('\\', "/"));
             }
         }
     }
