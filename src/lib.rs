@@ -12,6 +12,7 @@ pub mod image;
 pub mod lock;
 pub mod manifest;
 pub mod marker;
+pub mod par;
 pub mod policy;
 pub mod registry;
 pub mod report;

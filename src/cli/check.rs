@@ -53,25 +53,26 @@ pub fn fix(global: &GlobalArgs, args: &FixArgs) -> miette::Result<ExitStatus> {
     let mut fixed_files: Vec<&str> = Vec::new();
     let mut diff = String::new();
     let mut not_written: Vec<String> = Vec::new();
-    // Each write waits for the disk (the file is synced before its rename): they overlap.
-    let mut writes = engine::par_map_io(&plans, |plan| match &plan.result {
-        Ok(new_text) if !args.diff => Some(crate::fs::replace_checked(
-            &analysis.root,
-            &analysis.root.join(&plan.rel),
-            analysis.files[plan.index].text.as_bytes(),
-            new_text.as_bytes(),
-        )),
-        _ => None,
-    })
-    .into_iter();
+    // Every rewritten file at once: the writes share their waits for the disk.
+    let replacements: Vec<crate::fs::Replacement<'_>> = plans
+        .iter()
+        .filter(|_| !args.diff)
+        .filter_map(|plan| {
+            Some(crate::fs::Replacement {
+                path: analysis.root.join(&plan.rel),
+                expected: analysis.files[plan.index].text.as_bytes(),
+                new: plan.result.as_ref().ok()?.as_bytes(),
+            })
+        })
+        .collect();
+    let mut writes = crate::fs::replace_all_checked(&analysis.root, &replacements).into_iter();
     for plan in &plans {
         let file = &analysis.files[plan.index];
-        let write = writes.next().flatten();
         match &plan.result {
             Ok(new_text) if args.diff => {
                 diff.push_str(&unified_diff(&plan.rel, &file.text, new_text))
             }
-            Ok(_) => match write {
+            Ok(_) => match writes.next() {
                 Some(Ok(_)) => fixed_files.push(&plan.rel),
                 Some(Err(err)) => not_written.push(format!("{}: not fixed: {err}", plan.rel)),
                 None => {}

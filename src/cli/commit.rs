@@ -132,16 +132,21 @@ pub fn run(global: &GlobalArgs, args: &FixArgs) -> miette::Result<ExitStatus> {
     let human = global.format == Format::Human && !global.quiet;
     let mut err = io::stderr().lock();
     for (plan, writes) in planned.iter().zip(&steps) {
+        let files: Vec<crate::fs::Replacement<'_>> = writes
+            .iter()
+            .map(|w| crate::fs::Replacement {
+                path: analysis.root.join(&analysis.files[w.file].rel),
+                expected: w.expected.as_bytes(),
+                new: w.new.as_bytes(),
+            })
+            .collect();
+        let results = crate::fs::replace_all_checked(&analysis.root, &files);
         let mut rels = Vec::new();
-        for w in writes {
+        for (w, result) in writes.iter().zip(results) {
             let rel = &analysis.files[w.file].rel;
-            crate::fs::replace_checked(
-                &analysis.root,
-                &analysis.root.join(rel),
-                w.expected.as_bytes(),
-                w.new.as_bytes(),
-            )
-            .map_err(|e| miette::miette!(code = "imagelock::io", "cannot write `{rel}`: {e}"))?;
+            result.map_err(|e| {
+                miette::miette!(code = "imagelock::io", "cannot write `{rel}`: {e}")
+            })?;
             if human {
                 super::output(writeln!(err, "fixed {rel}"))?;
             }

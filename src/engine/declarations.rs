@@ -94,7 +94,7 @@ pub fn collect(files: &[SourceFile], root: &Path, default_namespace: &str) -> Mo
         .filter(|(_, f)| f.manifest.is_some() && f.text.contains(resources::GROUP))
         .map(|(index, _)| index)
         .collect();
-    let parsed = super::par_map(&declaring, |&index| {
+    let parsed = crate::par::map(&declaring, |&index| {
         let file = &files[index];
         let documents = file.manifest.as_ref().map_or(&[][..], |m| &m.documents[..]);
         documents

@@ -18,7 +18,7 @@ pub struct FileFix {
 /// Files are independent: they are planned on every core.
 pub fn plan(analysis: &Analysis) -> Vec<FileFix> {
     let edited: Vec<_> = analysis.edits.iter().collect();
-    super::par_map(&edited, |&(&index, edits)| {
+    crate::par::map(&edited, |&(&index, edits)| {
         let file = &analysis.files[index];
         let result = apply_edits(&file.text, edits)
             .map_err(|e| format!("conflicting edits: {e}"))

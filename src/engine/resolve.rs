@@ -118,7 +118,7 @@ pub(super) fn resolve(
         .iter()
         .filter(|(key, decl)| report_policy(key, decl))
         .collect();
-    let outcomes = super::par_map(&reported, |(key, decl)| {
+    let outcomes = crate::par::map(&reported, |(key, decl)| {
         resolve_policy(model, files, lock, &repos, used, key, decl)
     });
     let mut resolutions = BTreeMap::new();

@@ -51,12 +51,22 @@ fn sigkill_never_leaves_a_torn_file_or_a_stray_temp_file() {
     );
     let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
     let mut killed_midway = 0;
-    for round in 0..16 {
+    // Kills land anywhere in the first rounds; then they close in on the moments the files are
+    // renamed (all within a few milliseconds), between the latest kill that left every file old
+    // and the earliest that left every file new.
+    let (mut all_old, mut all_new) = (0u64, span);
+    let mut round = 0;
+    while round < 16 || (killed_midway < 3 && round < 160) {
         write_all();
         seed ^= seed << 13;
         seed ^= seed >> 7;
         seed ^= seed << 17;
-        let delay = Duration::from_micros(seed % span);
+        let micros = if round < 16 || all_new <= all_old {
+            seed % span
+        } else {
+            all_old + seed % (all_new - all_old + 1)
+        };
+        let delay = Duration::from_micros(micros);
         let mut child = bin()
             .args(["fix", "-q"])
             .current_dir(root)
@@ -76,8 +86,10 @@ fn sigkill_never_leaves_a_torn_file_or_a_stray_temp_file() {
             );
             changed += usize::from(text == new(i));
         }
-        if changed > 0 && changed < FILES {
-            killed_midway += 1;
+        match changed {
+            0 => all_old = all_old.max(micros),
+            c if c == FILES => all_new = all_new.min(micros),
+            _ => killed_midway += 1,
         }
         let strays: Vec<_> = walk(root)
             .into_iter()
@@ -88,6 +100,11 @@ fn sigkill_never_leaves_a_torn_file_or_a_stray_temp_file() {
             strays.is_empty(),
             "round {round}: stray temporary files {strays:?}"
         );
+        round += 1;
+    }
+    #[allow(clippy::print_stderr)] // a figure to read with --nocapture
+    {
+        eprintln!("{round} kills, {killed_midway} of them while files were being renamed");
     }
     // The kills must land mid-run sometimes, or the test proves nothing.
     assert!(

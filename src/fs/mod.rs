@@ -1,6 +1,10 @@
 //! File-system access for the whole crate: thin wrappers over `fs-err` (errors name the path)
 //! and the one atomic writer.
 
+mod replace;
+
+pub use replace::{replace_all_checked, replace_checked, ReplaceError, Replacement};
+
 use std::io::{self, Write as _};
 use std::path::{Path, PathBuf};
 
@@ -30,45 +34,64 @@ pub fn write_atomic_if_changed(path: &Path, contents: &[u8]) -> io::Result<bool>
             return Ok(false);
         }
     }
-    write_atomic_via(&target, contents, None)
+    write_atomic_via(&target, contents)
 }
 
-/// Write `contents` over `target` through a temporary file in `staging` (default: its directory).
-fn write_atomic_via(target: &Path, contents: &[u8], staging: Option<&Path>) -> io::Result<bool> {
-    let file_name = target.file_name().ok_or_else(|| {
+/// Write `contents` over `target` through a temporary file in its directory.
+fn write_atomic_via(target: &Path, contents: &[u8]) -> io::Result<bool> {
+    let dir = parent_dir(target);
+    let existing = fs_err::metadata(target).ok();
+    let tmp = stage(
+        file_name(target)?,
+        dir,
+        contents,
+        existing.as_ref(),
+        Flush::Now,
+    )?;
+    tmp.persist(target)
+        .map_err(|e| context(e.error, "replace", target))?;
+    sync_dir(dir);
+    Ok(true)
+}
+
+fn file_name(target: &Path) -> io::Result<&std::ffi::OsStr> {
+    target.file_name().ok_or_else(|| {
         io::Error::new(
             io::ErrorKind::InvalidInput,
             format!("`{}` does not name a file", target.display()),
         )
-    })?;
-    let dir = match target.parent() {
-        Some(dir) if !dir.as_os_str().is_empty() => dir,
-        _ => Path::new("."),
-    };
-    let existing = fs_err::metadata(target).ok();
-    write_new(
-        target,
-        file_name,
-        dir,
-        staging.unwrap_or(dir),
-        contents,
-        existing.as_ref(),
-    )
+    })
 }
 
-fn write_new(
-    target: &Path,
+fn parent_dir(target: &Path) -> &Path {
+    match target.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    }
+}
+
+/// Whether [`stage`] flushes the file to disk, or the caller flushes the whole file system later.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Flush {
+    Now,
+    #[cfg_attr(not(target_os = "linux"), allow(dead_code))]
+    Later,
+}
+
+/// A temporary file in `staging` holding `contents`, with `existing`'s permission bits (or a new
+/// file's): once flushed, ready to be renamed over the file named `file_name`.
+fn stage(
     file_name: &std::ffi::OsStr,
-    dir: &Path,
     staging: &Path,
     contents: &[u8],
     existing: Option<&std::fs::Metadata>,
-) -> io::Result<bool> {
+    flush: Flush,
+) -> io::Result<tempfile::NamedTempFile> {
     let mut prefix = std::ffi::OsString::from(".");
     prefix.push(file_name);
     prefix.push(".");
     let mut builder = tempfile::Builder::new();
-    builder.prefix(&prefix).suffix(".imagelock.tmp");
+    builder.prefix(&prefix).suffix(TEMP_SUFFIX);
     #[cfg(unix)]
     if existing.is_none() {
         use std::os::unix::fs::PermissionsExt as _;
@@ -94,14 +117,16 @@ fn write_new(
             .set_permissions(perms)
             .map_err(|e| context(e, "set permissions on", tmp.path()))?;
     }
-    tmp.as_file()
-        .sync_all()
-        .map_err(|e| context(e, "flush", tmp.path()))?;
-    tmp.persist(target)
-        .map_err(|e| context(e.error, "replace", target))?;
-    sync_dir(dir);
-    Ok(true)
+    if flush == Flush::Now {
+        tmp.as_file()
+            .sync_all()
+            .map_err(|e| context(e, "flush", tmp.path()))?;
+    }
+    Ok(tmp)
 }
+
+/// How every temporary file imagelock creates ends, so a stale one can be recognised.
+const TEMP_SUFFIX: &str = ".imagelock.tmp";
 
 /// The path to write for `path`: itself, or the real path of a symlink's target.
 fn write_target(path: &Path) -> io::Result<PathBuf> {
@@ -122,76 +147,26 @@ fn sync_dir(dir: &Path) {
     let _ = dir;
 }
 
+/// Flush every file system buffer of the file system holding `dir` to disk: one wait for many
+/// files. Linux only (`syncfs`); elsewhere an error, and the caller flushes file by file.
+fn flush_file_system(dir: &Path) -> io::Result<()> {
+    #[cfg(target_os = "linux")]
+    {
+        let d = fs_err::File::open(dir)?;
+        rustix::fs::syncfs(d.file()).map_err(|e| context(e.into(), "flush the file system of", dir))
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        let _ = dir;
+        Err(io::Error::from(io::ErrorKind::Unsupported))
+    }
+}
+
 fn context(err: io::Error, action: &str, path: &Path) -> io::Error {
     io::Error::new(
         err.kind(),
         format!("failed to {action} `{}`: {err}", path.display()),
     )
-}
-
-/// Why `fix` left a file as it was.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum ReplaceError {
-    #[error("it is a symbolic link to `{}`, outside the repository; not written through", .0.display())]
-    LinkOutsideRoot(PathBuf),
-    #[error("it is read-only")]
-    ReadOnly,
-    #[error("it changed on disk after imagelock read it; run imagelock again")]
-    ChangedSinceRead,
-    #[error(transparent)]
-    Io(#[from] io::Error),
-}
-
-/// Replace a file that imagelock read as `expected` with `new`, atomically; never through a
-/// symbolic link that leaves `root`, never a read-only file, and never a file that changed since
-/// it was read. The temporary file goes into the repository's `.git` directory when it is on the
-/// same file system, so an interrupted run leaves nothing in the work tree.
-pub fn replace_checked(
-    root: &Path,
-    path: &Path,
-    expected: &[u8],
-    new: &[u8],
-) -> Result<bool, ReplaceError> {
-    let target = write_target(path)?;
-    let root = fs_err::canonicalize(root)?;
-    if target != path && !target.starts_with(&root) {
-        return Err(ReplaceError::LinkOutsideRoot(target));
-    }
-    let meta = fs_err::metadata(&target)?;
-    if meta.permissions().readonly() {
-        return Err(ReplaceError::ReadOnly);
-    }
-    if fs_err::read(&target)? != expected {
-        return Err(ReplaceError::ChangedSinceRead);
-    }
-    if expected == new {
-        return Ok(false);
-    }
-    let staging = staging_dir(&root, &target);
-    Ok(write_atomic_via(&target, new, staging.as_deref())?)
-}
-
-/// `<root>/.git/imagelock-tmp` when it can be created on the target's file system.
-fn staging_dir(root: &Path, target: &Path) -> Option<PathBuf> {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::MetadataExt as _;
-        let git = root.join(".git");
-        if !git.is_dir() {
-            return None;
-        }
-        let dir = git.join("imagelock-tmp");
-        fs_err::create_dir_all(&dir).ok()?;
-        let same_device =
-            fs_err::metadata(&dir).ok()?.dev() == fs_err::metadata(target.parent()?).ok()?.dev();
-        same_device.then_some(dir)
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = (root, target);
-        None
-    }
 }
 
 #[cfg(all(test, unix))]
@@ -311,18 +286,5 @@ mod tests {
         assert!(write_atomic_if_changed(&link, b"x").is_err());
         assert!(symlink_metadata(&link).unwrap().file_type().is_symlink());
         assert_eq!(entries(dir.path()), ["dangling.yaml"]);
-    }
-
-    #[test]
-    fn replace_checked_refuses_a_file_that_changed_since_it_was_read() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("a.yaml");
-        fs_err::write(&path, b"new on disk\n").unwrap();
-        let err = replace_checked(dir.path(), &path, b"what we read\n", b"ours\n").unwrap_err();
-        assert!(matches!(err, ReplaceError::ChangedSinceRead), "{err}");
-        assert_eq!(read(&path).unwrap(), b"new on disk\n");
-        assert!(replace_checked(dir.path(), &path, b"new on disk\n", b"ours\n").unwrap());
-        assert_eq!(read(&path).unwrap(), b"ours\n");
-        assert_eq!(entries(dir.path()), ["a.yaml"]);
     }
 }

@@ -1,0 +1,387 @@
+//! `fix`'s writes: many files replaced at once, each atomically; none through a symbolic link that
+//! leaves the repository, none that is read-only, none that changed since it was read.
+
+use std::collections::BTreeSet;
+use std::io;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
+
+use tempfile::NamedTempFile;
+
+use super::{
+    context, file_name, flush_file_system, parent_dir, stage, sync_dir, write_target, Flush,
+    TEMP_SUFFIX,
+};
+
+/// Why `fix` left a file as it was.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ReplaceError {
+    #[error("it is a symbolic link to `{}`, outside the repository; not written through", .0.display())]
+    LinkOutsideRoot(PathBuf),
+    #[error("it is read-only")]
+    ReadOnly,
+    #[error("it changed on disk after imagelock read it; run imagelock again")]
+    ChangedSinceRead,
+    #[error(transparent)]
+    Io(#[from] io::Error),
+}
+
+/// One file for [`replace_all_checked`]: what imagelock read from `path`, and what replaces it.
+#[derive(Debug, Clone)]
+pub struct Replacement<'a> {
+    pub path: PathBuf,
+    pub expected: &'a [u8],
+    pub new: &'a [u8],
+}
+
+/// [`replace_all_checked`] for one file.
+pub fn replace_checked(
+    root: &Path,
+    path: &Path,
+    expected: &[u8],
+    new: &[u8],
+) -> Result<bool, ReplaceError> {
+    let file = Replacement {
+        path: path.to_path_buf(),
+        expected,
+        new,
+    };
+    let mut results = replace_all_checked(root, &[file]);
+    results.pop().unwrap_or(Ok(false))
+}
+
+/// Replace each file that imagelock read as `expected` with `new`, atomically; one result per
+/// file, `Ok(false)` when there was nothing to change.
+///
+/// In three steps, so that the disk is waited for twice rather than twice per file: every new
+/// content goes to a temporary file, and all are flushed to disk together (one `syncfs` on
+/// Linux, else file by file); then each temporary file is renamed over its target, after a last
+/// look at the target; then the renames are flushed together (else directory by directory). The temporary files are staged in the
+/// repository's `.git` directory when it is on the target's file system, so an interrupted run
+/// leaves nothing in the work tree; without one, each file is renamed as soon as it is staged.
+pub fn replace_all_checked(
+    root: &Path,
+    files: &[Replacement<'_>],
+) -> Vec<Result<bool, ReplaceError>> {
+    let root = match fs_err::canonicalize(root) {
+        Ok(root) => root,
+        Err(err) => {
+            return files
+                .iter()
+                .map(|_| Err(io::Error::new(err.kind(), err.to_string()).into()))
+                .collect()
+        }
+    };
+    let staging = Staging::find(&root);
+    let mut staged = crate::par::map_io(files, |file| stage_one(&root, staging.as_ref(), file));
+    if let Some(staging) = &staging {
+        flush_staged(&staging.dir, &mut staged);
+    }
+
+    let mut dirs = BTreeSet::new();
+    let mut staged_dirs = BTreeSet::new();
+    let results = staged
+        .into_iter()
+        .zip(files)
+        .map(|(staged, file)| match staged? {
+            Staged::Unchanged => Ok(false),
+            Staged::Renamed(dir) => {
+                dirs.insert(dir);
+                Ok(true)
+            }
+            Staged::Ready(target, tmp) => {
+                rename_checked(tmp, &target, file.expected)?;
+                staged_dirs.insert(parent_dir(&target).to_path_buf());
+                Ok(true)
+            }
+        })
+        .collect();
+    // The renames made durable: with one flush of the staging directory's file system when it
+    // can, else one flush per directory (never one per file).
+    match &staging {
+        Some(staging) if !staged_dirs.is_empty() && flush_file_system(&staging.dir).is_ok() => {}
+        _ => dirs.append(&mut staged_dirs),
+    }
+    let dirs: Vec<PathBuf> = dirs.into_iter().collect();
+    crate::par::map_io(&dirs, |dir| sync_dir(dir));
+    results
+}
+
+/// Flush the files staged with [`Flush::Later`]: with one flush of the file system, or, where
+/// that fails, file by file.
+fn flush_staged(staging: &Path, staged: &mut [Result<Staged, ReplaceError>]) {
+    let waiting = |s: &Result<Staged, ReplaceError>| matches!(s, Ok(Staged::Ready(..)));
+    if !staged.iter().any(waiting) || flush_file_system(staging).is_ok() {
+        return;
+    }
+    for slot in staged.iter_mut().filter(|s| waiting(s)) {
+        if let Ok(Staged::Ready(_, tmp)) = slot {
+            if let Err(err) = tmp.as_file().sync_all() {
+                *slot = Err(context(err, "flush", tmp.path()).into());
+            }
+        }
+    }
+}
+
+enum Staged {
+    Unchanged,
+    /// Staged in `.git`, to be renamed over the path.
+    Ready(PathBuf, NamedTempFile),
+    /// Already renamed; the directory to flush.
+    Renamed(PathBuf),
+}
+
+fn stage_one(
+    root: &Path,
+    staging: Option<&Staging>,
+    file: &Replacement<'_>,
+) -> Result<Staged, ReplaceError> {
+    let target = write_target(&file.path)?;
+    if target != file.path && !target.starts_with(root) {
+        return Err(ReplaceError::LinkOutsideRoot(target));
+    }
+    let meta = fs_err::metadata(&target)?;
+    if meta.permissions().readonly() {
+        return Err(ReplaceError::ReadOnly);
+    }
+    if fs_err::read(&target)? != file.expected {
+        return Err(ReplaceError::ChangedSinceRead);
+    }
+    if file.expected == file.new {
+        return Ok(Staged::Unchanged);
+    }
+    let dir = parent_dir(&target).to_path_buf();
+    match staging.filter(|s| s.holds(&meta)) {
+        Some(staging) => {
+            // Flushed with all the others, before any is renamed.
+            let tmp = stage(
+                file_name(&target)?,
+                &staging.dir,
+                file.new,
+                Some(&meta),
+                Flush::Later,
+            )?;
+            Ok(Staged::Ready(target, tmp))
+        }
+        None => {
+            let tmp = stage(file_name(&target)?, &dir, file.new, Some(&meta), Flush::Now)?;
+            rename_checked(tmp, &target, file.expected)?;
+            Ok(Staged::Renamed(dir))
+        }
+    }
+}
+
+/// Rename `tmp` over `target` unless `target` no longer holds `expected`. A dropped `tmp` is
+/// deleted.
+fn rename_checked(tmp: NamedTempFile, target: &Path, expected: &[u8]) -> Result<(), ReplaceError> {
+    if fs_err::read(target)? != expected {
+        return Err(ReplaceError::ChangedSinceRead);
+    }
+    tmp.persist(target)
+        .map_err(|e| context(e.error, "replace", target))?;
+    Ok(())
+}
+
+/// `<git dir>/imagelock-tmp`, where temporary files wait for their rename.
+struct Staging {
+    dir: PathBuf,
+    #[cfg(unix)]
+    device: u64,
+}
+
+/// A temporary file older than this was left by a run that was killed: no run takes this long.
+const STALE_AFTER: Duration = Duration::from_secs(3600);
+
+impl Staging {
+    /// The staging directory of the repository at `root`, created when missing; `None` outside
+    /// a repository or when it cannot be created.
+    fn find(root: &Path) -> Option<Self> {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::MetadataExt as _;
+            let dir = git_dir(root)?.join("imagelock-tmp");
+            fs_err::create_dir_all(&dir).ok()?;
+            let device = fs_err::metadata(&dir).ok()?.dev();
+            sweep(&dir);
+            Some(Self { dir, device })
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = root;
+            None
+        }
+    }
+
+    /// Whether a file with `meta` can be renamed from here: the same file system.
+    fn holds(&self, meta: &std::fs::Metadata) -> bool {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::MetadataExt as _;
+            meta.dev() == self.device
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = meta;
+            false
+        }
+    }
+}
+
+/// `.git` as a directory, or the directory a `.git` file (`gitdir: …`, in linked work trees and
+/// submodules) names.
+fn git_dir(root: &Path) -> Option<PathBuf> {
+    let dot_git = root.join(".git");
+    let meta = fs_err::symlink_metadata(&dot_git).ok()?;
+    if meta.is_dir() {
+        return Some(dot_git);
+    }
+    let text = fs_err::read_to_string(&dot_git).ok()?;
+    let named = text.lines().next()?.strip_prefix("gitdir:")?.trim();
+    let dir = root.join(named);
+    dir.is_dir().then_some(dir)
+}
+
+/// Remove the temporary files of killed runs. Best effort: a file another run is using is young.
+fn sweep(dir: &Path) {
+    let Ok(entries) = fs_err::read_dir(dir) else {
+        return;
+    };
+    let now = SystemTime::now();
+    for entry in entries.flatten() {
+        let stale = entry.file_name().to_string_lossy().ends_with(TEMP_SUFFIX)
+            && entry
+                .metadata()
+                .and_then(|m| m.modified())
+                .is_ok_and(|t| now.duration_since(t).is_ok_and(|age| age > STALE_AFTER));
+        if stale {
+            let _ = fs_err::remove_file(entry.path());
+        }
+    }
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use std::os::unix::fs::PermissionsExt as _;
+
+    use super::*;
+
+    fn entries(dir: &Path) -> Vec<String> {
+        let mut names: Vec<String> = fs_err::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    }
+
+    #[test]
+    fn refuses_a_file_that_changed_since_it_was_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.yaml");
+        fs_err::write(&path, b"new on disk\n").unwrap();
+        let err = replace_checked(dir.path(), &path, b"what we read\n", b"ours\n").unwrap_err();
+        assert!(matches!(err, ReplaceError::ChangedSinceRead), "{err}");
+        assert_eq!(fs_err::read(&path).unwrap(), b"new on disk\n");
+        assert!(replace_checked(dir.path(), &path, b"new on disk\n", b"ours\n").unwrap());
+        assert_eq!(fs_err::read(&path).unwrap(), b"ours\n");
+        assert_eq!(entries(dir.path()), ["a.yaml"]);
+    }
+
+    #[test]
+    fn replaces_many_each_on_its_own_merits() {
+        let root = tempfile::tempdir().unwrap();
+        let root = root.path();
+        fs_err::create_dir_all(root.join(".git")).unwrap();
+        fs_err::create_dir_all(root.join("apps/a")).unwrap();
+        for (name, text) in [
+            ("apps/a/one.yaml", "one\n"),
+            ("apps/a/two.yaml", "two\n"),
+            ("three.yaml", "three\n"),
+            ("same.yaml", "same\n"),
+            ("ro.yaml", "ro\n"),
+        ] {
+            fs_err::write(root.join(name), text).unwrap();
+        }
+        fs_err::set_permissions(root.join("ro.yaml"), std::fs::Permissions::from_mode(0o444))
+            .unwrap();
+        fs_err::set_permissions(
+            root.join("apps/a/two.yaml"),
+            std::fs::Permissions::from_mode(0o600),
+        )
+        .unwrap();
+        let files = [
+            ("apps/a/one.yaml", "one\n", "ONE\n"),
+            ("apps/a/two.yaml", "two\n", "TWO\n"),
+            ("three.yaml", "changed by someone else\n", "THREE\n"),
+            ("same.yaml", "same\n", "same\n"),
+            ("ro.yaml", "ro\n", "RO\n"),
+        ]
+        .map(|(name, expected, new)| Replacement {
+            path: root.join(name),
+            expected: expected.as_bytes(),
+            new: new.as_bytes(),
+        });
+        let results = replace_all_checked(root, &files);
+        assert!(matches!(results[0], Ok(true)));
+        assert!(matches!(results[1], Ok(true)));
+        assert!(matches!(results[2], Err(ReplaceError::ChangedSinceRead)));
+        assert!(matches!(results[3], Ok(false)));
+        assert!(matches!(results[4], Err(ReplaceError::ReadOnly)));
+        let read = |name: &str| fs_err::read_to_string(root.join(name)).unwrap();
+        assert_eq!(read("apps/a/one.yaml"), "ONE\n");
+        assert_eq!(read("apps/a/two.yaml"), "TWO\n");
+        assert_eq!(read("three.yaml"), "three\n");
+        assert_eq!(read("ro.yaml"), "ro\n");
+        let mode = fs_err::metadata(root.join("apps/a/two.yaml"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o7777, 0o600);
+        // Nothing left behind: not in the tree, not in the staging directory.
+        assert_eq!(entries(&root.join("apps/a")), ["one.yaml", "two.yaml"]);
+        assert_eq!(
+            entries(root),
+            [".git", "apps", "ro.yaml", "same.yaml", "three.yaml"]
+        );
+        assert!(entries(&root.join(".git/imagelock-tmp")).is_empty());
+    }
+
+    #[test]
+    fn stages_in_the_git_dir_a_git_file_names() {
+        let top = tempfile::tempdir().unwrap();
+        let gitdir = top.path().join("store/worktrees/wt");
+        fs_err::create_dir_all(&gitdir).unwrap();
+        let root = top.path().join("wt");
+        fs_err::create_dir_all(&root).unwrap();
+        fs_err::write(root.join(".git"), "gitdir: ../store/worktrees/wt\n").unwrap();
+        assert_eq!(git_dir(&root).unwrap(), root.join("../store/worktrees/wt"));
+        assert!(Staging::find(&root).is_some());
+        assert!(gitdir.join("imagelock-tmp").is_dir());
+    }
+
+    #[test]
+    fn sweeps_only_stale_temporary_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let old = dir.path().join(format!(".a.yaml.x1{TEMP_SUFFIX}"));
+        let young = dir.path().join(format!(".b.yaml.x2{TEMP_SUFFIX}"));
+        let other = dir.path().join("keep-me");
+        for path in [&old, &young, &other] {
+            fs_err::write(path, "x").unwrap();
+        }
+        let long_ago = SystemTime::now() - 2 * STALE_AFTER;
+        for path in [&old, &other] {
+            std::fs::File::options()
+                .write(true)
+                .open(path)
+                .unwrap()
+                .set_modified(long_ago)
+                .unwrap();
+        }
+        sweep(dir.path());
+        assert_eq!(
+            entries(dir.path()),
+            [format!(".b.yaml.x2{TEMP_SUFFIX}"), "keep-me".to_string()]
+        );
+    }
+}
