@@ -9,7 +9,7 @@
 //! and dropped without a copy.
 
 use std::collections::VecDeque;
-use std::io::Read;
+use std::io::Read as _;
 use std::path::Path;
 use std::sync::{Condvar, Mutex, PoisonError};
 
@@ -208,36 +208,115 @@ impl<'a> Worker<'a> {
     /// Read one file; `None` when the screen drops it.
     fn file(&mut self, rel: &str) -> Option<Outcome> {
         let path = self.root.join(rel);
-        let len = match read_into(&path, &mut self.buf) {
-            Ok(len) => len,
+        let read = match read_into(&path, &mut self.buf, &self.screen) {
+            Ok(read) => read,
             Err(source) => return Some(Outcome::Failed(WorkspaceError::Io { path, source })),
+        };
+        let selected = self.selection.contains(rel);
+        let len = match read {
+            ReadFile::Whole(len) => len,
+            ReadFile::TooLarge { size, screened } => {
+                return screened.then(|| too_large(rel, size, selected));
+            }
         };
         let bytes = &self.buf[..len];
         let has_group = self.screen.has_group(bytes);
         if !has_group && !self.screen.has_marker(bytes) {
             return None;
         }
-        let selected = self.selection.contains(rel);
         Some(classify(rel, bytes.to_vec(), selected, has_group))
     }
 }
 
+/// The largest file imagelock parses. A Kubernetes object is at most 1.5 MiB (etcd's limit), so
+/// only a file of thousands of objects comes near; past this, parsing would take seconds and
+/// memory in proportion, for a file no one edits by hand.
+pub const MAX_FILE_SIZE: usize = 8 << 20;
+
+enum ReadFile {
+    /// The file is `buf[..len]`.
+    Whole(usize),
+    /// Larger than [`MAX_FILE_SIZE`]: screened as it was read, not kept.
+    TooLarge { size: u64, screened: bool },
+}
+
 /// Read a whole file into `buf` (grown as needed), returning its length. One `open`, then `read`
 /// until end of file: no `stat` for a size hint, no allocation once the buffer is large enough.
-fn read_into(path: &Path, buf: &mut Vec<u8>) -> std::io::Result<usize> {
+/// A file larger than [`MAX_FILE_SIZE`] is screened a buffer at a time instead of kept.
+fn read_into(path: &Path, buf: &mut Vec<u8>, screen: &Screen) -> std::io::Result<ReadFile> {
     let mut file = fs_err::File::open(path)?;
     let mut len = 0;
     loop {
         if len == buf.len() {
-            buf.resize(buf.len() * 2, 0);
+            if len > MAX_FILE_SIZE {
+                return screen_rest(&mut file, buf, screen)
+                    .map(|(size, screened)| ReadFile::TooLarge { size, screened });
+            }
+            // One byte past the limit tells a file at the limit from a larger one.
+            buf.resize((len * 2).min(MAX_FILE_SIZE + 1), 0);
         }
         match file.read(&mut buf[len..]) {
-            Ok(0) => return Ok(len),
+            Ok(0) => return Ok(ReadFile::Whole(len)),
             Ok(n) => len += n,
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
             Err(e) => return Err(e),
         }
     }
+}
+
+/// Screen the rest of a file whose first `buf.len()` bytes are in `buf`, reusing `buf`: the
+/// file's size, and whether the screen keeps it. The tail of each buffer is carried into the
+/// next, so a needle across the boundary is found.
+fn screen_rest(
+    file: &mut fs_err::File,
+    buf: &mut [u8],
+    screen: &Screen,
+) -> std::io::Result<(u64, bool)> {
+    const CARRY: usize = 64;
+    let mut len = buf.len();
+    let mut size = len as u64;
+    let mut screened = false;
+    loop {
+        screened = screened || screen.has_marker(&buf[..len]) || screen.has_group(&buf[..len]);
+        let carry = len.min(CARRY);
+        buf.copy_within(len - carry..len, 0);
+        len = carry;
+        let n = loop {
+            match file.read(&mut buf[len..]) {
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                other => break other?,
+            }
+        };
+        if n == 0 {
+            return Ok((size, screened));
+        }
+        len += n;
+        size += n as u64;
+    }
+}
+
+/// A file the screen keeps but that is too large to parse: reported wherever it is, since it may
+/// declare Flux objects the rest of the repository needs.
+fn too_large(rel: &str, size: u64, selected: bool) -> Outcome {
+    let finding = Finding::new(
+        Rule::UnparsableFile,
+        rel,
+        TextRange::default(),
+        format!(
+            "the file is {:.1} MiB; imagelock parses files of up to {} MiB, so its markers and Flux objects are not checked",
+            size as f64 / f64::from(1 << 20),
+            MAX_FILE_SIZE >> 20
+        ),
+    )
+    .label("too large to parse")
+    .help("split it into smaller files");
+    let file = SourceFile {
+        rel: rel.to_owned(),
+        text: String::new(),
+        manifest: None,
+        selected,
+    };
+    Outcome::File(Box::new((file, Some(finding))))
 }
 
 /// Decode and parse a file that passed the screen. A file outside the PATH arguments matters only
@@ -483,5 +562,48 @@ mod tests {
                 "fast path taken for:\n{case}"
             );
         }
+    }
+
+    #[test]
+    fn files_past_the_size_limit_are_screened_not_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let screen = Screen::new();
+        let mut buf = vec![0; 16 * 1024];
+        let read = |name: &str, bytes: &[u8], buf: &mut Vec<u8>| {
+            let path = dir.path().join(name);
+            fs_err::write(&path, bytes).unwrap();
+            read_into(&path, buf, &screen).unwrap()
+        };
+        let at_limit = vec![b'a'; MAX_FILE_SIZE];
+        assert!(
+            matches!(read("at.yaml", &at_limit, &mut buf), ReadFile::Whole(n) if n == MAX_FILE_SIZE)
+        );
+
+        // A needle across two reads of the screen, far past the limit.
+        let mut big = vec![b' '; 3 * MAX_FILE_SIZE];
+        // The first buffer holds bytes [0, MAX_FILE_SIZE + 1): the needle starts 5 bytes before
+        // its end.
+        let at = MAX_FILE_SIZE + 1 - 5;
+        big[at..at + 12].copy_from_slice(b"$imagepolicy");
+        match read("big.yaml", &big, &mut buf) {
+            ReadFile::TooLarge { size, screened } => {
+                assert_eq!(size, big.len() as u64);
+                assert!(screened);
+            }
+            ReadFile::Whole(_) => panic!("kept a file past the limit"),
+        }
+        big[at..at + 12].fill(b' ');
+        assert!(matches!(
+            read("plain.yaml", &big, &mut buf),
+            ReadFile::TooLarge {
+                screened: false,
+                ..
+            }
+        ));
+        assert!(
+            buf.len() <= MAX_FILE_SIZE + 1,
+            "buffer grew to {}",
+            buf.len()
+        );
     }
 }

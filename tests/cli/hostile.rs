@@ -191,3 +191,40 @@ fn symlinks_out_of_the_repository_and_read_only_files_are_not_written() {
         .file_type()
         .is_symlink());
 }
+
+#[test]
+fn a_100_mb_file_is_reported_not_parsed_and_one_without_markers_is_skipped() {
+    // 100 MB of comments, then a stale marker: too large to parse, so reported, never rewritten.
+    let pad = "# padding padding padding padding padding padding padding padding padding\n";
+    let mut big = pad.repeat(100_000_000 / pad.len());
+    let plain = big.clone();
+    big.push_str(&format!(
+        "image: ghcr.io/stefanprodan/podinfo:6.4.0 {MARKER}\n"
+    ));
+    let tmp = repo(&[
+        ("big.yaml", big.as_bytes()),
+        ("plain.yaml", plain.as_bytes()),
+    ]);
+    drop((big, plain));
+    let stamp = |name: &str| {
+        let meta = fs_err::metadata(tmp.path().join(name)).unwrap();
+        (meta.len(), meta.modified().unwrap())
+    };
+    let before = [stamp("big.yaml"), stamp("plain.yaml")];
+
+    let check = run_in(tmp.path(), &["check", "--color", "never"], "");
+    assert_eq!(check.code, 1, "{}{}", check.stdout, check.stderr);
+    assert!(check.stdout.contains("big.yaml:1:1"), "{}", check.stdout);
+    assert!(check.stdout.contains("IL017"), "{}", check.stdout);
+    assert!(check.stdout.contains("95.4 MiB"), "{}", check.stdout);
+    assert!(!check.stdout.contains("plain.yaml"), "{}", check.stdout);
+
+    let fix = run_in(tmp.path(), &["fix", "--color", "never"], "");
+    assert_eq!(fix.code, 1, "{}{}", fix.stdout, fix.stderr);
+    assert_eq!([stamp("big.yaml"), stamp("plain.yaml")], before);
+    let strays: Vec<_> = walk(tmp.path())
+        .into_iter()
+        .filter(|p| p.to_string_lossy().ends_with(".imagelock.tmp"))
+        .collect();
+    assert!(strays.is_empty(), "{strays:?}");
+}
