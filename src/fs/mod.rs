@@ -37,13 +37,18 @@ pub fn write_atomic_if_changed(path: &Path, contents: &[u8]) -> io::Result<bool>
     write_atomic_via(&target, contents)
 }
 
-/// Write `contents` over `target` through a temporary file in its directory.
+/// Write `contents` over `target` through a temporary file: in the staging directory of the git
+/// repository holding `target` when there is one on the same file system, so that a run killed
+/// before the rename leaves nothing beside the file; else in `target`'s directory.
 fn write_atomic_via(target: &Path, contents: &[u8]) -> io::Result<bool> {
     let dir = parent_dir(target);
     let existing = fs_err::metadata(target).ok();
+    let staging = repository_of(dir)
+        .and_then(|root| replace::Staging::find(&root))
+        .filter(|s| fs_err::metadata(dir).is_ok_and(|m| s.holds(&m)));
     let tmp = stage(
         file_name(target)?,
-        dir,
+        staging.as_ref().map_or(dir, |s| &s.dir),
         contents,
         existing.as_ref(),
         Flush::Now,
@@ -52,6 +57,14 @@ fn write_atomic_via(target: &Path, contents: &[u8]) -> io::Result<bool> {
         .map_err(|e| context(e.error, "replace", target))?;
     sync_dir(dir);
     Ok(true)
+}
+
+/// The closest directory at or above `dir` that holds a `.git` entry.
+fn repository_of(dir: &Path) -> Option<PathBuf> {
+    let dir = fs_err::canonicalize(dir).ok()?;
+    dir.ancestors()
+        .find(|d| fs_err::symlink_metadata(d.join(".git")).is_ok())
+        .map(Path::to_path_buf)
 }
 
 fn file_name(target: &Path) -> io::Result<&std::ffi::OsStr> {
@@ -276,6 +289,20 @@ mod tests {
 
         // Equal content through the link: nothing written.
         assert!(!write_atomic_if_changed(&link, b"new\n").unwrap());
+    }
+
+    #[test]
+    fn stages_in_the_repository_holding_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        fs_err::create_dir_all(dir.path().join(".git")).unwrap();
+        fs_err::create_dir_all(dir.path().join("a/b")).unwrap();
+        let root = canonicalize(dir.path()).unwrap();
+        assert_eq!(repository_of(&dir.path().join("a/b")), Some(root));
+        let path = dir.path().join("a/b/images.lock");
+        assert!(write_atomic_if_changed(&path, b"version: 1\n").unwrap());
+        assert_eq!(read(&path).unwrap(), b"version: 1\n");
+        assert_eq!(entries(&dir.path().join("a/b")), ["images.lock"]);
+        assert!(entries(&dir.path().join(".git/imagelock-tmp")).is_empty());
     }
 
     #[test]

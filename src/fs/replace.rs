@@ -184,8 +184,8 @@ fn rename_checked(tmp: NamedTempFile, target: &Path, expected: &[u8]) -> Result<
 }
 
 /// `<git dir>/imagelock-tmp`, where temporary files wait for their rename.
-struct Staging {
-    dir: PathBuf,
+pub(super) struct Staging {
+    pub(super) dir: PathBuf,
     #[cfg(unix)]
     device: u64,
 }
@@ -196,7 +196,7 @@ const STALE_AFTER: Duration = Duration::from_secs(3600);
 impl Staging {
     /// The staging directory of the repository at `root`, created when missing; `None` outside
     /// a repository or when it cannot be created.
-    fn find(root: &Path) -> Option<Self> {
+    pub(super) fn find(root: &Path) -> Option<Self> {
         #[cfg(unix)]
         {
             use std::os::unix::fs::MetadataExt as _;
@@ -214,7 +214,7 @@ impl Staging {
     }
 
     /// Whether a file with `meta` can be renamed from here: the same file system.
-    fn holds(&self, meta: &std::fs::Metadata) -> bool {
+    pub(super) fn holds(&self, meta: &std::fs::Metadata) -> bool {
         #[cfg(unix)]
         {
             use std::os::unix::fs::MetadataExt as _;

@@ -5,6 +5,7 @@
 
 mod distribution;
 mod faults;
+mod interrupt;
 mod real;
 mod server;
 
@@ -95,6 +96,12 @@ impl Sandbox {
 
     /// With extra environment variables (the environment is otherwise empty).
     pub fn imagelock_env(&self, env: &[(&str, &Path)], args: &[&str]) -> Run {
+        let mut cmd = self.command(env, args);
+        cmd.output().expect("run imagelock").into()
+    }
+
+    /// `imagelock --root repo <args>` in an empty environment, to run or spawn.
+    pub fn command(&self, env: &[(&str, &Path)], args: &[&str]) -> std::process::Command {
         let system_path = std::env::var("PATH").unwrap_or_default();
         let path = format!("{}:{system_path}", self.dir.path().join("bin").display());
         let mut cmd = bin();
@@ -108,7 +115,7 @@ impl Sandbox {
             .arg(self.repo())
             .args(args)
             .stdin(Stdio::null());
-        cmd.output().expect("run imagelock").into()
+        cmd
     }
 }
 
