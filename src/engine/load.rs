@@ -48,8 +48,14 @@ impl Screen {
         }
     }
 
+    /// `$imagepolicy` in any letter case (the exact spelling first, the common case).
     fn has_marker(&self, bytes: &[u8]) -> bool {
         self.marker.find(bytes).is_some()
+            || memchr::memchr_iter(b'$', bytes).any(|at| {
+                bytes
+                    .get(at..at + 12)
+                    .is_some_and(|w| w.eq_ignore_ascii_case(b"$imagepolicy"))
+            })
     }
 
     fn has_group(&self, bytes: &[u8]) -> bool {
@@ -605,5 +611,15 @@ mod tests {
             "buffer grew to {}",
             buf.len()
         );
+    }
+
+    #[test]
+    fn the_screen_keeps_markers_in_any_letter_case() {
+        let screen = Screen::new();
+        assert!(screen.has_marker(br#"a: b # {"$imagepolicy": "ns:p"}"#));
+        assert!(screen.has_marker(br#"a: b # {"$ImagePolicy": "ns:p"}"#));
+        assert!(screen.has_marker(b"$IMAGEPOLICY"));
+        assert!(!screen.has_marker(b"a: $imagepolic"));
+        assert!(!screen.has_marker(b"$ $ imagepolicy"));
     }
 }
