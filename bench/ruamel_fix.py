@@ -71,26 +71,22 @@ def set_value(container, key, value):
 
 def apply(node, lines):
     """Set the scalars sitting on marked lines; return how many were set."""
-    count = 0
     if isinstance(node, CommentedMap):
-        for key in list(node.keys()):
-            child = node[key]
-            if isinstance(child, (CommentedMap, CommentedSeq)):
-                count += apply(child, lines)
-                continue
-            line = node.lc.value(key)[0]
-            if line in lines:
-                set_value(node, key, lines[line])
-                count += 1
+        slots = ((key, node.lc.value) for key in list(node.keys()))
     elif isinstance(node, CommentedSeq):
-        for index, child in enumerate(node):
-            if isinstance(child, (CommentedMap, CommentedSeq)):
-                count += apply(child, lines)
-                continue
-            line = node.lc.item(index)[0]
-            if line in lines:
-                set_value(node, index, lines[line])
-                count += 1
+        slots = ((index, node.lc.item) for index in range(len(node)))
+    else:
+        return 0
+    count = 0
+    for slot, position in slots:
+        child = node[slot]
+        if isinstance(child, (CommentedMap, CommentedSeq)):
+            count += apply(child, lines)
+            continue
+        line = position(slot)[0]
+        if line in lines:
+            set_value(node, slot, lines[line])
+            count += 1
     return count
 
 

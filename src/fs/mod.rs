@@ -189,7 +189,8 @@ mod tests {
 
     use super::*;
 
-    fn entries(dir: &Path) -> Vec<String> {
+    /// The names in `dir`, sorted.
+    pub(super) fn entries(dir: &Path) -> Vec<String> {
         let mut names: Vec<String> = read_dir(dir)
             .unwrap()
             .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())

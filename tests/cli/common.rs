@@ -75,3 +75,66 @@ pub fn walk(dir: &Path) -> Vec<PathBuf> {
     out.sort();
     out
 }
+
+/// Temporary files of imagelock's in the work tree under `root` (`.git` aside, where they are
+/// staged on purpose).
+pub fn stray_temp_files(root: &Path) -> Vec<PathBuf> {
+    walk(root)
+        .into_iter()
+        .filter(|p| !p.components().any(|c| c.as_os_str() == ".git"))
+        .filter(|p| p.to_string_lossy().contains(".imagelock.tmp"))
+        .collect()
+}
+
+/// When to kill a run that takes `span` to finish: anywhere in the first `spread` rounds, then
+/// closing in on the moment its outcome flips, between the latest kill that left everything as
+/// it was and the earliest that found everything done. A run slower than `span` (a loaded
+/// machine) widens the range.
+pub struct Kills {
+    seed: u64,
+    limit: u64,
+    spread: usize,
+    none_done: u64,
+    all_done: Option<u64>,
+    pub round: usize,
+}
+
+impl Kills {
+    pub fn new(span: std::time::Duration, spread: usize) -> Self {
+        Self {
+            seed: 0x9e37_79b9_7f4a_7c15,
+            limit: span.as_micros().max(1) as u64,
+            spread,
+            none_done: 0,
+            all_done: None,
+            round: 0,
+        }
+    }
+
+    /// The next delay, in microseconds (xorshift: the same schedule on every run).
+    pub fn next_delay(&mut self) -> u64 {
+        self.round += 1;
+        self.seed ^= self.seed << 13;
+        self.seed ^= self.seed >> 7;
+        self.seed ^= self.seed << 17;
+        let high = self.all_done.unwrap_or(self.limit);
+        if self.round <= self.spread || high <= self.none_done {
+            self.seed % self.limit
+        } else {
+            self.none_done + self.seed % (high - self.none_done + 1)
+        }
+    }
+
+    /// What a kill after `micros` left: nothing done, or everything.
+    pub fn saw(&mut self, micros: u64, none_done: bool, all_done: bool) {
+        if none_done {
+            self.none_done = self.none_done.max(micros);
+            if self.all_done.is_none() && micros >= self.limit / 5 * 4 {
+                self.limit *= 2;
+            }
+        }
+        if all_done {
+            self.all_done = Some(self.all_done.map_or(micros, |t| t.min(micros)));
+        }
+    }
+}

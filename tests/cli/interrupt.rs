@@ -4,7 +4,7 @@
 use std::process::Stdio;
 use std::time::Duration;
 
-use crate::common::{bin, copy_tree, testdata, walk};
+use crate::common::{bin, copy_tree, stray_temp_files, testdata, Kills};
 
 const FILES: usize = 400;
 
@@ -42,30 +42,20 @@ fn sigkill_never_leaves_a_torn_file_or_a_stray_temp_file() {
         .current_dir(root)
         .output()
         .unwrap();
-    let span = started.elapsed().as_micros().max(1) as u64;
+    let span = started.elapsed();
     assert_eq!(
         full.status.code(),
         Some(0),
         "{}",
         String::from_utf8_lossy(&full.stderr)
     );
-    let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
     let mut killed_midway = 0;
-    // Kills land anywhere in the first rounds; then they close in on the moments the files are
-    // renamed (all within a few milliseconds), between the latest kill that left every file old
-    // and the earliest that left every file new.
-    let (mut all_old, mut all_new) = (0u64, span);
-    let mut round = 0;
-    while round < 16 || (killed_midway < 3 && round < 160) {
+    // The renames all happen within a few milliseconds: the kills close in on them.
+    let mut kills = Kills::new(span, 16);
+    while kills.round < 16 || (killed_midway < 3 && kills.round < 160) {
         write_all();
-        seed ^= seed << 13;
-        seed ^= seed >> 7;
-        seed ^= seed << 17;
-        let micros = if round < 16 || all_new <= all_old {
-            seed % span
-        } else {
-            all_old + seed % (all_new - all_old + 1)
-        };
+        let micros = kills.next_delay();
+        let round = kills.round;
         let delay = Duration::from_micros(micros);
         let mut child = bin()
             .args(["fix", "-q"])
@@ -86,25 +76,22 @@ fn sigkill_never_leaves_a_torn_file_or_a_stray_temp_file() {
             );
             changed += usize::from(text == new(i));
         }
-        match changed {
-            0 => all_old = all_old.max(micros),
-            c if c == FILES => all_new = all_new.min(micros),
-            _ => killed_midway += 1,
+        kills.saw(micros, changed == 0, changed == FILES);
+        if changed > 0 && changed < FILES {
+            killed_midway += 1;
         }
-        let strays: Vec<_> = walk(root)
-            .into_iter()
-            .filter(|p| !p.components().any(|c| c.as_os_str() == ".git"))
-            .filter(|p| p.to_string_lossy().contains(".imagelock.tmp"))
-            .collect();
+        let strays = stray_temp_files(root);
         assert!(
             strays.is_empty(),
             "round {round}: stray temporary files {strays:?}"
         );
-        round += 1;
     }
     #[allow(clippy::print_stderr)] // a figure to read with --nocapture
     {
-        eprintln!("{round} kills, {killed_midway} of them while files were being renamed");
+        eprintln!(
+            "{} kills, {killed_midway} of them while files were being renamed",
+            kills.round
+        );
     }
     // The kills must land mid-run sometimes, or the test proves nothing.
     assert!(

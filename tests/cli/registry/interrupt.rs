@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use super::distribution::{push_image, Kind, Pusher, Registry};
 use super::{policy, repository, Sandbox};
-use crate::common::walk;
+use crate::common::{stray_temp_files, Kills};
 
 const IMAGES: usize = 6;
 
@@ -51,27 +51,18 @@ fn sigkill_leaves_the_old_lock_or_the_new_one() {
     // How long an uninterrupted run takes here: the kills are spread over that time.
     let started = Instant::now();
     let full = sandbox.refresh(&[]);
-    let span = started.elapsed().as_micros().max(1) as u64;
+    let span = started.elapsed();
     assert_eq!(full.code, 0, "{}", full.stderr);
     let new = sandbox.lock();
     assert_ne!(old, new);
 
-    let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
-    // Kills land anywhere at first, then close in on the moment the lock is replaced: between
-    // the latest kill that left the old lock and the earliest that left the new one.
-    let (mut last_old, mut first_new) = (0u64, span);
+    // Kills close in on the moment the lock is replaced.
+    let mut kills = Kills::new(span, 12);
     let (mut olds, mut news) = (0, 0);
-    let mut round = 0;
-    while round < 24 || ((olds == 0 || news == 0) && round < 120) {
+    while kills.round < 24 || ((olds == 0 || news == 0) && kills.round < 120) {
         sandbox.write_lock(&old);
-        seed ^= seed << 13;
-        seed ^= seed >> 7;
-        seed ^= seed << 17;
-        let micros = if round < 12 || first_new <= last_old {
-            seed % span
-        } else {
-            last_old + seed % (first_new - last_old + 1)
-        };
+        let micros = kills.next_delay();
+        let round = kills.round;
         let mut child = sandbox
             .command(&[], &["refresh"])
             .stdout(Stdio::null())
@@ -82,28 +73,22 @@ fn sigkill_leaves_the_old_lock_or_the_new_one() {
         let _ = child.kill();
         let _ = child.wait();
         let lock = sandbox.lock();
-        if lock == old {
-            olds += 1;
-            last_old = last_old.max(micros);
-        } else {
-            assert_eq!(lock, new, "round {round}: a torn lock");
-            news += 1;
-            first_new = first_new.min(micros);
-        }
-        let strays: Vec<_> = walk(&sandbox.repo())
-            .into_iter()
-            .filter(|p| !p.components().any(|c| c.as_os_str() == ".git"))
-            .filter(|p| p.to_string_lossy().contains(".imagelock.tmp"))
-            .collect();
+        assert!(lock == old || lock == new, "round {round}: a torn lock");
+        kills.saw(micros, lock == old, lock == new);
+        olds += usize::from(lock == old);
+        news += usize::from(lock == new);
+        let strays = stray_temp_files(&sandbox.repo());
         assert!(
             strays.is_empty(),
             "round {round}: stray temporary files {strays:?}"
         );
-        round += 1;
     }
     #[allow(clippy::print_stderr)] // a figure to read with --nocapture
     {
-        eprintln!("{round} kills: {olds} left the old lock, {news} the new one");
+        eprintln!(
+            "{} kills: {olds} left the old lock, {news} the new one",
+            kills.round
+        );
     }
     // Kills on both sides of the write, or the test proves nothing.
     assert!(olds > 0 && news > 0, "{olds} old, {news} new");
