@@ -5,6 +5,7 @@
 
 mod distribution;
 mod faults;
+mod hostile;
 mod interrupt;
 mod real;
 mod server;

@@ -53,6 +53,10 @@ pub struct Reply {
     pub delay: Duration,
     /// No Content-Length: the body ends when the connection closes.
     pub no_length: bool,
+    /// Send the answer one byte at a time, this long apart.
+    pub trickle: Option<Duration>,
+    /// Close the connection without answering.
+    pub hang_up: bool,
 }
 
 impl Reply {
@@ -202,6 +206,9 @@ fn serve(stream: TcpStream, handler: &Handler, log: &Mutex<Vec<Req>>) {
         log.lock().unwrap().push(req.clone());
         let reply = handler(&req);
         std::thread::sleep(reply.delay);
+        if reply.hang_up {
+            return;
+        }
         let mut head = format!("HTTP/1.1 {} X\r\n", reply.status);
         for (n, v) in &reply.headers {
             head.push_str(&format!("{n}: {v}\r\n"));
@@ -211,10 +218,18 @@ fn serve(stream: TcpStream, handler: &Handler, log: &Mutex<Vec<Req>>) {
         } else {
             head.push_str(&format!("Content-Length: {}\r\n\r\n", reply.body.len()));
         }
-        if writer.write_all(head.as_bytes()).is_err() {
-            return;
+        let mut bytes = head.into_bytes();
+        if req.method != "HEAD" {
+            bytes.extend_from_slice(&reply.body);
         }
-        if req.method != "HEAD" && writer.write_all(&reply.body).is_err() {
+        if let Some(pause) = reply.trickle {
+            for byte in bytes {
+                if writer.write_all(&[byte]).is_err() {
+                    return;
+                }
+                std::thread::sleep(pause);
+            }
+        } else if writer.write_all(&bytes).is_err() {
             return;
         }
         let _ = writer.flush();
