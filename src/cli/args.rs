@@ -106,6 +106,9 @@ pub struct RefreshArgs {
     /// Refresh only this repository (NS/NAME)
     #[arg(long, value_name = "NS/NAME")]
     pub repository: Vec<String>,
+    /// Connect to ADDR for HOST on PORT instead of asking DNS, as curl's --resolve (repeatable)
+    #[arg(long, value_name = "HOST:PORT:ADDR")]
+    pub resolve: Vec<crate::registry::Pin>,
 }
 
 #[derive(Debug, Args)]

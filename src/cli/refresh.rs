@@ -126,6 +126,12 @@ pub fn run(global: &GlobalArgs, args: &RefreshArgs) -> miette::Result<ExitStatus
     let credentials = CredentialStore::load(&AuthEnv::from_process(), HELPER_TIMEOUT)?;
     if global.verbose > 0 {
         explain_credentials(&out, &analysis, &jobs, &credentials);
+        for pin in &args.resolve {
+            out.verbose(format_args!(
+                "--resolve: {}:{} connects to {}",
+                pin.host, pin.port, pin.addr
+            ));
+        }
     }
     let http = HttpOptions {
         ca_files: std::env::var_os("SSL_CERT_FILE")
@@ -134,6 +140,7 @@ pub fn run(global: &GlobalArgs, args: &RefreshArgs) -> miette::Result<ExitStatus
             .into_iter()
             .collect(),
         connect_timeout: None,
+        pins: args.resolve.clone(),
     };
     let client = Client::new(
         Arc::new(HttpTransport::new(&http)?),

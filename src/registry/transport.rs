@@ -94,7 +94,12 @@ impl TransportError {
                 url,
                 seconds: timeout.as_secs_f64(),
             },
-            Self::Connect(message) => RegistryError::Connect { url, message },
+            Self::Connect(message) => {
+                let help = message.contains("invalid peer certificate").then(|| {
+                    "to trust a private CA, put its PEM bundle in SSL_CERT_FILE (trusted besides the system's roots)".to_owned()
+                });
+                RegistryError::Connect { url, message, help }
+            }
             Self::TooLarge => RegistryError::Io {
                 url,
                 message: "response too large".into(),
@@ -146,6 +151,57 @@ pub struct HttpOptions {
     /// Extra trusted CA bundles (PEM), e.g. `SSL_CERT_FILE`.
     pub ca_files: Vec<PathBuf>,
     pub connect_timeout: Option<Duration>,
+    /// `--resolve`: addresses pinned for a host and port, instead of asking DNS.
+    pub pins: Vec<Pin>,
+}
+
+/// `HOST:PORT:ADDR`, as curl's `--resolve`: requests to `HOST` on `PORT` connect to `ADDR`
+/// (TLS still verifies the certificate for `HOST`, and `Host` stays `HOST:PORT`). Other ports of
+/// the same host are resolved as usual.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Pin {
+    /// Lower case, as URLs hold it.
+    pub host: String,
+    pub port: u16,
+    pub addr: std::net::IpAddr,
+}
+
+impl Pin {
+    fn matches(&self, url: &Url) -> bool {
+        url.host_str() == Some(self.host.as_str()) && url.port_or_known_default() == Some(self.port)
+    }
+}
+
+impl std::str::FromStr for Pin {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        let mut parts = s.splitn(3, ':');
+        let (Some(host), Some(port), Some(addr)) = (parts.next(), parts.next(), parts.next())
+        else {
+            return Err(format!("`{s}` is not HOST:PORT:ADDR"));
+        };
+        let parsed = Url::parse(&format!("https://{host}/")).ok();
+        let host = match parsed.as_ref().and_then(Url::host) {
+            Some(url::Host::Domain(d)) if !host.is_empty() && !host.contains(['/', '@']) => {
+                d.to_owned()
+            }
+            _ => return Err(format!("`{host}` is not a host name")),
+        };
+        let port = port
+            .parse::<u16>()
+            .ok()
+            .filter(|p| *p > 0)
+            .ok_or_else(|| format!("`{port}` is not a port (1 to 65535)"))?;
+        let bare = addr
+            .strip_prefix('[')
+            .and_then(|a| a.strip_suffix(']'))
+            .unwrap_or(addr);
+        let addr = bare
+            .parse()
+            .map_err(|_| format!("`{addr}` is not an IP address"))?;
+        Ok(Self { host, port, addr })
+    }
 }
 
 /// reqwest's blocking client, redirects off (the client follows them itself, by its rules).
@@ -155,10 +211,14 @@ pub struct HttpOptions {
 /// `https` request.
 pub struct HttpTransport {
     plain: reqwest::blocking::Client,
-    tls: std::sync::OnceLock<Result<reqwest::blocking::Client, String>>,
+    tls: Lazy,
+    /// One pair of clients (plain, TLS) per `--resolve` pin, built when first used.
+    pinned: Vec<(Pin, Lazy, Lazy)>,
     extra_roots: Vec<reqwest::Certificate>,
     connect_timeout: Duration,
 }
+
+type Lazy = std::sync::OnceLock<Result<reqwest::blocking::Client, String>>;
 
 impl HttpTransport {
     pub fn new(options: &HttpOptions) -> Result<Self, RegistryError> {
@@ -176,34 +236,52 @@ impl HttpTransport {
             extra_roots.extend(bundle);
         }
         let connect_timeout = options.connect_timeout.unwrap_or(Duration::from_secs(10));
-        let plain = builder(connect_timeout)
-            .tls_certs_only(Vec::new())
-            .build()
-            .map_err(|e| RegistryError::Client {
-                message: e.without_url().to_string(),
-            })?;
+        let plain = build(connect_timeout, &[], false, None)
+            .map_err(|message| RegistryError::Client { message })?;
         Ok(Self {
             plain,
-            tls: std::sync::OnceLock::new(),
+            tls: Lazy::new(),
+            pinned: options
+                .pins
+                .iter()
+                .map(|p| (p.clone(), Lazy::new(), Lazy::new()))
+                .collect(),
             extra_roots,
             connect_timeout,
         })
     }
 
     fn client_for(&self, url: &Url) -> Result<&reqwest::blocking::Client, TransportError> {
-        if url.scheme() != "https" {
-            return Ok(&self.plain);
-        }
-        let tls = self.tls.get_or_init(|| {
-            let mut b = builder(self.connect_timeout);
-            if !self.extra_roots.is_empty() {
-                b = b.tls_certs_merge(self.extra_roots.clone());
-            }
-            b.build().map_err(|e| e.without_url().to_string())
-        });
-        tls.as_ref()
-            .map_err(|e| TransportError::Other(format!("cannot set up TLS: {e}")))
+        let https = url.scheme() == "https";
+        let (cell, pin) = match self.pinned.iter().find(|(p, _, _)| p.matches(url)) {
+            Some((pin, plain, tls)) => (if https { tls } else { plain }, Some(pin)),
+            None if !https => return Ok(&self.plain),
+            None => (&self.tls, None),
+        };
+        cell.get_or_init(|| build(self.connect_timeout, &self.extra_roots, https, pin))
+            .as_ref()
+            .map_err(|e| TransportError::Other(format!("cannot set up the HTTP client: {e}")))
     }
+}
+
+/// A client for plain HTTP (no trust store loaded) or TLS (the system's roots and the extra
+/// CAs), connecting to the pinned address when there is a pin.
+fn build(
+    connect_timeout: Duration,
+    extra_roots: &[reqwest::Certificate],
+    https: bool,
+    pin: Option<&Pin>,
+) -> Result<reqwest::blocking::Client, String> {
+    let mut b = builder(connect_timeout);
+    if !https {
+        b = b.tls_certs_only(Vec::new());
+    } else if !extra_roots.is_empty() {
+        b = b.tls_certs_merge(extra_roots.to_vec());
+    }
+    if let Some(pin) = pin {
+        b = b.resolve(&pin.host, std::net::SocketAddr::new(pin.addr, pin.port));
+    }
+    b.build().map_err(|e| e.without_url().to_string())
 }
 
 fn builder(connect_timeout: Duration) -> reqwest::blocking::ClientBuilder {
@@ -423,6 +501,39 @@ mod tests {
     }
 
     #[test]
+    fn resolve_pins_parse_as_curl_writes_them() {
+        let pin: Pin = "Registry.Example.com:5000:127.0.0.1".parse().unwrap();
+        assert_eq!(
+            pin,
+            Pin {
+                host: "registry.example.com".into(),
+                port: 5000,
+                addr: "127.0.0.1".parse().unwrap()
+            }
+        );
+        let v6: Pin = "r.example:443:[::1]".parse().unwrap();
+        assert_eq!(v6.addr, "::1".parse::<std::net::IpAddr>().unwrap());
+        let url = |s: &str| Url::parse(s).unwrap();
+        assert!(pin.matches(&url("https://registry.example.com:5000/v2/")));
+        assert!(!pin.matches(&url("https://registry.example.com/v2/")));
+        assert!(v6.matches(&url("https://r.example/v2/")));
+        for bad in [
+            "",
+            "host",
+            "host:80",
+            ":80:127.0.0.1",
+            "host:0:127.0.0.1",
+            "host:99999:127.0.0.1",
+            "host:80:localhost",
+            "user@host:80:127.0.0.1",
+            "a/b:80:127.0.0.1",
+            "127.0.0.1:80:127.0.0.1",
+        ] {
+            assert!(bad.parse::<Pin>().is_err(), "{bad}");
+        }
+    }
+
+    #[test]
     fn https_with_a_custom_ca_bundle_and_not_without() {
         let dir = tempfile::tempdir().unwrap();
         pki(dir.path());
@@ -432,7 +543,7 @@ mod tests {
 
         let trusted = HttpTransport::new(&HttpOptions {
             ca_files: vec![dir.path().join("ca.pem")],
-            connect_timeout: None,
+            ..HttpOptions::default()
         })
         .unwrap();
         let resp = trusted.send(&request).unwrap();
@@ -446,7 +557,7 @@ mod tests {
 
         let missing = HttpTransport::new(&HttpOptions {
             ca_files: vec![dir.path().join("nope.pem")],
-            connect_timeout: None,
+            ..HttpOptions::default()
         });
         assert!(missing.is_err());
 

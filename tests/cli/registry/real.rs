@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use super::distribution::{htpasswd, push_image, Kind, Pusher, Registry, TokenServer};
+use super::distribution::{htpasswd, push_image, Kind, Pki, Pusher, Registry, TokenServer};
 use super::{assert_no_secret, basic, locked_digest, locked_tags, policy, repository, Sandbox};
 
 #[test]
@@ -305,4 +305,63 @@ fn token_auth_anonymous_private_denied_and_credentials_for_the_realm_only() {
         .any(|r| r.query("account").as_deref() == Some("alice")
             && r.query_all("scope") == ["repository:priv/app:pull"]));
     assert_no_secret(&run, &sandbox.lock(), &["s3cret"]);
+}
+
+/// HTTPS end to end: the registry serves TLS with a certificate for a DNS name, signed by a CA
+/// made for the test. `--resolve` pins that name to 127.0.0.1 (nothing else is ever reached;
+/// a loopback address in the image would mean plain HTTP, as in Flux).
+#[test]
+fn https_with_a_custom_ca_and_a_pinned_address() {
+    const NAME: &str = "registry.imagelock.test";
+    let dir = tempfile::tempdir().unwrap();
+    let pki = Pki::generate(dir.path(), NAME);
+    // Pushed over plain HTTP to one registry, served over HTTPS by another on the same storage.
+    let plain = Registry::start("");
+    let pusher = Pusher::anonymous(plain.port);
+    let digest = push_image(&pusher, "demo/app", Kind::OciManifest, &["1.0.0", "1.1.0"]);
+    let tls = Registry::start_with("", Some(&pki), Some(&plain.storage));
+    let host = format!("{NAME}:{}", tls.port);
+    let image = format!("{host}/demo/app");
+    let pin = format!("{host}:127.0.0.1");
+
+    let sandbox = Sandbox::new();
+    sandbox.flux(&[
+        repository("app", &image, ""),
+        policy("app", "app", "1.x", "IfNotPresent"),
+    ]);
+    let ca: &[(&str, &std::path::Path)] = &[("SSL_CERT_FILE", &pki.ca)];
+
+    let run = sandbox.imagelock_env(ca, &["refresh", "--resolve", &pin]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let lock = sandbox.lock();
+    assert_eq!(locked_tags(&lock, &image), ["1.0.0", "1.1.0"]);
+    assert_eq!(locked_digest(&lock, &image, "1.1.0"), Some(digest));
+
+    // A new tag, and no CA: the certificate is not trusted. Exit 2, the registry named, the
+    // lock untouched.
+    push_image(&pusher, "demo/app", Kind::OciManifest, &["1.2.0"]);
+    let run = sandbox.refresh(&["--resolve", &pin]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains(&format!("cannot refresh `{image}` (flux-system/app)")),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains(&format!("https://{host}/v2/")),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("UnknownIssuer"), "{}", run.stderr);
+    assert!(run.stderr.contains("SSL_CERT_FILE"), "{}", run.stderr);
+    assert_eq!(sandbox.lock(), lock);
+
+    // The CA again: the new tag is taken.
+    let run = sandbox.imagelock_env(ca, &["refresh", "--resolve", &pin]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(
+        locked_tags(&sandbox.lock(), &image),
+        ["1.0.0", "1.1.0", "1.2.0"]
+    );
 }
