@@ -20,8 +20,6 @@ use crate::registry::{
 };
 use crate::resources::DigestReflection;
 
-/// Worker threads; the per-host limit (`Settings::per_host`) bounds each registry's share.
-const WORKERS: usize = 16;
 /// How long a `docker-credential-*` helper may take.
 const HELPER_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -145,7 +143,10 @@ pub fn run(global: &GlobalArgs, args: &RefreshArgs) -> miette::Result<ExitStatus
     let client = Client::new(
         Arc::new(HttpTransport::new(&http)?),
         Arc::new(SystemClock),
-        Settings::default(),
+        Settings {
+            per_host: usize::from(args.per_host),
+            ..Settings::default()
+        },
     );
     let live = Live {
         client: &client,
@@ -153,7 +154,7 @@ pub fn run(global: &GlobalArgs, args: &RefreshArgs) -> miette::Result<ExitStatus
     };
     out.timing("plan and credentials", started);
     let progress = Progress::new(&out, jobs.len());
-    let outcomes = plan::run_all(&live, &jobs, WORKERS, &|done, total| {
+    let outcomes = plan::run_all(&live, &jobs, usize::from(args.jobs), &|done, total| {
         progress.update(done, total)
     });
     progress.finish();

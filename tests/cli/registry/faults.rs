@@ -738,3 +738,81 @@ fn registry_auth_file_with_a_repository_scoped_key() {
         &["hunter2", &basic("bob", "hunter2")],
     );
 }
+
+/// What two servers saw: the most requests in flight at once on each, and over both.
+#[derive(Default)]
+struct Peaks {
+    total: AtomicUsize,
+    total_peak: AtomicUsize,
+    host: [AtomicUsize; 2],
+    host_peak: [AtomicUsize; 2],
+}
+
+impl Peaks {
+    fn handle(&self, which: usize, req: &Req) -> Reply {
+        let t = self.total.fetch_add(1, Ordering::SeqCst) + 1;
+        self.total_peak.fetch_max(t, Ordering::SeqCst);
+        let h = self.host[which].fetch_add(1, Ordering::SeqCst) + 1;
+        self.host_peak[which].fetch_max(h, Ordering::SeqCst);
+        std::thread::sleep(Duration::from_millis(150));
+        self.host[which].fetch_sub(1, Ordering::SeqCst);
+        self.total.fetch_sub(1, Ordering::SeqCst);
+        Reply::tags(&repo_of(req), &["1.0.0".to_owned()])
+    }
+
+    /// (peak over both hosts, peak per host), and reset.
+    fn take(&self) -> (usize, [usize; 2]) {
+        let host = [0, 1].map(|i| self.host_peak[i].swap(0, Ordering::SeqCst));
+        (self.total_peak.swap(0, Ordering::SeqCst), host)
+    }
+}
+
+#[test]
+fn jobs_and_per_host_bound_the_requests_in_flight() {
+    let peaks = Arc::new(Peaks::default());
+    let servers = [0, 1].map(|which| {
+        let p = peaks.clone();
+        Server::start(move |req| p.handle(which, req))
+    });
+    let mut docs = Vec::new();
+    for (s, server) in servers.iter().enumerate() {
+        for i in 0..6 {
+            let name = format!("s{s}r{i}");
+            docs.push(repository(
+                &name,
+                &format!("{}/demo/{name}", server.host()),
+                "",
+            ));
+        }
+    }
+    let sandbox = Sandbox::new();
+    sandbox.flux(&docs);
+    let refresh = |args: &[&str]| {
+        let run = sandbox.refresh(args);
+        assert_eq!(run.code, 0, "{args:?}: {}", run.stderr);
+        assert_eq!(
+            locked_tags(&sandbox.lock(), &format!("{}/demo/s1r5", servers[1].host())),
+            ["1.0.0"]
+        );
+        peaks.take()
+    };
+
+    // Defaults (16 images at once, 8 per host): up to six of a host at once.
+    let (total, host) = refresh(&[]);
+    assert!(
+        total > 4 && host.iter().all(|h| *h > 2 && *h <= 6),
+        "{total} {host:?}"
+    );
+    let (total, host) = refresh(&["--per-host", "2"]);
+    assert!(
+        total <= 4 && host.iter().all(|h| *h == 2),
+        "{total} {host:?}"
+    );
+    let (total, host) = refresh(&["--jobs", "3"]);
+    assert!(
+        (2..=3).contains(&total) && host.iter().all(|h| *h <= 3),
+        "{total} {host:?}"
+    );
+    let (total, host) = refresh(&["--jobs", "1"]);
+    assert_eq!((total, host.iter().max().copied()), (1, Some(1)));
+}
