@@ -107,7 +107,12 @@ pub fn run(global: &GlobalArgs, args: &RefreshArgs) -> miette::Result<ExitStatus
     let only = select_repositories(&analysis, &args.repository, &global.default_namespace)?;
     let mut failed = false;
     for key in &inputs.invalid {
-        if only.as_ref().is_none_or(|o| o.contains(key)) {
+        let suspended = analysis
+            .model
+            .repositories
+            .get(key)
+            .is_some_and(|d| d.spec.suspend);
+        if only.as_ref().map_or(!suspended, |o| o.contains(key)) {
             failed = true;
             out.report(RefreshError::InvalidRepository {
                 repository: format!("{}/{}", key.0, key.1),
@@ -121,6 +126,27 @@ pub fn run(global: &GlobalArgs, args: &RefreshArgs) -> miette::Result<ExitStatus
         only.as_ref(),
     );
 
+    let suspended = Suspended::sort(&inputs.repositories, &jobs, only.as_ref());
+    for key in &suspended.named {
+        out.info(format_args!(
+            "ImageRepository {}/{} is suspended (spec.suspend: true); refreshed all the same, as --repository names it",
+            key.0, key.1
+        ));
+    }
+    if global.verbose > 0 {
+        for (key, image) in &suspended.skipped {
+            out.verbose(format_args!(
+                "ImageRepository {}/{} is suspended (spec.suspend: true): `{image}` is not refreshed, its lock entry is kept",
+                key.0, key.1
+            ));
+        }
+        for (key, image) in &suspended.shared {
+            out.verbose(format_args!(
+                "ImageRepository {}/{} is suspended (spec.suspend: true), but `{image}` is refreshed all the same: another ImageRepository names it (one lock entry per image)",
+                key.0, key.1
+            ));
+        }
+    }
     let credentials = CredentialStore::load(&AuthEnv::from_process(), HELPER_TIMEOUT)?;
     if global.verbose > 0 {
         explain_credentials(&out, &analysis, &jobs, &credentials);
@@ -163,7 +189,7 @@ pub fn run(global: &GlobalArgs, args: &RefreshArgs) -> miette::Result<ExitStatus
     // The whole lock when refreshing everything: entries no repository declares go, except
     // those of repositories that could not be built. With --repository, the rest stays as is.
     let new_lock: Lock = plan::merge(old_lock.as_ref(), &outcomes, |name| {
-        only.is_some() || inputs.invalid_images.contains(name)
+        only.is_some() || inputs.invalid_images.contains(name) || suspended.images.contains(name)
     });
     let text = lock::to_string(&new_lock);
     let changed = old_text.as_deref() != Some(text.as_str());
@@ -236,8 +262,9 @@ pub fn run(global: &GlobalArgs, args: &RefreshArgs) -> miette::Result<ExitStatus
             return Ok(ExitStatus::Failure);
         }
         out.info(format_args!(
-            "{lock_display} is up to date ({} images, {:.2} s)",
+            "{lock_display} is up to date ({} images{}, {:.2} s)",
             jobs.len(),
+            suspended.summary(),
             started.elapsed().as_secs_f64()
         ));
         return Ok(ExitStatus::Success);
@@ -249,7 +276,7 @@ pub fn run(global: &GlobalArgs, args: &RefreshArgs) -> miette::Result<ExitStatus
         })?;
     out.timing("lock written", started);
     out.info(format_args!(
-        "{} {} images: {} tags, {} digests fetched, {} kept{}; {lock_display} {} ({:.2} s)",
+        "{} {} images: {} tags, {} digests fetched, {} kept{}{}; {lock_display} {} ({:.2} s)",
         if failed {
             "Partly refreshed"
         } else {
@@ -264,6 +291,7 @@ pub fn run(global: &GlobalArgs, args: &RefreshArgs) -> miette::Result<ExitStatus
         } else {
             String::new()
         },
+        suspended.summary(),
         if written { "updated" } else { "unchanged" },
         started.elapsed().as_secs_f64()
     ));
@@ -295,6 +323,52 @@ impl Stats {
         self.fetched += o.fetched;
         self.kept += o.kept;
         self.failed += usize::from(o.failed());
+    }
+}
+
+/// Suspended ImageRepositories (`spec.suspend: true`), which Flux does not scan.
+#[derive(Default)]
+struct Suspended {
+    /// Not refreshed: their image is in no job. Their lock entries are kept.
+    skipped: Vec<(Key, String)>,
+    /// Their image is refreshed all the same, for another repository naming it.
+    shared: Vec<(Key, String)>,
+    /// Named by `--repository`: refreshed.
+    named: Vec<Key>,
+    /// The images of `skipped`.
+    images: BTreeSet<String>,
+}
+
+impl Suspended {
+    fn sort(
+        repositories: &[RepositoryInput],
+        jobs: &[plan::Job],
+        only: Option<&BTreeSet<Key>>,
+    ) -> Self {
+        let planned: BTreeSet<&str> = jobs.iter().map(|j| j.canonical.as_str()).collect();
+        let mut s = Self::default();
+        for r in repositories.iter().filter(|r| r.suspended) {
+            let image = r.image.canonical();
+            match only {
+                Some(o) if o.contains(&r.key) => s.named.push(r.key.clone()),
+                Some(_) => {}
+                None if planned.contains(image.as_str()) => s.shared.push((r.key.clone(), image)),
+                None => {
+                    s.images.insert(image.clone());
+                    s.skipped.push((r.key.clone(), image));
+                }
+            }
+        }
+        s
+    }
+
+    /// For the closing line.
+    fn summary(&self) -> String {
+        match self.skipped.len() {
+            0 => String::new(),
+            1 => ", 1 suspended ImageRepository skipped (its entry kept)".to_owned(),
+            n => format!(", {n} suspended ImageRepositories skipped (their entries kept)"),
+        }
     }
 }
 
@@ -334,6 +408,7 @@ impl Inputs {
                         .timeout
                         .as_deref()
                         .and_then(plan::parse_go_duration),
+                    suspended: decl.spec.suspend,
                 }),
                 None => {
                     invalid.push(key.clone());

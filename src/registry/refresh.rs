@@ -23,6 +23,9 @@ pub struct RepositoryInput {
     pub exclusions: Exclusions,
     pub insecure: bool,
     pub timeout: Option<Duration>,
+    /// `spec.suspend: true`: Flux does not scan it, so neither does a full refresh (only
+    /// `--repository` naming it does).
+    pub suspended: bool,
 }
 
 /// A policy whose selected tag needs a digest.
@@ -63,7 +66,9 @@ pub struct Need {
 /// for a controller's loop, not for one command).
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
 
-/// One job per distinct image among `repositories` whose key `only` admits.
+/// One job per distinct image among `repositories` whose key `only` admits; without `only`,
+/// among those not suspended. Every repository naming a wanted image shapes its job, suspended
+/// or not (the lock has one entry per image).
 pub fn plan(
     repositories: &[RepositoryInput],
     policies: &[PolicyInput],
@@ -73,7 +78,7 @@ pub fn plan(
     let mut jobs: BTreeMap<String, Job> = BTreeMap::new();
     let wanted: BTreeSet<String> = repositories
         .iter()
-        .filter(|r| only.is_none_or(|o| o.contains(&r.key)))
+        .filter(|r| only.map_or(!r.suspended, |o| o.contains(&r.key)))
         .map(|r| r.image.canonical())
         .collect();
     // Every repository naming a wanted image counts, selected or not: its exclusions and its

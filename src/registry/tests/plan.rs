@@ -70,6 +70,7 @@ fn repo(name: &str, image: &str, exclusions: &[&str]) -> RepositoryInput {
         exclusions: Exclusions::new(exclusions).unwrap(),
         insecure: false,
         timeout: None,
+        suspended: false,
     }
 }
 
@@ -93,6 +94,32 @@ fn entry(tags: &[&str], digests: &[(&str, &str)]) -> ImageEntry {
             .map(|(t, d)| ((*t).to_owned(), (*d).to_owned()))
             .collect(),
     }
+}
+
+#[test]
+fn suspended_repositories_are_planned_only_when_named_or_sharing_an_image() {
+    let suspended = |mut r: RepositoryInput| {
+        r.suspended = true;
+        r
+    };
+    let repos = [
+        suspended(repo("s", "ghcr.io/o/asleep", &[])),
+        suspended(repo("t", "ghcr.io/o/shared", &["^dev-"])),
+        repo("u", "ghcr.io/o/shared", &[]),
+    ];
+    let jobs = refresh::plan(&repos, &[], None, None);
+    let names: Vec<&str> = jobs.iter().map(|j| j.canonical.as_str()).collect();
+    assert_eq!(names, ["ghcr.io/o/shared"]);
+    assert_eq!(
+        jobs[0].repositories,
+        [key("t"), key("u")],
+        "t still shapes it"
+    );
+
+    let only: BTreeSet<_> = [key("s")].into();
+    let jobs = refresh::plan(&repos, &[], None, Some(&only));
+    assert_eq!(jobs.len(), 1);
+    assert_eq!(jobs[0].canonical, "ghcr.io/o/asleep");
 }
 
 #[test]

@@ -366,3 +366,62 @@ fn https_with_a_custom_ca_and_a_pinned_address() {
         ["1.0.0", "1.1.0", "1.2.0"]
     );
 }
+
+/// `spec.suspend: true`: Flux does not scan the repository, and a refresh does not either — its
+/// lock entry stays as it was — unless `--repository` names it.
+#[test]
+fn suspended_repositories_are_skipped_unless_named() {
+    let registry = Registry::start("");
+    let host = registry.host();
+    let pusher = Pusher::anonymous(registry.port);
+    push_image(&pusher, "demo/live", Kind::OciManifest, &["1.0.0", "1.1.0"]);
+    let asleep = push_image(&pusher, "demo/asleep", Kind::OciIndex, &["2.0.0", "2.1.0"]);
+    let (live, asleep_image) = (format!("{host}/demo/live"), format!("{host}/demo/asleep"));
+    let sandbox = Sandbox::new();
+    sandbox.flux(&[
+        repository("live", &live, ""),
+        repository("asleep", &asleep_image, "  suspend: true\n"),
+        policy("asleep", "asleep", "2.x", "IfNotPresent"),
+    ]);
+    let old = format!(
+        "version: 1\nimages:\n  \"{asleep_image}\":\n    tags:\n      - \"1.9.0\"\n    digests:\n      \"1.9.0\": \"sha256:{}\"\n",
+        "b".repeat(64)
+    );
+    sandbox.write_lock(&old);
+
+    let run = sandbox.refresh(&["-v"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stderr.contains(
+            "Refreshed 1 images: 2 tags, 0 digests fetched, 0 kept, 1 suspended ImageRepository skipped (its entry kept)"
+        ),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains(&format!("ImageRepository flux-system/asleep is suspended (spec.suspend: true): `{asleep_image}` is not refreshed, its lock entry is kept")),
+        "{}",
+        run.stderr
+    );
+    let lock = sandbox.lock();
+    assert_eq!(locked_tags(&lock, &live), ["1.0.0", "1.1.0"]);
+    assert_eq!(locked_tags(&lock, &asleep_image), ["1.9.0"], "untouched");
+    assert_eq!(
+        locked_digest(&lock, &asleep_image, "1.9.0"),
+        Some(format!("sha256:{}", "b".repeat(64)))
+    );
+    assert_eq!(sandbox.refresh(&["--locked"]).code, 0, "nothing to change");
+
+    // Named: refreshed all the same, and said so.
+    let run = sandbox.refresh(&["--repository", "flux-system/asleep"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("ImageRepository flux-system/asleep is suspended (spec.suspend: true); refreshed all the same, as --repository names it"),
+        "{}",
+        run.stderr
+    );
+    let lock = sandbox.lock();
+    assert_eq!(locked_tags(&lock, &asleep_image), ["2.0.0", "2.1.0"]);
+    assert_eq!(locked_digest(&lock, &asleep_image, "2.1.0"), Some(asleep));
+    assert_eq!(locked_tags(&lock, &live), ["1.0.0", "1.1.0"]);
+}
