@@ -73,6 +73,17 @@ pub enum RefreshError {
 pub fn run(global: &GlobalArgs, args: &RefreshArgs) -> miette::Result<ExitStatus> {
     let started = Instant::now();
     let out = Output::new(global);
+    // Setting up the HTTP client (a runtime thread, TLS configuration, CA files) overlaps with
+    // reading the repository.
+    let transport = Background::start(HttpOptions {
+        ca_files: std::env::var_os("SSL_CERT_FILE")
+            .filter(|v| !v.is_empty())
+            .map(Into::into)
+            .into_iter()
+            .collect(),
+        connect_timeout: None,
+        pins: args.resolve.clone(),
+    });
     let options = super::check::options(global, &[])?;
     let lock_display = options
         .lockfile
@@ -126,6 +137,7 @@ pub fn run(global: &GlobalArgs, args: &RefreshArgs) -> miette::Result<ExitStatus
         only.as_ref(),
     );
 
+    out.timing("plan", started);
     let suspended = Suspended::sort(&inputs.repositories, &jobs, only.as_ref());
     for key in &suspended.named {
         out.info(format_args!(
@@ -148,6 +160,7 @@ pub fn run(global: &GlobalArgs, args: &RefreshArgs) -> miette::Result<ExitStatus
         }
     }
     let credentials = CredentialStore::load(&AuthEnv::from_process(), HELPER_TIMEOUT)?;
+    out.timing("credentials", started);
     if global.verbose > 0 {
         explain_credentials(&out, &analysis, &jobs, &credentials);
         for pin in &args.resolve {
@@ -157,17 +170,8 @@ pub fn run(global: &GlobalArgs, args: &RefreshArgs) -> miette::Result<ExitStatus
             ));
         }
     }
-    let http = HttpOptions {
-        ca_files: std::env::var_os("SSL_CERT_FILE")
-            .filter(|v| !v.is_empty())
-            .map(Into::into)
-            .into_iter()
-            .collect(),
-        connect_timeout: None,
-        pins: args.resolve.clone(),
-    };
     let client = Client::new(
-        Arc::new(HttpTransport::new(&http)?),
+        Arc::new(transport.wait()?),
         Arc::new(SystemClock),
         Settings {
             per_host: usize::from(args.per_host),
@@ -178,23 +182,19 @@ pub fn run(global: &GlobalArgs, args: &RefreshArgs) -> miette::Result<ExitStatus
         client: &client,
         credentials: &credentials,
     };
-    out.timing("plan and credentials", started);
+    out.timing("HTTP client", started);
     let progress = Progress::new(&out, jobs.len());
-    let outcomes = plan::run_all(&live, &jobs, usize::from(args.jobs), &|done, total| {
+    // No more workers than requests may be in flight: a worker beyond that would only wait.
+    let hosts: BTreeSet<&str> = jobs.iter().map(|j| j.image.registry.as_str()).collect();
+    let workers = usize::from(args.jobs).min(usize::from(args.per_host) * hosts.len());
+    let outcomes = plan::run_all(&live, &jobs, workers, &|done, total| {
         progress.update(done, total)
     });
     progress.finish();
     out.timing("registry requests", started);
 
-    // The whole lock when refreshing everything: entries no repository declares go, except
-    // those of repositories that could not be built. With --repository, the rest stays as is.
-    let new_lock: Lock = plan::merge(old_lock.as_ref(), &outcomes, |name| {
-        only.is_some() || inputs.invalid_images.contains(name) || suspended.images.contains(name)
-    });
-    let text = lock::to_string(&new_lock);
-    let changed = old_text.as_deref() != Some(text.as_str());
-
     let mut stats = Stats::default();
+    let mut entries = Vec::with_capacity(outcomes.len());
     for (job, outcome) in jobs.iter().zip(outcomes) {
         stats.add(&outcome);
         if let Ok(entry) = &outcome.entry {
@@ -219,13 +219,17 @@ pub fn run(global: &GlobalArgs, args: &RefreshArgs) -> miette::Result<ExitStatus
                 policy.0, policy.1
             ));
         }
-        if let Err(error) = outcome.entry {
-            failed = true;
-            out.report(RefreshError::Image {
-                image: job.canonical.clone(),
-                repositories: names(&job.repositories),
-                error,
-            });
+        match outcome.entry {
+            Ok(entry) => entries.push((outcome.canonical, Some(entry))),
+            Err(error) => {
+                failed = true;
+                out.report(RefreshError::Image {
+                    image: job.canonical.clone(),
+                    repositories: names(&job.repositories),
+                    error,
+                });
+                entries.push((outcome.canonical, None));
+            }
         }
         for f in outcome.digest_failures {
             failed = true;
@@ -237,6 +241,16 @@ pub fn run(global: &GlobalArgs, args: &RefreshArgs) -> miette::Result<ExitStatus
             });
         }
     }
+
+    // The whole lock when refreshing everything: entries no repository declares go, except
+    // those of repositories that could not be built or are suspended. With --repository, the
+    // rest stays as is.
+    let new_lock: Lock = plan::merge(old_lock.as_ref(), entries, |name| {
+        only.is_some() || inputs.invalid_images.contains(name) || suspended.images.contains(name)
+    });
+    let text = lock::to_string(&new_lock);
+    let changed = old_text.as_deref() != Some(text.as_str());
+    out.timing("lock built", started);
 
     for (host, limit) in client.rate_limits() {
         out.info(format_args!(
@@ -300,6 +314,34 @@ pub fn run(global: &GlobalArgs, args: &RefreshArgs) -> miette::Result<ExitStatus
     } else {
         ExitStatus::Success
     })
+}
+
+/// The HTTP transport, built on another thread.
+enum Background {
+    Running(std::thread::JoinHandle<Result<HttpTransport, RegistryError>>),
+    /// The thread could not be started: built when needed.
+    Inline(HttpOptions),
+}
+
+impl Background {
+    fn start(options: HttpOptions) -> Self {
+        let copy = options.clone();
+        std::thread::Builder::new()
+            .name("http-setup".into())
+            .spawn(move || HttpTransport::new(&copy))
+            .map_or(Self::Inline(options), Self::Running)
+    }
+
+    fn wait(self) -> Result<HttpTransport, RegistryError> {
+        match self {
+            Self::Running(handle) => handle.join().unwrap_or_else(|_| {
+                Err(RegistryError::Client {
+                    message: "setting up the HTTP client failed unexpectedly".into(),
+                })
+            }),
+            Self::Inline(options) => HttpTransport::new(&options),
+        }
+    }
 }
 
 fn names(keys: &[Key]) -> String {

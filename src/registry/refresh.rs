@@ -259,23 +259,27 @@ pub fn run_all(
         .collect()
 }
 
-/// The new lock: the previous entries `retain` admits, then every outcome — a failed image
-/// keeps its previous entry.
-pub fn merge(old: Option<&Lock>, outcomes: &[Outcome], retain: impl Fn(&str) -> bool) -> Lock {
+/// The new lock: the previous entries `retain` admits, then every image refreshed (its new
+/// entry, moved in) or failed (`None`: its previous entry is kept).
+pub fn merge(
+    old: Option<&Lock>,
+    refreshed: impl IntoIterator<Item = (String, Option<ImageEntry>)>,
+    retain: impl Fn(&str) -> bool,
+) -> Lock {
     let mut lock = Lock::new();
     if let Some(old) = old {
         for (name, entry) in old.images.iter().filter(|(n, _)| retain(n)) {
             lock.images.insert(name.clone(), entry.clone());
         }
     }
-    for outcome in outcomes {
-        match &outcome.entry {
-            Ok(entry) => {
-                lock.images.insert(outcome.canonical.clone(), entry.clone());
+    for (name, entry) in refreshed {
+        match entry {
+            Some(entry) => {
+                lock.images.insert(name, entry);
             }
-            Err(_) => {
-                if let Some(entry) = old.and_then(|l| l.image(&outcome.canonical)) {
-                    lock.images.insert(outcome.canonical.clone(), entry.clone());
+            None => {
+                if let Some(entry) = old.and_then(|l| l.image(&name)) {
+                    lock.images.insert(name, entry.clone());
                 }
             }
         }
