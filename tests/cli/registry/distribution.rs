@@ -215,20 +215,8 @@ pub fn free_port() -> u16 {
         .port()
 }
 
-pub struct HttpReply {
-    pub status: u16,
-    pub headers: Vec<(String, String)>,
-    pub body: Vec<u8>,
-}
-
-impl HttpReply {
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    }
-}
+/// A reply as imagelock's own transport holds one (header names in lower case).
+pub type HttpReply = imagelock::registry::transport::Response;
 
 /// One HTTP/1.1 exchange to 127.0.0.1 (`Connection: close`); `None` when nothing answers.
 pub fn http(method: &str, url: &str, headers: &[(&str, &str)], body: &[u8]) -> Option<HttpReply> {
