@@ -235,6 +235,11 @@ impl HttpTransport {
                 reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| RegistryError::Client {
                     message: format!("{}: not a PEM certificate bundle: {e}", path.display()),
                 })?;
+            if bundle.is_empty() {
+                return Err(RegistryError::Client {
+                    message: format!("{}: holds no PEM certificate", path.display()),
+                });
+            }
             extra_roots.extend(bundle);
         }
         let connect_timeout = options.connect_timeout.unwrap_or(Duration::from_secs(10));
@@ -384,123 +389,6 @@ fn map_error(err: reqwest::Error) -> TransportError {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::io::Write as _;
-    use std::process::Command;
-    use std::sync::Arc;
-
-    use rustls::pki_types::pem::PemObject as _;
-    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
-
-    fn openssl(dir: &std::path::Path, args: &[&str]) {
-        let ok = Command::new("openssl")
-            .current_dir(dir)
-            .args(args)
-            .stderr(std::process::Stdio::null())
-            .status()
-            .expect("openssl (apt-get install openssl)");
-        assert!(ok.success(), "openssl {args:?}");
-    }
-
-    /// A CA and a leaf for 127.0.0.1 signed by it.
-    fn pki(dir: &std::path::Path) {
-        openssl(
-            dir,
-            &[
-                "req",
-                "-x509",
-                "-newkey",
-                "rsa:2048",
-                "-nodes",
-                "-days",
-                "1",
-                "-subj",
-                "/CN=imagelock-test-ca",
-                "-keyout",
-                "ca.key",
-                "-out",
-                "ca.pem",
-            ],
-        );
-        openssl(
-            dir,
-            &[
-                "req",
-                "-newkey",
-                "rsa:2048",
-                "-nodes",
-                "-subj",
-                "/CN=127.0.0.1",
-                "-keyout",
-                "leaf.key",
-                "-out",
-                "leaf.csr",
-            ],
-        );
-        fs_err::write(
-            dir.join("ext.cnf"),
-            "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n",
-        )
-        .unwrap();
-        openssl(
-            dir,
-            &[
-                "x509",
-                "-req",
-                "-in",
-                "leaf.csr",
-                "-CA",
-                "ca.pem",
-                "-CAkey",
-                "ca.key",
-                "-CAcreateserial",
-                "-days",
-                "1",
-                "-extfile",
-                "ext.cnf",
-                "-out",
-                "leaf.pem",
-            ],
-        );
-    }
-
-    /// Serve HTTPS on 127.0.0.1 until `n` connections were handled.
-    fn serve(dir: &std::path::Path, n: usize) -> u16 {
-        let certs: Vec<CertificateDer<'static>> =
-            CertificateDer::pem_file_iter(dir.join("leaf.pem"))
-                .unwrap()
-                .map(Result::unwrap)
-                .collect();
-        let key = PrivateKeyDer::from_pem_file(dir.join("leaf.key")).unwrap();
-        let config = rustls::ServerConfig::builder_with_provider(Arc::new(
-            rustls::crypto::ring::default_provider(),
-        ))
-        .with_safe_default_protocol_versions()
-        .unwrap()
-        .with_no_client_auth()
-        .with_single_cert(certs, key)
-        .unwrap();
-        let config = Arc::new(config);
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        let port = listener.local_addr().unwrap().port();
-        std::thread::spawn(move || {
-            for stream in listener.incoming().take(n) {
-                let Ok(stream) = stream else { continue };
-                let conn = rustls::ServerConnection::new(config.clone()).unwrap();
-                let mut tls = rustls::StreamOwned::new(conn, stream);
-                let mut buf = [0u8; 4096];
-                if std::io::Read::read(&mut tls, &mut buf).unwrap_or(0) == 0 {
-                    continue;
-                }
-                let _ = tls.write_all(
-                    b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok",
-                );
-                let _ = tls.flush();
-                tls.conn.send_close_notify();
-                let _ = tls.flush();
-            }
-        });
-        port
-    }
 
     #[test]
     fn resolve_pins_parse_as_curl_writes_them() {
@@ -535,39 +423,48 @@ mod tests {
         }
     }
 
+    /// HTTPS with and without the CA is tested end to end against docker-registry
+    /// (tests/cli/registry/real.rs); here, which client serves which URL, and bad CA files.
     #[test]
-    fn https_with_a_custom_ca_bundle_and_not_without() {
+    fn plain_tls_and_pinned_clients_and_bad_ca_files() {
         let dir = tempfile::tempdir().unwrap();
-        pki(dir.path());
-        let port = serve(dir.path(), 2);
-        let url = Url::parse(&format!("https://127.0.0.1:{port}/v2/")).unwrap();
-        let request = Request::new(Method::Get, url, Duration::from_secs(10), 1024);
-
-        let trusted = HttpTransport::new(&HttpOptions {
-            ca_files: vec![dir.path().join("ca.pem")],
+        let pin: Pin = "registry.example.com:5000:127.0.0.1".parse().unwrap();
+        let transport = HttpTransport::new(&HttpOptions {
+            pins: vec![pin],
             ..HttpOptions::default()
         })
         .unwrap();
-        let resp = trusted.send(&request).unwrap();
-        assert_eq!((resp.status, resp.body.as_slice()), (200, &b"ok"[..]));
-
-        let untrusted = HttpTransport::new(&HttpOptions::default()).unwrap();
-        assert!(
-            untrusted.send(&request).is_err(),
-            "an unknown CA is refused"
-        );
+        let url = |s: &str| Url::parse(s).unwrap();
+        let plain = transport
+            .client_for(&url("http://127.0.0.1:5000/v2/"))
+            .unwrap();
+        assert!(std::ptr::eq(plain, &transport.plain), "no trust store");
+        assert!(transport.tls.get().is_none(), "TLS set up only when used");
+        let pinned = transport
+            .client_for(&url("https://registry.example.com:5000/v2/"))
+            .unwrap();
+        assert!(std::ptr::eq(
+            pinned,
+            transport.pinned[0].2.get().unwrap().as_ref().unwrap()
+        ));
+        let other_port = transport
+            .client_for(&url("https://registry.example.com/v2/"))
+            .unwrap();
+        assert!(std::ptr::eq(
+            other_port,
+            transport.tls.get().unwrap().as_ref().unwrap()
+        ));
 
         let missing = HttpTransport::new(&HttpOptions {
             ca_files: vec![dir.path().join("nope.pem")],
             ..HttpOptions::default()
         });
         assert!(missing.is_err());
-
-        // Plain http goes through the client without a trust store.
-        let plain = Url::parse(&format!("http://127.0.0.1:{port}/")).unwrap();
-        assert!(std::ptr::eq(
-            trusted.client_for(&plain).unwrap(),
-            &trusted.plain
-        ));
+        fs_err::write(dir.path().join("junk.pem"), "not a certificate").unwrap();
+        let junk = HttpTransport::new(&HttpOptions {
+            ca_files: vec![dir.path().join("junk.pem")],
+            ..HttpOptions::default()
+        });
+        assert!(junk.is_err());
     }
 }
