@@ -106,6 +106,15 @@ pub struct RefreshArgs {
     /// Refresh only this repository (NS/NAME)
     #[arg(long, value_name = "NS/NAME")]
     pub repository: Vec<String>,
+    /// Images refreshed at once, over all registries (1 to 256)
+    #[arg(long, value_name = "N", default_value_t = 16, value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub jobs: u16,
+    /// Requests in flight to one registry host at once (1 to 256)
+    #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub per_host: u16,
+    /// Connect to ADDR for HOST on PORT instead of asking DNS, as curl's --resolve (repeatable)
+    #[arg(long, value_name = "HOST:PORT:ADDR")]
+    pub resolve: Vec<crate::registry::Pin>,
 }
 
 #[derive(Debug, Args)]

@@ -20,8 +20,6 @@ use crate::registry::{
 };
 use crate::resources::DigestReflection;
 
-/// Worker threads; the per-host limit (`Settings::per_host`) bounds each registry's share.
-const WORKERS: usize = 16;
 /// How long a `docker-credential-*` helper may take.
 const HELPER_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -75,6 +73,17 @@ pub enum RefreshError {
 pub fn run(global: &GlobalArgs, args: &RefreshArgs) -> miette::Result<ExitStatus> {
     let started = Instant::now();
     let out = Output::new(global);
+    // Setting up the HTTP client (a runtime thread, TLS configuration, CA files) overlaps with
+    // reading the repository.
+    let transport = Background::start(HttpOptions {
+        ca_files: std::env::var_os("SSL_CERT_FILE")
+            .filter(|v| !v.is_empty())
+            .map(Into::into)
+            .into_iter()
+            .collect(),
+        connect_timeout: None,
+        pins: args.resolve.clone(),
+    });
     let options = super::check::options(global, &[])?;
     let lock_display = options
         .lockfile
@@ -109,7 +118,12 @@ pub fn run(global: &GlobalArgs, args: &RefreshArgs) -> miette::Result<ExitStatus
     let only = select_repositories(&analysis, &args.repository, &global.default_namespace)?;
     let mut failed = false;
     for key in &inputs.invalid {
-        if only.as_ref().is_none_or(|o| o.contains(key)) {
+        let suspended = analysis
+            .model
+            .repositories
+            .get(key)
+            .is_some_and(|d| d.spec.suspend);
+        if only.as_ref().map_or(!suspended, |o| o.contains(key)) {
             failed = true;
             out.report(RefreshError::InvalidRepository {
                 repository: format!("{}/{}", key.0, key.1),
@@ -123,44 +137,64 @@ pub fn run(global: &GlobalArgs, args: &RefreshArgs) -> miette::Result<ExitStatus
         only.as_ref(),
     );
 
+    out.timing("plan", started);
+    let suspended = Suspended::sort(&inputs.repositories, &jobs, only.as_ref());
+    for key in &suspended.named {
+        out.info(format_args!(
+            "ImageRepository {}/{} is suspended (spec.suspend: true); refreshed all the same, as --repository names it",
+            key.0, key.1
+        ));
+    }
+    if global.verbose > 0 {
+        for (key, image) in &suspended.skipped {
+            out.verbose(format_args!(
+                "ImageRepository {}/{} is suspended (spec.suspend: true): `{image}` is not refreshed, its lock entry is kept",
+                key.0, key.1
+            ));
+        }
+        for (key, image) in &suspended.shared {
+            out.verbose(format_args!(
+                "ImageRepository {}/{} is suspended (spec.suspend: true), but `{image}` is refreshed all the same: another ImageRepository names it (one lock entry per image)",
+                key.0, key.1
+            ));
+        }
+    }
     let credentials = CredentialStore::load(&AuthEnv::from_process(), HELPER_TIMEOUT)?;
+    out.timing("credentials", started);
     if global.verbose > 0 {
         explain_credentials(&out, &analysis, &jobs, &credentials);
+        for pin in &args.resolve {
+            out.verbose(format_args!(
+                "--resolve: {}:{} connects to {}",
+                pin.host, pin.port, pin.addr
+            ));
+        }
     }
-    let http = HttpOptions {
-        ca_files: std::env::var_os("SSL_CERT_FILE")
-            .filter(|v| !v.is_empty())
-            .map(Into::into)
-            .into_iter()
-            .collect(),
-        connect_timeout: None,
-    };
     let client = Client::new(
-        Arc::new(HttpTransport::new(&http)?),
+        Arc::new(transport.wait()?),
         Arc::new(SystemClock),
-        Settings::default(),
+        Settings {
+            per_host: usize::from(args.per_host),
+            ..Settings::default()
+        },
     );
     let live = Live {
         client: &client,
         credentials: &credentials,
     };
-    out.timing("plan and credentials", started);
+    out.timing("HTTP client", started);
     let progress = Progress::new(&out, jobs.len());
-    let outcomes = plan::run_all(&live, &jobs, WORKERS, &|done, total| {
+    // No more workers than requests may be in flight: a worker beyond that would only wait.
+    let hosts: BTreeSet<&str> = jobs.iter().map(|j| j.image.registry.as_str()).collect();
+    let workers = usize::from(args.jobs).min(usize::from(args.per_host) * hosts.len());
+    let outcomes = plan::run_all(&live, &jobs, workers, &|done, total| {
         progress.update(done, total)
     });
     progress.finish();
     out.timing("registry requests", started);
 
-    // The whole lock when refreshing everything: entries no repository declares go, except
-    // those of repositories that could not be built. With --repository, the rest stays as is.
-    let new_lock: Lock = plan::merge(old_lock.as_ref(), &outcomes, |name| {
-        only.is_some() || inputs.invalid_images.contains(name)
-    });
-    let text = lock::to_string(&new_lock);
-    let changed = old_text.as_deref() != Some(text.as_str());
-
     let mut stats = Stats::default();
+    let mut entries = Vec::with_capacity(outcomes.len());
     for (job, outcome) in jobs.iter().zip(outcomes) {
         stats.add(&outcome);
         if let Ok(entry) = &outcome.entry {
@@ -185,13 +219,17 @@ pub fn run(global: &GlobalArgs, args: &RefreshArgs) -> miette::Result<ExitStatus
                 policy.0, policy.1
             ));
         }
-        if let Err(error) = outcome.entry {
-            failed = true;
-            out.report(RefreshError::Image {
-                image: job.canonical.clone(),
-                repositories: names(&job.repositories),
-                error,
-            });
+        match outcome.entry {
+            Ok(entry) => entries.push((outcome.canonical, Some(entry))),
+            Err(error) => {
+                failed = true;
+                out.report(RefreshError::Image {
+                    image: job.canonical.clone(),
+                    repositories: names(&job.repositories),
+                    error,
+                });
+                entries.push((outcome.canonical, None));
+            }
         }
         for f in outcome.digest_failures {
             failed = true;
@@ -203,6 +241,16 @@ pub fn run(global: &GlobalArgs, args: &RefreshArgs) -> miette::Result<ExitStatus
             });
         }
     }
+
+    // The whole lock when refreshing everything: entries no repository declares go, except
+    // those of repositories that could not be built or are suspended. With --repository, the
+    // rest stays as is.
+    let new_lock: Lock = plan::merge(old_lock.as_ref(), entries, |name| {
+        only.is_some() || inputs.invalid_images.contains(name) || suspended.images.contains(name)
+    });
+    let text = lock::to_string(&new_lock);
+    let changed = old_text.as_deref() != Some(text.as_str());
+    out.timing("lock built", started);
 
     for (host, limit) in client.rate_limits() {
         out.info(format_args!(
@@ -228,8 +276,9 @@ pub fn run(global: &GlobalArgs, args: &RefreshArgs) -> miette::Result<ExitStatus
             return Ok(ExitStatus::Failure);
         }
         out.info(format_args!(
-            "{lock_display} is up to date ({} images, {:.2} s)",
+            "{lock_display} is up to date ({} images{}, {:.2} s)",
             jobs.len(),
+            suspended.summary(),
             started.elapsed().as_secs_f64()
         ));
         return Ok(ExitStatus::Success);
@@ -241,7 +290,7 @@ pub fn run(global: &GlobalArgs, args: &RefreshArgs) -> miette::Result<ExitStatus
         })?;
     out.timing("lock written", started);
     out.info(format_args!(
-        "{} {} images: {} tags, {} digests fetched, {} kept{}; {lock_display} {} ({:.2} s)",
+        "{} {} images: {} tags, {} digests fetched, {} kept{}{}; {lock_display} {} ({:.2} s)",
         if failed {
             "Partly refreshed"
         } else {
@@ -256,6 +305,7 @@ pub fn run(global: &GlobalArgs, args: &RefreshArgs) -> miette::Result<ExitStatus
         } else {
             String::new()
         },
+        suspended.summary(),
         if written { "updated" } else { "unchanged" },
         started.elapsed().as_secs_f64()
     ));
@@ -264,6 +314,34 @@ pub fn run(global: &GlobalArgs, args: &RefreshArgs) -> miette::Result<ExitStatus
     } else {
         ExitStatus::Success
     })
+}
+
+/// The HTTP transport, built on another thread.
+enum Background {
+    Running(std::thread::JoinHandle<Result<HttpTransport, RegistryError>>),
+    /// The thread could not be started: built when needed.
+    Inline(HttpOptions),
+}
+
+impl Background {
+    fn start(options: HttpOptions) -> Self {
+        let copy = options.clone();
+        std::thread::Builder::new()
+            .name("http-setup".into())
+            .spawn(move || HttpTransport::new(&copy))
+            .map_or(Self::Inline(options), Self::Running)
+    }
+
+    fn wait(self) -> Result<HttpTransport, RegistryError> {
+        match self {
+            Self::Running(handle) => handle.join().unwrap_or_else(|_| {
+                Err(RegistryError::Client {
+                    message: "setting up the HTTP client failed unexpectedly".into(),
+                })
+            }),
+            Self::Inline(options) => HttpTransport::new(&options),
+        }
+    }
 }
 
 fn names(keys: &[Key]) -> String {
@@ -287,6 +365,52 @@ impl Stats {
         self.fetched += o.fetched;
         self.kept += o.kept;
         self.failed += usize::from(o.failed());
+    }
+}
+
+/// Suspended ImageRepositories (`spec.suspend: true`), which Flux does not scan.
+#[derive(Default)]
+struct Suspended {
+    /// Not refreshed: their image is in no job. Their lock entries are kept.
+    skipped: Vec<(Key, String)>,
+    /// Their image is refreshed all the same, for another repository naming it.
+    shared: Vec<(Key, String)>,
+    /// Named by `--repository`: refreshed.
+    named: Vec<Key>,
+    /// The images of `skipped`.
+    images: BTreeSet<String>,
+}
+
+impl Suspended {
+    fn sort(
+        repositories: &[RepositoryInput],
+        jobs: &[plan::Job],
+        only: Option<&BTreeSet<Key>>,
+    ) -> Self {
+        let planned: BTreeSet<&str> = jobs.iter().map(|j| j.canonical.as_str()).collect();
+        let mut s = Self::default();
+        for r in repositories.iter().filter(|r| r.suspended) {
+            let image = r.image.canonical();
+            match only {
+                Some(o) if o.contains(&r.key) => s.named.push(r.key.clone()),
+                Some(_) => {}
+                None if planned.contains(image.as_str()) => s.shared.push((r.key.clone(), image)),
+                None => {
+                    s.images.insert(image.clone());
+                    s.skipped.push((r.key.clone(), image));
+                }
+            }
+        }
+        s
+    }
+
+    /// For the closing line.
+    fn summary(&self) -> String {
+        match self.skipped.len() {
+            0 => String::new(),
+            1 => ", 1 suspended ImageRepository skipped (its entry kept)".to_owned(),
+            n => format!(", {n} suspended ImageRepositories skipped (their entries kept)"),
+        }
     }
 }
 
@@ -326,6 +450,7 @@ impl Inputs {
                         .timeout
                         .as_deref()
                         .and_then(plan::parse_go_duration),
+                    suspended: decl.spec.suspend,
                 }),
                 None => {
                     invalid.push(key.clone());

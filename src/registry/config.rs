@@ -143,6 +143,23 @@ struct Loaded {
     store: Option<String>,
 }
 
+fn normalized<V>((key, value): (String, V)) -> (String, V) {
+    (normalize_key(&key), value)
+}
+
+impl Loaded {
+    /// A parsed file, its keys normalised; an empty `credsStore` is none.
+    fn new(config: ConfigFile, path: PathBuf, kind: FileKind) -> Self {
+        Self {
+            auths: config.auths.into_iter().map(normalized).collect(),
+            helpers: config.cred_helpers.into_iter().map(normalized).collect(),
+            store: config.creds_store.filter(|s| !s.is_empty()),
+            path,
+            kind,
+        }
+    }
+}
+
 /// Every credential file found, read once; helpers are asked at most once per server.
 pub struct CredentialStore {
     files: Vec<Loaded>,
@@ -176,21 +193,7 @@ impl CredentialStore {
                     // serde_json's message names line and column, never the content.
                     message: e.to_string(),
                 })?;
-            files.push(Loaded {
-                auths: config
-                    .auths
-                    .into_iter()
-                    .map(|(k, v)| (normalize_key(&k), v))
-                    .collect(),
-                helpers: config
-                    .cred_helpers
-                    .into_iter()
-                    .map(|(k, v)| (normalize_key(&k), v))
-                    .collect(),
-                store: config.creds_store.filter(|s| !s.is_empty()),
-                path,
-                kind,
-            });
+            files.push(Loaded::new(config, path, kind));
         }
         Ok(Self {
             files,
@@ -386,21 +389,7 @@ mod tests {
             let path = dir.path().join(name);
             fs_err::write(&path, text).unwrap();
             let config: ConfigFile = serde_json::from_str(text).unwrap();
-            loaded.push(Loaded {
-                path,
-                kind: *kind,
-                auths: config
-                    .auths
-                    .into_iter()
-                    .map(|(k, v)| (normalize_key(&k), v))
-                    .collect(),
-                helpers: config
-                    .cred_helpers
-                    .into_iter()
-                    .map(|(k, v)| (normalize_key(&k), v))
-                    .collect(),
-                store: config.creds_store,
-            });
+            loaded.push(Loaded::new(config, path, *kind));
         }
         let store = CredentialStore {
             files: loaded,

@@ -39,7 +39,13 @@ pub enum RegistryError {
     Timeout { url: String, seconds: f64 },
     #[error("{url}: cannot connect: {message}")]
     #[diagnostic(code(imagelock::registry::connect))]
-    Connect { url: String, message: String },
+    Connect {
+        url: String,
+        message: String,
+        /// For a certificate that is not trusted: how to trust its CA.
+        #[help]
+        help: Option<String>,
+    },
     #[error("{url}: {message}")]
     #[diagnostic(code(imagelock::registry::io))]
     Io { url: String, message: String },

@@ -23,6 +23,9 @@ pub struct RepositoryInput {
     pub exclusions: Exclusions,
     pub insecure: bool,
     pub timeout: Option<Duration>,
+    /// `spec.suspend: true`: Flux does not scan it, so neither does a full refresh (only
+    /// `--repository` naming it does).
+    pub suspended: bool,
 }
 
 /// A policy whose selected tag needs a digest.
@@ -63,7 +66,9 @@ pub struct Need {
 /// for a controller's loop, not for one command).
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
 
-/// One job per distinct image among `repositories` whose key `only` admits.
+/// One job per distinct image among `repositories` whose key `only` admits; without `only`,
+/// among those not suspended. Every repository naming a wanted image shapes its job, suspended
+/// or not (the lock has one entry per image).
 pub fn plan(
     repositories: &[RepositoryInput],
     policies: &[PolicyInput],
@@ -73,7 +78,7 @@ pub fn plan(
     let mut jobs: BTreeMap<String, Job> = BTreeMap::new();
     let wanted: BTreeSet<String> = repositories
         .iter()
-        .filter(|r| only.is_none_or(|o| o.contains(&r.key)))
+        .filter(|r| only.map_or(!r.suspended, |o| o.contains(&r.key)))
         .map(|r| r.image.canonical())
         .collect();
     // Every repository naming a wanted image counts, selected or not: its exclusions and its
@@ -254,23 +259,27 @@ pub fn run_all(
         .collect()
 }
 
-/// The new lock: the previous entries `retain` admits, then every outcome — a failed image
-/// keeps its previous entry.
-pub fn merge(old: Option<&Lock>, outcomes: &[Outcome], retain: impl Fn(&str) -> bool) -> Lock {
+/// The new lock: the previous entries `retain` admits, then every image refreshed (its new
+/// entry, moved in) or failed (`None`: its previous entry is kept).
+pub fn merge(
+    old: Option<&Lock>,
+    refreshed: impl IntoIterator<Item = (String, Option<ImageEntry>)>,
+    retain: impl Fn(&str) -> bool,
+) -> Lock {
     let mut lock = Lock::new();
     if let Some(old) = old {
         for (name, entry) in old.images.iter().filter(|(n, _)| retain(n)) {
             lock.images.insert(name.clone(), entry.clone());
         }
     }
-    for outcome in outcomes {
-        match &outcome.entry {
-            Ok(entry) => {
-                lock.images.insert(outcome.canonical.clone(), entry.clone());
+    for (name, entry) in refreshed {
+        match entry {
+            Some(entry) => {
+                lock.images.insert(name, entry);
             }
-            Err(_) => {
-                if let Some(entry) = old.and_then(|l| l.image(&outcome.canonical)) {
-                    lock.images.insert(outcome.canonical.clone(), entry.clone());
+            None => {
+                if let Some(entry) = old.and_then(|l| l.image(&name)) {
+                    lock.images.insert(name, entry.clone());
                 }
             }
         }

@@ -42,11 +42,16 @@ impl Request {
     }
 
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+        header(&self.headers, name)
     }
+}
+
+/// The first header of that name (case-insensitive) in a list of (name, value) pairs.
+pub fn header<'a, N: AsRef<str>>(headers: &'a [(N, String)], name: &str) -> Option<&'a str> {
+    headers
+        .iter()
+        .find(|(n, _)| n.as_ref().eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.as_str())
 }
 
 #[derive(Clone, Debug, Default)]
@@ -60,10 +65,7 @@ pub struct Response {
 impl Response {
     /// The first header of that name (case-insensitive).
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+        header(&self.headers, name)
     }
 
     pub fn headers_named<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
@@ -94,7 +96,12 @@ impl TransportError {
                 url,
                 seconds: timeout.as_secs_f64(),
             },
-            Self::Connect(message) => RegistryError::Connect { url, message },
+            Self::Connect(message) => {
+                let help = message.contains("invalid peer certificate").then(|| {
+                    "to trust a private CA, put its PEM bundle in SSL_CERT_FILE (trusted besides the system's roots)".to_owned()
+                });
+                RegistryError::Connect { url, message, help }
+            }
             Self::TooLarge => RegistryError::Io {
                 url,
                 message: "response too large".into(),
@@ -146,6 +153,57 @@ pub struct HttpOptions {
     /// Extra trusted CA bundles (PEM), e.g. `SSL_CERT_FILE`.
     pub ca_files: Vec<PathBuf>,
     pub connect_timeout: Option<Duration>,
+    /// `--resolve`: addresses pinned for a host and port, instead of asking DNS.
+    pub pins: Vec<Pin>,
+}
+
+/// `HOST:PORT:ADDR`, as curl's `--resolve`: requests to `HOST` on `PORT` connect to `ADDR`
+/// (TLS still verifies the certificate for `HOST`, and `Host` stays `HOST:PORT`). Other ports of
+/// the same host are resolved as usual.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Pin {
+    /// Lower case, as URLs hold it.
+    pub host: String,
+    pub port: u16,
+    pub addr: std::net::IpAddr,
+}
+
+impl Pin {
+    fn matches(&self, url: &Url) -> bool {
+        url.host_str() == Some(self.host.as_str()) && url.port_or_known_default() == Some(self.port)
+    }
+}
+
+impl std::str::FromStr for Pin {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        let mut parts = s.splitn(3, ':');
+        let (Some(host), Some(port), Some(addr)) = (parts.next(), parts.next(), parts.next())
+        else {
+            return Err(format!("`{s}` is not HOST:PORT:ADDR"));
+        };
+        let parsed = Url::parse(&format!("https://{host}/")).ok();
+        let host = match parsed.as_ref().and_then(Url::host) {
+            Some(url::Host::Domain(d)) if !host.is_empty() && !host.contains(['/', '@']) => {
+                d.to_owned()
+            }
+            _ => return Err(format!("`{host}` is not a host name")),
+        };
+        let port = port
+            .parse::<u16>()
+            .ok()
+            .filter(|p| *p > 0)
+            .ok_or_else(|| format!("`{port}` is not a port (1 to 65535)"))?;
+        let bare = addr
+            .strip_prefix('[')
+            .and_then(|a| a.strip_suffix(']'))
+            .unwrap_or(addr);
+        let addr = bare
+            .parse()
+            .map_err(|_| format!("`{addr}` is not an IP address"))?;
+        Ok(Self { host, port, addr })
+    }
 }
 
 /// reqwest's blocking client, redirects off (the client follows them itself, by its rules).
@@ -155,10 +213,14 @@ pub struct HttpOptions {
 /// `https` request.
 pub struct HttpTransport {
     plain: reqwest::blocking::Client,
-    tls: std::sync::OnceLock<Result<reqwest::blocking::Client, String>>,
+    tls: Lazy,
+    /// One pair of clients (plain, TLS) per `--resolve` pin, built when first used.
+    pinned: Vec<(Pin, Lazy, Lazy)>,
     extra_roots: Vec<reqwest::Certificate>,
     connect_timeout: Duration,
 }
+
+type Lazy = std::sync::OnceLock<Result<reqwest::blocking::Client, String>>;
 
 impl HttpTransport {
     pub fn new(options: &HttpOptions) -> Result<Self, RegistryError> {
@@ -173,37 +235,60 @@ impl HttpTransport {
                 reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| RegistryError::Client {
                     message: format!("{}: not a PEM certificate bundle: {e}", path.display()),
                 })?;
+            if bundle.is_empty() {
+                return Err(RegistryError::Client {
+                    message: format!("{}: holds no PEM certificate", path.display()),
+                });
+            }
             extra_roots.extend(bundle);
         }
         let connect_timeout = options.connect_timeout.unwrap_or(Duration::from_secs(10));
-        let plain = builder(connect_timeout)
-            .tls_certs_only(Vec::new())
-            .build()
-            .map_err(|e| RegistryError::Client {
-                message: e.without_url().to_string(),
-            })?;
+        let plain = build(connect_timeout, &[], false, None)
+            .map_err(|message| RegistryError::Client { message })?;
         Ok(Self {
             plain,
-            tls: std::sync::OnceLock::new(),
+            tls: Lazy::new(),
+            pinned: options
+                .pins
+                .iter()
+                .map(|p| (p.clone(), Lazy::new(), Lazy::new()))
+                .collect(),
             extra_roots,
             connect_timeout,
         })
     }
 
     fn client_for(&self, url: &Url) -> Result<&reqwest::blocking::Client, TransportError> {
-        if url.scheme() != "https" {
-            return Ok(&self.plain);
-        }
-        let tls = self.tls.get_or_init(|| {
-            let mut b = builder(self.connect_timeout);
-            if !self.extra_roots.is_empty() {
-                b = b.tls_certs_merge(self.extra_roots.clone());
-            }
-            b.build().map_err(|e| e.without_url().to_string())
-        });
-        tls.as_ref()
-            .map_err(|e| TransportError::Other(format!("cannot set up TLS: {e}")))
+        let https = url.scheme() == "https";
+        let (cell, pin) = match self.pinned.iter().find(|(p, _, _)| p.matches(url)) {
+            Some((pin, plain, tls)) => (if https { tls } else { plain }, Some(pin)),
+            None if !https => return Ok(&self.plain),
+            None => (&self.tls, None),
+        };
+        cell.get_or_init(|| build(self.connect_timeout, &self.extra_roots, https, pin))
+            .as_ref()
+            .map_err(|e| TransportError::Other(format!("cannot set up the HTTP client: {e}")))
     }
+}
+
+/// A client for plain HTTP (no trust store loaded) or TLS (the system's roots and the extra
+/// CAs), connecting to the pinned address when there is a pin.
+fn build(
+    connect_timeout: Duration,
+    extra_roots: &[reqwest::Certificate],
+    https: bool,
+    pin: Option<&Pin>,
+) -> Result<reqwest::blocking::Client, String> {
+    let mut b = builder(connect_timeout);
+    if !https {
+        b = b.tls_certs_only(Vec::new());
+    } else if !extra_roots.is_empty() {
+        b = b.tls_certs_merge(extra_roots.to_vec());
+    }
+    if let Some(pin) = pin {
+        b = b.resolve(&pin.host, std::net::SocketAddr::new(pin.addr, pin.port));
+    }
+    b.build().map_err(|e| e.without_url().to_string())
 }
 
 fn builder(connect_timeout: Duration) -> reqwest::blocking::ClientBuilder {
@@ -304,157 +389,82 @@ fn map_error(err: reqwest::Error) -> TransportError {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::io::Write as _;
-    use std::process::Command;
-    use std::sync::Arc;
-
-    use rustls::pki_types::pem::PemObject as _;
-    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
-
-    fn openssl(dir: &std::path::Path, args: &[&str]) {
-        let ok = Command::new("openssl")
-            .current_dir(dir)
-            .args(args)
-            .stderr(std::process::Stdio::null())
-            .status()
-            .expect("openssl (apt-get install openssl)");
-        assert!(ok.success(), "openssl {args:?}");
-    }
-
-    /// A CA and a leaf for 127.0.0.1 signed by it.
-    fn pki(dir: &std::path::Path) {
-        openssl(
-            dir,
-            &[
-                "req",
-                "-x509",
-                "-newkey",
-                "rsa:2048",
-                "-nodes",
-                "-days",
-                "1",
-                "-subj",
-                "/CN=imagelock-test-ca",
-                "-keyout",
-                "ca.key",
-                "-out",
-                "ca.pem",
-            ],
-        );
-        openssl(
-            dir,
-            &[
-                "req",
-                "-newkey",
-                "rsa:2048",
-                "-nodes",
-                "-subj",
-                "/CN=127.0.0.1",
-                "-keyout",
-                "leaf.key",
-                "-out",
-                "leaf.csr",
-            ],
-        );
-        fs_err::write(
-            dir.join("ext.cnf"),
-            "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n",
-        )
-        .unwrap();
-        openssl(
-            dir,
-            &[
-                "x509",
-                "-req",
-                "-in",
-                "leaf.csr",
-                "-CA",
-                "ca.pem",
-                "-CAkey",
-                "ca.key",
-                "-CAcreateserial",
-                "-days",
-                "1",
-                "-extfile",
-                "ext.cnf",
-                "-out",
-                "leaf.pem",
-            ],
-        );
-    }
-
-    /// Serve HTTPS on 127.0.0.1 until `n` connections were handled.
-    fn serve(dir: &std::path::Path, n: usize) -> u16 {
-        let certs: Vec<CertificateDer<'static>> =
-            CertificateDer::pem_file_iter(dir.join("leaf.pem"))
-                .unwrap()
-                .map(Result::unwrap)
-                .collect();
-        let key = PrivateKeyDer::from_pem_file(dir.join("leaf.key")).unwrap();
-        let config = rustls::ServerConfig::builder_with_provider(Arc::new(
-            rustls::crypto::ring::default_provider(),
-        ))
-        .with_safe_default_protocol_versions()
-        .unwrap()
-        .with_no_client_auth()
-        .with_single_cert(certs, key)
-        .unwrap();
-        let config = Arc::new(config);
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        let port = listener.local_addr().unwrap().port();
-        std::thread::spawn(move || {
-            for stream in listener.incoming().take(n) {
-                let Ok(stream) = stream else { continue };
-                let conn = rustls::ServerConnection::new(config.clone()).unwrap();
-                let mut tls = rustls::StreamOwned::new(conn, stream);
-                let mut buf = [0u8; 4096];
-                if std::io::Read::read(&mut tls, &mut buf).unwrap_or(0) == 0 {
-                    continue;
-                }
-                let _ = tls.write_all(
-                    b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok",
-                );
-                let _ = tls.flush();
-                tls.conn.send_close_notify();
-                let _ = tls.flush();
-            }
-        });
-        port
-    }
 
     #[test]
-    fn https_with_a_custom_ca_bundle_and_not_without() {
-        let dir = tempfile::tempdir().unwrap();
-        pki(dir.path());
-        let port = serve(dir.path(), 2);
-        let url = Url::parse(&format!("https://127.0.0.1:{port}/v2/")).unwrap();
-        let request = Request::new(Method::Get, url, Duration::from_secs(10), 1024);
+    fn resolve_pins_parse_as_curl_writes_them() {
+        let pin: Pin = "Registry.Example.com:5000:127.0.0.1".parse().unwrap();
+        assert_eq!(
+            pin,
+            Pin {
+                host: "registry.example.com".into(),
+                port: 5000,
+                addr: "127.0.0.1".parse().unwrap()
+            }
+        );
+        let v6: Pin = "r.example:443:[::1]".parse().unwrap();
+        assert_eq!(v6.addr, "::1".parse::<std::net::IpAddr>().unwrap());
+        let url = |s: &str| Url::parse(s).unwrap();
+        assert!(pin.matches(&url("https://registry.example.com:5000/v2/")));
+        assert!(!pin.matches(&url("https://registry.example.com/v2/")));
+        assert!(v6.matches(&url("https://r.example/v2/")));
+        for bad in [
+            "",
+            "host",
+            "host:80",
+            ":80:127.0.0.1",
+            "host:0:127.0.0.1",
+            "host:99999:127.0.0.1",
+            "host:80:localhost",
+            "user@host:80:127.0.0.1",
+            "a/b:80:127.0.0.1",
+            "127.0.0.1:80:127.0.0.1",
+        ] {
+            assert!(bad.parse::<Pin>().is_err(), "{bad}");
+        }
+    }
 
-        let trusted = HttpTransport::new(&HttpOptions {
-            ca_files: vec![dir.path().join("ca.pem")],
-            connect_timeout: None,
+    /// HTTPS with and without the CA is tested end to end against docker-registry
+    /// (tests/cli/registry/real.rs); here, which client serves which URL, and bad CA files.
+    #[test]
+    fn plain_tls_and_pinned_clients_and_bad_ca_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let pin: Pin = "registry.example.com:5000:127.0.0.1".parse().unwrap();
+        let transport = HttpTransport::new(&HttpOptions {
+            pins: vec![pin],
+            ..HttpOptions::default()
         })
         .unwrap();
-        let resp = trusted.send(&request).unwrap();
-        assert_eq!((resp.status, resp.body.as_slice()), (200, &b"ok"[..]));
-
-        let untrusted = HttpTransport::new(&HttpOptions::default()).unwrap();
-        assert!(
-            untrusted.send(&request).is_err(),
-            "an unknown CA is refused"
-        );
+        let url = |s: &str| Url::parse(s).unwrap();
+        let plain = transport
+            .client_for(&url("http://127.0.0.1:5000/v2/"))
+            .unwrap();
+        assert!(std::ptr::eq(plain, &transport.plain), "no trust store");
+        assert!(transport.tls.get().is_none(), "TLS set up only when used");
+        let pinned = transport
+            .client_for(&url("https://registry.example.com:5000/v2/"))
+            .unwrap();
+        assert!(std::ptr::eq(
+            pinned,
+            transport.pinned[0].2.get().unwrap().as_ref().unwrap()
+        ));
+        let other_port = transport
+            .client_for(&url("https://registry.example.com/v2/"))
+            .unwrap();
+        assert!(std::ptr::eq(
+            other_port,
+            transport.tls.get().unwrap().as_ref().unwrap()
+        ));
 
         let missing = HttpTransport::new(&HttpOptions {
             ca_files: vec![dir.path().join("nope.pem")],
-            connect_timeout: None,
+            ..HttpOptions::default()
         });
         assert!(missing.is_err());
-
-        // Plain http goes through the client without a trust store.
-        let plain = Url::parse(&format!("http://127.0.0.1:{port}/")).unwrap();
-        assert!(std::ptr::eq(
-            trusted.client_for(&plain).unwrap(),
-            &trusted.plain
-        ));
+        fs_err::write(dir.path().join("junk.pem"), "not a certificate").unwrap();
+        let junk = HttpTransport::new(&HttpOptions {
+            ca_files: vec![dir.path().join("junk.pem")],
+            ..HttpOptions::default()
+        });
+        assert!(junk.is_err());
     }
 }

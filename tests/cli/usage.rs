@@ -94,3 +94,30 @@ fn broken_pipe_is_quiet() {
     assert_eq!(status.code(), Some(0), "{err}");
     assert_eq!(err, "");
 }
+
+#[test]
+fn refresh_option_values_are_checked_before_anything_runs() {
+    let tmp = tempfile::tempdir().unwrap();
+    for args in [
+        &["--resolve", "registry.example.com:443"][..],
+        &["--resolve", "registry.example.com:443:not-an-ip"],
+        &["--resolve", "registry.example.com:0:127.0.0.1"],
+        &["--jobs", "0"],
+        &["--jobs=-1"],
+        &["--jobs", "1000"],
+        &["--per-host", "0"],
+        &["--per-host", "x"],
+    ] {
+        let out = bin()
+            .args(["--root", ".", "refresh"])
+            .args(args)
+            .current_dir(tmp.path())
+            .env_clear()
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        let option = args[0].split('=').next().unwrap();
+        assert!(stderr.contains(option), "{args:?}: {stderr}");
+    }
+}

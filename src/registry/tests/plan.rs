@@ -6,7 +6,7 @@ use std::time::Duration;
 use crate::image::ImageName;
 use crate::lock::{ImageEntry, Lock};
 use crate::policy::{semver::Range, Choice, Exclusions, Policy};
-use crate::registry::refresh::{self, Job, PolicyInput, RepositoryInput, Session, Source};
+use crate::registry::refresh::{self, Job, Outcome, PolicyInput, RepositoryInput, Session, Source};
 use crate::registry::tags::Listing;
 use crate::registry::RegistryError;
 
@@ -70,6 +70,7 @@ fn repo(name: &str, image: &str, exclusions: &[&str]) -> RepositoryInput {
         exclusions: Exclusions::new(exclusions).unwrap(),
         insecure: false,
         timeout: None,
+        suspended: false,
     }
 }
 
@@ -93,6 +94,37 @@ fn entry(tags: &[&str], digests: &[(&str, &str)]) -> ImageEntry {
             .map(|(t, d)| ((*t).to_owned(), (*d).to_owned()))
             .collect(),
     }
+}
+
+/// What `merge` takes, without consuming the outcome.
+fn refreshed(o: &Outcome) -> (String, Option<ImageEntry>) {
+    (o.canonical.clone(), o.entry.as_ref().ok().cloned())
+}
+
+#[test]
+fn suspended_repositories_are_planned_only_when_named_or_sharing_an_image() {
+    let suspended = |mut r: RepositoryInput| {
+        r.suspended = true;
+        r
+    };
+    let repos = [
+        suspended(repo("s", "ghcr.io/o/asleep", &[])),
+        suspended(repo("t", "ghcr.io/o/shared", &["^dev-"])),
+        repo("u", "ghcr.io/o/shared", &[]),
+    ];
+    let jobs = refresh::plan(&repos, &[], None, None);
+    let names: Vec<&str> = jobs.iter().map(|j| j.canonical.as_str()).collect();
+    assert_eq!(names, ["ghcr.io/o/shared"]);
+    assert_eq!(
+        jobs[0].repositories,
+        [key("t"), key("u")],
+        "t still shapes it"
+    );
+
+    let only: BTreeSet<_> = [key("s")].into();
+    let jobs = refresh::plan(&repos, &[], None, Some(&only));
+    assert_eq!(jobs.len(), 1);
+    assert_eq!(jobs[0].canonical, "ghcr.io/o/asleep");
 }
 
 #[test]
@@ -217,7 +249,7 @@ fn a_failed_image_keeps_its_entry_and_undeclared_entries_go() {
         asked: Default::default(),
     };
     let outcomes = refresh::run_all(&source, &jobs, 4, &|_, _| {});
-    let lock = refresh::merge(Some(&old), &outcomes, |_| false);
+    let lock = refresh::merge(Some(&old), outcomes.iter().map(refreshed), |_| false);
     assert_eq!(
         lock.images.keys().collect::<Vec<_>>(),
         ["ghcr.io/o/a", "ghcr.io/o/b"]
@@ -225,7 +257,7 @@ fn a_failed_image_keeps_its_entry_and_undeclared_entries_go() {
     assert_eq!(lock.images["ghcr.io/o/a"].tags.len(), 2);
     assert_eq!(lock.images["ghcr.io/o/b"], old.images["ghcr.io/o/b"]);
     // With --repository, everything else stays.
-    let lock = refresh::merge(Some(&old), &outcomes, |_| true);
+    let lock = refresh::merge(Some(&old), outcomes.iter().map(refreshed), |_| true);
     assert!(lock.images.contains_key("ghcr.io/o/gone"));
 }
 

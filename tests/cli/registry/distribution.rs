@@ -27,14 +27,30 @@ pub fn require(tool: &str, package: &str) {
 pub struct Registry {
     child: Child,
     pub port: u16,
+    /// Its filesystem storage, to serve it again with [`Registry::start_with`].
+    pub storage: PathBuf,
     _dir: tempfile::TempDir,
 }
 
 impl Registry {
     /// Start `docker-registry serve` with `auth` (YAML under `auth:`, or empty).
     pub fn start(auth: &str) -> Self {
+        Self::start_with(auth, None, None)
+    }
+
+    /// Serving HTTPS with `tls`'s server certificate, and with the storage of another registry
+    /// (`storage`: what was pushed through that one is served by this one too).
+    pub fn start_with(auth: &str, tls: Option<&Pki>, storage: Option<&Path>) -> Self {
         require("docker-registry", "docker-registry");
         let dir = tempfile::tempdir().unwrap();
+        let storage = storage.map_or_else(|| dir.path().join("storage"), Path::to_path_buf);
+        let tls = tls.map_or_else(String::new, |pki| {
+            format!(
+                ", tls: {{certificate: {}, key: {}}}",
+                pki.server_cert.display(),
+                pki.server_key.display()
+            )
+        });
         for _attempt in 0..3 {
             let port = free_port();
             let config = dir.path().join("config.yml");
@@ -46,8 +62,8 @@ impl Registry {
             fs_err::write(
                 &config,
                 format!(
-                    "version: 0.1\nlog: {{level: error, accesslog: {{disabled: true}}}}\nstorage:\n  filesystem: {{rootdirectory: {}}}\n  delete: {{enabled: true}}\nhttp: {{addr: \"127.0.0.1:{port}\", secret: test-only}}\n{auth}",
-                    dir.path().join("storage").display()
+                    "version: 0.1\nlog: {{level: error, accesslog: {{disabled: true}}}}\nstorage:\n  filesystem: {{rootdirectory: {}}}\n  delete: {{enabled: true}}\nhttp: {{addr: \"127.0.0.1:{port}\", secret: test-only{tls}}}\n{auth}",
+                    storage.display()
                 ),
             )
             .unwrap();
@@ -65,10 +81,12 @@ impl Registry {
                 if let Ok(Some(_)) = child.try_wait() {
                     break; // the port was taken meanwhile: try another
                 }
+                // Over TLS too: Go answers a plain request with a 400.
                 if get(&format!("http://127.0.0.1:{port}/v2/"), &[]).is_some() {
                     return Self {
                         child,
                         port,
+                        storage,
                         _dir: dir,
                     };
                 }
@@ -91,6 +109,97 @@ impl Registry {
     }
 }
 
+/// A CA and a server certificate it signed for `host` (a DNS name), made with `openssl`.
+pub struct Pki {
+    pub ca: PathBuf,
+    pub server_cert: PathBuf,
+    pub server_key: PathBuf,
+}
+
+impl Pki {
+    pub fn generate(dir: &Path, host: &str) -> Self {
+        require("openssl", "openssl");
+        let openssl = |args: &[&str]| {
+            let out = Command::new("openssl")
+                .current_dir(dir)
+                .args(args)
+                .output()
+                .expect("run openssl");
+            assert!(
+                out.status.success(),
+                "openssl {args:?}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        };
+        let ec = [
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+            "-nodes",
+        ];
+        openssl(
+            &[
+                &["req", "-x509"][..],
+                &ec,
+                &[
+                    "-days",
+                    "2",
+                    "-subj",
+                    "/CN=imagelock test CA",
+                    "-keyout",
+                    "ca.key",
+                    "-out",
+                    "ca.pem",
+                ],
+            ]
+            .concat(),
+        );
+        openssl(
+            &[
+                &["req"][..],
+                &ec,
+                &[
+                    "-subj",
+                    &format!("/CN={host}"),
+                    "-keyout",
+                    "server.key",
+                    "-out",
+                    "server.csr",
+                ],
+            ]
+            .concat(),
+        );
+        fs_err::write(
+            dir.join("server.ext"),
+            format!("subjectAltName=DNS:{host}\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n"),
+        )
+        .unwrap();
+        openssl(&[
+            "x509",
+            "-req",
+            "-in",
+            "server.csr",
+            "-CA",
+            "ca.pem",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-days",
+            "2",
+            "-extfile",
+            "server.ext",
+            "-out",
+            "server.pem",
+        ]);
+        Self {
+            ca: dir.join("ca.pem"),
+            server_cert: dir.join("server.pem"),
+            server_key: dir.join("server.key"),
+        }
+    }
+}
+
 impl Drop for Registry {
     fn drop(&mut self) {
         let _ = self.child.kill();
@@ -106,20 +215,8 @@ pub fn free_port() -> u16 {
         .port()
 }
 
-pub struct HttpReply {
-    pub status: u16,
-    pub headers: Vec<(String, String)>,
-    pub body: Vec<u8>,
-}
-
-impl HttpReply {
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    }
-}
+/// A reply as imagelock's own transport holds one (header names in lower case).
+pub type HttpReply = imagelock::registry::transport::Response;
 
 /// One HTTP/1.1 exchange to 127.0.0.1 (`Connection: close`); `None` when nothing answers.
 pub fn http(method: &str, url: &str, headers: &[(&str, &str)], body: &[u8]) -> Option<HttpReply> {

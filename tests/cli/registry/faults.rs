@@ -11,7 +11,9 @@ use std::time::{Duration, Instant};
 use base64::Engine as _;
 
 use super::server::{Reply, Req, Server};
-use super::{assert_no_secret, basic, locked_digest, locked_tags, policy, repository, Sandbox};
+use super::{
+    assert_no_secret, assert_stderr, basic, locked_digest, locked_tags, policy, repository, Sandbox,
+};
 
 const DIGEST_A: &str = "sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
 
@@ -93,14 +95,12 @@ fn pagination_in_every_link_form_and_n_rejected() {
         }
     });
     let host = server.host();
-    let sandbox = Sandbox::new();
-    sandbox.flux(&[
+    let sandbox = Sandbox::with_flux(&[
         repository("rel", &format!("{host}/rel/app"), ""),
         repository("abs", &format!("{host}/abs/app"), ""),
         repository("opaque", &format!("{host}/opaque/app"), ""),
     ]);
-    let run = sandbox.refresh(&[]);
-    assert_eq!(run.code, 0, "{}", run.stderr);
+    let run = sandbox.refresh_exits(0, &[]);
     let lock = sandbox.lock();
     let mut sorted = all.clone();
     sorted.sort();
@@ -131,8 +131,7 @@ fn too_many_requests_waits_for_retry_after() {
         }
         Reply::tags(&repo_of(req), &["1.0.0".to_owned()])
     });
-    let sandbox = Sandbox::new();
-    sandbox.flux(&[repository(
+    let sandbox = Sandbox::with_flux(&[repository(
         "app",
         &format!("{}/demo/app", server.host()),
         "",
@@ -158,8 +157,7 @@ fn server_errors_are_retried_then_reported_and_the_old_entry_kept() {
         _ => Reply::error(500, "UNKNOWN", "database on fire"),
     });
     let host = server.host();
-    let sandbox = Sandbox::new();
-    sandbox.flux(&[
+    let sandbox = Sandbox::with_flux(&[
         repository("flaky", &format!("{host}/flaky/app"), ""),
         repository("broken", &format!("{host}/broken/app"), ""),
     ]);
@@ -167,14 +165,9 @@ fn server_errors_are_retried_then_reported_and_the_old_entry_kept() {
         "# old\nversion: 1\nimages:\n  \"{host}/broken/app\":\n    tags:\n      - \"0.1.0\"\n    digests:\n      \"0.1.0\": \"{DIGEST_A}\"\n  \"{host}/flaky/app\":\n    tags:\n      - \"1.0.0\"\n"
     );
     sandbox.write_lock(&old);
-    let run = sandbox.refresh(&[]);
-    assert_eq!(run.code, 2, "{}", run.stderr);
+    let run = sandbox.refresh_exits(2, &[]);
     assert!(run.stderr.contains(&format!("cannot refresh `{host}/broken/app` (flux-system/broken); its previous lock entry is kept")), "{}", run.stderr);
-    assert!(
-        run.stderr.contains("HTTP 500: UNKNOWN: database on fire"),
-        "{}",
-        run.stderr
-    );
+    assert_stderr(&run, "HTTP 500: UNKNOWN: database on fire");
     assert_eq!(tag_lists(&server, "broken/app"), 4, "three retries");
     let lock = sandbox.lock();
     assert_eq!(locked_tags(&lock, &format!("{host}/flaky/app")), ["2.0.0"]);
@@ -203,8 +196,7 @@ fn slow_oversized_and_malformed_answers_fail_cleanly() {
         _ => Reply::tags("ok/app", &["1.0.0".to_owned()]),
     });
     let host = server.host();
-    let sandbox = Sandbox::new();
-    sandbox.flux(&[
+    let sandbox = Sandbox::with_flux(&[
         repository("slow", &format!("{host}/slow/app"), "  timeout: 1s\n"),
         repository("big", &format!("{host}/big/app"), ""),
         repository("stream", &format!("{host}/stream/app"), ""),
@@ -262,15 +254,14 @@ fn redirect_loops_are_cut() {
         };
         Reply::new(302).header("Location", to)
     });
-    let sandbox = Sandbox::new();
-    sandbox.flux(&[repository(
+    let sandbox = Sandbox::with_flux(&[repository(
         "loop",
         &format!("{}/loop/app", server.host()),
         "",
     )]);
     let run = sandbox.refresh(&[]);
     assert_eq!(run.code, 2);
-    assert!(run.stderr.contains("too many redirects"), "{}", run.stderr);
+    assert_stderr(&run, "too many redirects");
     assert!(
         server.requests().len() <= 3,
         "a loop is seen at once: {}",
@@ -303,8 +294,7 @@ fn credentials_never_follow_a_cross_origin_redirect_or_link() {
         }
     });
     let host = registry.host();
-    let sandbox = Sandbox::new();
-    sandbox.flux(&[
+    let sandbox = Sandbox::with_flux(&[
         repository("moved", &format!("{host}/moved/app"), ""),
         repository("linked", &format!("{host}/linked/app"), ""),
         repository("home", &format!("{host}/home/app"), ""),
@@ -312,14 +302,8 @@ fn credentials_never_follow_a_cross_origin_redirect_or_link() {
     sandbox.docker_config(
         &serde_json::json!({ "auths": { host.clone(): { "auth": basic("alice", "s3cret") } } }),
     );
-    let run = sandbox.refresh(&[]);
-    assert_eq!(run.code, 2, "{}", run.stderr);
-    assert!(
-        run.stderr
-            .contains("refusing the next page at another origin"),
-        "{}",
-        run.stderr
-    );
+    let run = sandbox.refresh_exits(2, &[]);
+    assert_stderr(&run, "refusing the next page at another origin");
     let lock = sandbox.lock();
     assert_eq!(
         locked_tags(&lock, &format!("{host}/moved/app")),
@@ -380,14 +364,12 @@ fn basic_to_the_realm_bearer_to_the_registry_nothing_elsewhere() {
         }
     });
     let host = registry.host();
-    let sandbox = Sandbox::new();
-    sandbox.flux(&[
+    let sandbox = Sandbox::with_flux(&[
         repository("a", &format!("{host}/a/app"), ""),
         repository("moved", &format!("{host}/moved/app"), ""),
     ]);
     sandbox.docker_config(&serde_json::json!({ "auths": { host.clone(): { "username": "alice", "password": "s3cret" } } }));
-    let run = sandbox.refresh(&[]);
-    assert_eq!(run.code, 0, "{}", run.stderr);
+    let run = sandbox.refresh_exits(0, &[]);
     let lock = sandbox.lock();
     assert_eq!(locked_tags(&lock, &format!("{host}/a/app")), ["1.0.0"]);
     assert_eq!(locked_tags(&lock, &format!("{host}/moved/app")), ["5.0.0"]);
@@ -417,8 +399,7 @@ fn locked_fails_when_the_lock_would_change_and_writes_nothing() {
     let tags = Arc::new(std::sync::Mutex::new(vec!["1.0.0".to_owned()]));
     let t = tags.clone();
     let server = Server::start(move |req| Reply::tags(&repo_of(req), &t.lock().unwrap()));
-    let sandbox = Sandbox::new();
-    sandbox.flux(&[repository(
+    let sandbox = Sandbox::with_flux(&[repository(
         "app",
         &format!("{}/demo/app", server.host()),
         "",
@@ -429,14 +410,8 @@ fn locked_fails_when_the_lock_would_change_and_writes_nothing() {
     let lock = sandbox.lock();
     assert_eq!(sandbox.refresh(&["--locked"]).code, 0);
     tags.lock().unwrap().push("1.1.0".into());
-    let run = sandbox.refresh(&["--locked"]);
-    assert_eq!(run.code, 1, "{}", run.stderr);
-    assert!(
-        run.stderr
-            .contains("needs to be updated but --locked was passed"),
-        "{}",
-        run.stderr
-    );
+    let run = sandbox.refresh_exits(1, &["--locked"]);
+    assert_stderr(&run, "needs to be updated but --locked was passed");
     assert_eq!(sandbox.lock(), lock);
 }
 
@@ -449,8 +424,7 @@ fn one_query_per_image_and_repository_selects_one() {
         )
     });
     let b = Server::start(|req| Reply::tags(&repo_of(req), &["2.0.0".to_owned()]));
-    let sandbox = Sandbox::new();
-    sandbox.flux(&[
+    let sandbox = Sandbox::with_flux(&[
         repository(
             "a1",
             &format!("{}/shared/app", a.host()),
@@ -463,8 +437,7 @@ fn one_query_per_image_and_repository_selects_one() {
         ),
         repository("b", &format!("{}/b/app", b.host()), ""),
     ]);
-    let run = sandbox.refresh(&[]);
-    assert_eq!(run.code, 0, "{}", run.stderr);
+    sandbox.refresh_exits(0, &[]);
     assert_eq!(
         a.requests().len(),
         1,
@@ -476,17 +449,12 @@ fn one_query_per_image_and_repository_selects_one() {
         "kept when any repository keeps it"
     );
 
-    let run = sandbox.refresh(&["--repository", "flux-system/b"]);
-    assert_eq!(run.code, 0, "{}", run.stderr);
+    sandbox.refresh_exits(0, &["--repository", "flux-system/b"]);
     assert_eq!((a.requests().len(), b.requests().len()), (1, 2));
 
     let run = sandbox.refresh(&["--repository", "flux-system/bb"]);
     assert_eq!(run.code, 2);
-    assert!(
-        run.stderr.contains("did you mean flux-system/b?"),
-        "{}",
-        run.stderr
-    );
+    assert_stderr(&run, "did you mean flux-system/b?");
 }
 
 #[test]
@@ -511,8 +479,7 @@ fn digests_by_head_or_get_and_rate_limits_reported() {
         }
     });
     let host = server.host();
-    let sandbox = Sandbox::new();
-    sandbox.flux(&[
+    let sandbox = Sandbox::with_flux(&[
         repository("head", &format!("{host}/head/app"), ""),
         policy("head", "head", "1.x", "Always"),
         repository("nohead", &format!("{host}/nohead/app"), ""),
@@ -523,8 +490,7 @@ fn digests_by_head_or_get_and_rate_limits_reported() {
         "app.yaml",
         "digest: sha256:x # {\"$imagepolicy\": \"flux-system:nohead:digest\"}\n",
     );
-    let run = sandbox.refresh(&[]);
-    assert_eq!(run.code, 0, "{}", run.stderr);
+    let run = sandbox.refresh_exits(0, &[]);
     let lock = sandbox.lock();
     assert_eq!(
         locked_digest(&lock, &format!("{host}/head/app"), "1.1.0").as_deref(),
@@ -566,8 +532,7 @@ fn helper_not_found_is_anonymous_and_a_broken_config_names_its_file() {
             .header("WWW-Authenticate", "Basic realm=\"x\""),
     });
     let host = server.host();
-    let sandbox = Sandbox::new();
-    sandbox.flux(&[repository(
+    let sandbox = Sandbox::with_flux(&[repository(
         "app",
         &format!("{host}/demo/app"),
         "  provider: aws\n",
@@ -577,25 +542,13 @@ fn helper_not_found_is_anonymous_and_a_broken_config_names_its_file() {
         "echo 'credentials not found in native keychain'; exit 1\n",
     );
     sandbox.docker_config(&serde_json::json!({ "credsStore": "none" }));
-    let run = sandbox.refresh(&["-v"]);
-    assert_eq!(run.code, 2, "{}", run.stderr);
-    assert!(
-        run.stderr
-            .contains(&format!("credentials for {host}: anonymous")),
-        "{}",
-        run.stderr
+    let run = sandbox.refresh_exits(2, &["-v"]);
+    assert_stderr(&run, &format!("credentials for {host}: anonymous"));
+    assert_stderr(
+        &run,
+        "provider `aws` (use its docker credential helper locally)",
     );
-    assert!(
-        run.stderr
-            .contains("provider `aws` (use its docker credential helper locally)"),
-        "{}",
-        run.stderr
-    );
-    assert!(
-        run.stderr.contains("no credentials were found"),
-        "{}",
-        run.stderr
-    );
+    assert_stderr(&run, "no credentials were found");
     assert!(server.authorizations().is_empty());
 
     // A helper that fails otherwise is an error naming it, never echoing its output.
@@ -603,7 +556,7 @@ fn helper_not_found_is_anonymous_and_a_broken_config_names_its_file() {
     sandbox.docker_config(&serde_json::json!({ "credHelpers": { host.clone(): "broken" } }));
     let run = sandbox.refresh(&[]);
     assert_eq!(run.code, 2);
-    assert!(run.stderr.contains(&format!("credential helper `docker-credential-broken` failed for `{host}`: it exited with status 3")), "{}", run.stderr);
+    assert_stderr(&run, &format!("credential helper `docker-credential-broken` failed for `{host}`: it exited with status 3"));
     assert!(!run.stderr.contains("leaked-secret"));
 
     fs_err::write(
@@ -613,38 +566,27 @@ fn helper_not_found_is_anonymous_and_a_broken_config_names_its_file() {
     .unwrap();
     let run = sandbox.refresh(&[]);
     assert_eq!(run.code, 2);
-    assert!(
-        run.stderr
-            .contains(".docker/config.json: cannot read credentials"),
-        "{}",
-        run.stderr
-    );
+    assert_stderr(&run, ".docker/config.json: cannot read credentials");
 }
 
 #[test]
 fn an_unreadable_lock_is_replaced_with_a_warning() {
     let server = Server::start(|req| Reply::tags(&repo_of(req), &["1.0.0".to_owned()]));
-    let sandbox = Sandbox::new();
-    sandbox.flux(&[repository(
+    let sandbox = Sandbox::with_flux(&[repository(
         "app",
         &format!("{}/demo/app", server.host()),
         "",
     )]);
     sandbox.write_lock("version: 99\nimages: {}\n");
     assert_eq!(sandbox.refresh(&["--locked"]).code, 1);
-    let run = sandbox.refresh(&[]);
-    assert_eq!(run.code, 0, "{}", run.stderr);
+    let run = sandbox.refresh_exits(0, &[]);
     assert!(
         run.stderr
             .contains("`images.lock` cannot be read; refresh writes a new one"),
         "{}",
         run.stderr
     );
-    assert!(
-        run.stderr.contains("version 99 is not supported"),
-        "{}",
-        run.stderr
-    );
+    assert_stderr(&run, "version 99 is not supported");
     assert_eq!(
         locked_tags(&sandbox.lock(), &format!("{}/demo/app", server.host())),
         ["1.0.0"]
@@ -656,13 +598,11 @@ fn an_unreadable_lock_is_replaced_with_a_warning() {
 #[test]
 fn a_progress_bar_on_a_terminal_only() {
     let server = Server::start(|req| Reply::tags(&repo_of(req), &["1.0.0".to_owned()]));
-    let sandbox = Sandbox::new();
-    sandbox.flux(&[
+    let sandbox = Sandbox::with_flux(&[
         repository("a", &format!("{}/a/app", server.host()), ""),
         repository("b", &format!("{}/b/app", server.host()), ""),
     ]);
-    let piped = sandbox.refresh(&[]);
-    assert_eq!(piped.code, 0, "{}", piped.stderr);
+    let piped = sandbox.refresh_exits(0, &[]);
     assert!(!piped.stderr.contains("refreshing [") && !piped.stderr.contains('\r'));
 
     // util-linux `script` gives imagelock a pseudo-terminal.
@@ -700,8 +640,7 @@ fn registry_auth_file_with_a_repository_scoped_key() {
             .header("WWW-Authenticate", "Basic realm=\"x\"")
     });
     let host = server.host();
-    let sandbox = Sandbox::new();
-    sandbox.flux(&[repository(
+    let sandbox = Sandbox::with_flux(&[repository(
         "app",
         &format!("{host}/team/app"),
         "  serviceAccountName: puller\n",
@@ -718,23 +657,94 @@ fn registry_auth_file_with_a_repository_scoped_key() {
     .unwrap();
     let run = sandbox.imagelock_env(&[("REGISTRY_AUTH_FILE", &file)], &["-v", "refresh"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
-    assert!(
-        run.stderr.contains(&format!(
+    assert_stderr(
+        &run,
+        &format!(
             "credentials for {host}: auths[\"{host}/team\"] in {}",
             file.display()
-        )),
-        "{}",
-        run.stderr
+        ),
     );
-    assert!(
-        run.stderr
-            .contains("serviceAccountName `puller` live in the cluster"),
-        "{}",
-        run.stderr
-    );
+    assert_stderr(&run, "serviceAccountName `puller` live in the cluster");
     assert_no_secret(
         &run,
         &sandbox.lock(),
         &["hunter2", &basic("bob", "hunter2")],
     );
+}
+
+/// What two servers saw: the most requests in flight at once on each, and over both.
+#[derive(Default)]
+struct Peaks {
+    total: AtomicUsize,
+    total_peak: AtomicUsize,
+    host: [AtomicUsize; 2],
+    host_peak: [AtomicUsize; 2],
+}
+
+impl Peaks {
+    fn handle(&self, which: usize, req: &Req) -> Reply {
+        let t = self.total.fetch_add(1, Ordering::SeqCst) + 1;
+        self.total_peak.fetch_max(t, Ordering::SeqCst);
+        let h = self.host[which].fetch_add(1, Ordering::SeqCst) + 1;
+        self.host_peak[which].fetch_max(h, Ordering::SeqCst);
+        std::thread::sleep(Duration::from_millis(150));
+        self.host[which].fetch_sub(1, Ordering::SeqCst);
+        self.total.fetch_sub(1, Ordering::SeqCst);
+        Reply::tags(&repo_of(req), &["1.0.0".to_owned()])
+    }
+
+    /// (peak over both hosts, peak per host), and reset.
+    fn take(&self) -> (usize, [usize; 2]) {
+        let host = [0, 1].map(|i| self.host_peak[i].swap(0, Ordering::SeqCst));
+        (self.total_peak.swap(0, Ordering::SeqCst), host)
+    }
+}
+
+#[test]
+fn jobs_and_per_host_bound_the_requests_in_flight() {
+    let peaks = Arc::new(Peaks::default());
+    let servers = [0, 1].map(|which| {
+        let p = peaks.clone();
+        Server::start(move |req| p.handle(which, req))
+    });
+    let mut docs = Vec::new();
+    for (s, server) in servers.iter().enumerate() {
+        for i in 0..6 {
+            let name = format!("s{s}r{i}");
+            docs.push(repository(
+                &name,
+                &format!("{}/demo/{name}", server.host()),
+                "",
+            ));
+        }
+    }
+    let sandbox = Sandbox::with_flux(&docs);
+    let refresh = |args: &[&str]| {
+        let run = sandbox.refresh(args);
+        assert_eq!(run.code, 0, "{args:?}: {}", run.stderr);
+        assert_eq!(
+            locked_tags(&sandbox.lock(), &format!("{}/demo/s1r5", servers[1].host())),
+            ["1.0.0"]
+        );
+        peaks.take()
+    };
+
+    // Defaults (16 images at once, 8 per host): up to six of a host at once.
+    let (total, host) = refresh(&[]);
+    assert!(
+        total > 4 && host.iter().all(|h| *h > 2 && *h <= 6),
+        "{total} {host:?}"
+    );
+    let (total, host) = refresh(&["--per-host", "2"]);
+    assert!(
+        total <= 4 && host.iter().all(|h| *h == 2),
+        "{total} {host:?}"
+    );
+    let (total, host) = refresh(&["--jobs", "3"]);
+    assert!(
+        (2..=3).contains(&total) && host.iter().all(|h| *h <= 3),
+        "{total} {host:?}"
+    );
+    let (total, host) = refresh(&["--jobs", "1"]);
+    assert_eq!((total, host.iter().max().copied()), (1, Some(1)));
 }

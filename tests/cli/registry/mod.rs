@@ -31,6 +31,13 @@ impl Sandbox {
         Self { dir }
     }
 
+    /// A sandbox whose repository holds these Flux objects.
+    pub fn with_flux(docs: &[String]) -> Self {
+        let sandbox = Self::new();
+        sandbox.flux(docs);
+        sandbox
+    }
+
     pub fn repo(&self) -> PathBuf {
         self.dir.path().join("repo")
     }
@@ -89,6 +96,14 @@ impl Sandbox {
     /// `imagelock --root repo <global> refresh <args>`, in an empty environment.
     pub fn refresh(&self, args: &[&str]) -> Run {
         self.imagelock(&[&["refresh"], args].concat())
+    }
+
+    /// `refresh`, which must exit with `code` (stderr is shown when it does not).
+    #[track_caller]
+    pub fn refresh_exits(&self, code: i32, args: &[&str]) -> Run {
+        let run = self.refresh(args);
+        assert_eq!(run.code, code, "refresh {args:?}:\n{}", run.stderr);
+        run
     }
 
     pub fn imagelock(&self, args: &[&str]) -> Run {
@@ -155,6 +170,16 @@ pub fn locked_digest(lock: &str, image: &str, tag: &str) -> Option<String> {
     parsed
         .image(image)
         .and_then(|e| e.digests.get(tag).cloned())
+}
+
+/// imagelock said `needle` on stderr (all of stderr is shown when it did not).
+#[track_caller]
+pub fn assert_stderr(run: &Run, needle: &str) {
+    assert!(
+        run.stderr.contains(needle),
+        "stderr lacks {needle:?}:\n{}",
+        run.stderr
+    );
 }
 
 /// Nothing secret in what imagelock printed or wrote.

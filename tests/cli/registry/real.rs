@@ -4,8 +4,10 @@
 
 use std::time::Duration;
 
-use super::distribution::{htpasswd, push_image, Kind, Pusher, Registry, TokenServer};
-use super::{assert_no_secret, basic, locked_digest, locked_tags, policy, repository, Sandbox};
+use super::distribution::{htpasswd, push_image, Kind, Pki, Pusher, Registry, TokenServer};
+use super::{
+    assert_no_secret, assert_stderr, basic, locked_digest, locked_tags, policy, repository, Sandbox,
+};
 
 #[test]
 fn anonymous_tags_and_the_digests_of_four_manifest_kinds() {
@@ -39,10 +41,8 @@ fn anonymous_tags_and_the_digests_of_four_manifest_kinds() {
         docs.push(repository(name, &format!("{host}/demo/{name}"), ""));
         docs.push(policy(name, name, ">=1.0.0 <2.0.0", "Always"));
     }
-    let sandbox = Sandbox::new();
-    sandbox.flux(&docs);
-    let run = sandbox.refresh(&[]);
-    assert_eq!(run.code, 0, "{}", run.stderr);
+    let sandbox = Sandbox::with_flux(&docs);
+    sandbox.refresh_exits(0, &[]);
     let lock = sandbox.lock();
 
     let oci_tags = locked_tags(&lock, &format!("{host}/demo/oci"));
@@ -73,9 +73,9 @@ fn anonymous_tags_and_the_digests_of_four_manifest_kinds() {
         .modified()
         .unwrap();
     std::thread::sleep(Duration::from_millis(20));
-    let again = sandbox.refresh(&[]);
-    assert_eq!(again.code, 0, "{}", again.stderr);
-    assert!(again.stderr.contains("unchanged"), "{}", again.stderr);
+    // One request at a time gives the same lock.
+    let again = sandbox.refresh_exits(0, &["--jobs", "1", "--per-host", "1"]);
+    assert_stderr(&again, "unchanged");
     assert_eq!(
         fs_err::metadata(sandbox.lock_path())
             .unwrap()
@@ -88,9 +88,8 @@ fn anonymous_tags_and_the_digests_of_four_manifest_kinds() {
 
     // A new tag: --locked fails and writes nothing; a refresh takes it.
     push_image(&pusher, "demo/index", Kind::OciIndex, &["1.6.0"]);
-    let locked = sandbox.refresh(&["--locked"]);
-    assert_eq!(locked.code, 1, "{}", locked.stderr);
-    assert!(locked.stderr.contains("--locked"), "{}", locked.stderr);
+    let locked = sandbox.refresh_exits(1, &["--locked"]);
+    assert_stderr(&locked, "--locked");
     assert_eq!(sandbox.lock(), lock);
     assert_eq!(sandbox.refresh(&[]).code, 0);
     let lock = sandbox.lock();
@@ -139,41 +138,25 @@ fn htpasswd_basic_auth_from_docker_config_or_a_credential_helper() {
     ];
 
     // No credentials: denied, with the registry's code and message, exit 2, no lock entry.
-    let sandbox = Sandbox::new();
-    sandbox.flux(&docs);
-    let run = sandbox.refresh(&[]);
-    assert_eq!(run.code, 2, "{}", run.stderr);
-    assert!(
-        run.stderr
-            .contains("access denied (HTTP 401): UNAUTHORIZED: authentication required"),
-        "{}",
-        run.stderr
+    let sandbox = Sandbox::with_flux(&docs);
+    let run = sandbox.refresh_exits(2, &[]);
+    assert_stderr(
+        &run,
+        "access denied (HTTP 401): UNAUTHORIZED: authentication required",
     );
-    assert!(
-        run.stderr.contains("no credentials were found"),
-        "{}",
-        run.stderr
-    );
+    assert_stderr(&run, "no credentials were found");
     assert!(locked_tags(&sandbox.lock(), &format!("{host}/priv/app")).is_empty());
 
     // From ~/.docker/config.json, named by -v, never shown.
     sandbox.docker_config(
         &serde_json::json!({ "auths": { host.clone(): { "auth": basic("alice", "s3cret") } } }),
     );
-    let run = sandbox.refresh(&["-v"]);
-    assert_eq!(run.code, 0, "{}", run.stderr);
-    assert!(
-        run.stderr
-            .contains(&format!("credentials for {host}: auths[\"{host}\"] in ")),
-        "{}",
-        run.stderr
+    let run = sandbox.refresh_exits(0, &["-v"]);
+    assert_stderr(
+        &run,
+        &format!("credentials for {host}: auths[\"{host}\"] in "),
     );
-    assert!(
-        run.stderr
-            .contains("secretRef `regcred` live in the cluster"),
-        "{}",
-        run.stderr
-    );
+    assert_stderr(&run, "secretRef `regcred` live in the cluster");
     let lock = sandbox.lock();
     assert_eq!(
         locked_tags(&lock, &format!("{host}/priv/app")),
@@ -188,11 +171,7 @@ fn htpasswd_basic_auth_from_docker_config_or_a_credential_helper() {
     );
     let run = sandbox.refresh(&[]);
     assert_eq!(run.code, 2);
-    assert!(
-        run.stderr.contains("the credentials found were refused"),
-        "{}",
-        run.stderr
-    );
+    assert_stderr(&run, "the credentials found were refused");
     assert_eq!(sandbox.lock(), lock, "a failure keeps the previous entry");
 
     // A credential helper (credHelpers wins over auths), called once with the bare host.
@@ -208,13 +187,10 @@ fn htpasswd_basic_auth_from_docker_config_or_a_credential_helper() {
         "auths": { host.clone(): { "auth": basic("alice", "wrong") } },
         "credHelpers": { host.clone(): "test" },
     }));
-    let run = sandbox.refresh(&["-v"]);
-    assert_eq!(run.code, 0, "{}", run.stderr);
-    assert!(
-        run.stderr
-            .contains("credential helper docker-credential-test (credHelpers in"),
-        "{}",
-        run.stderr
+    let run = sandbox.refresh_exits(0, &["-v"]);
+    assert_stderr(
+        &run,
+        "credential helper docker-credential-test (credHelpers in",
     );
     assert_eq!(
         fs_err::read_to_string(&calls).unwrap(),
@@ -242,8 +218,7 @@ fn token_auth_anonymous_private_denied_and_credentials_for_the_realm_only() {
     push_image(&pusher, "priv/app", Kind::DockerV2, &["3.0.0"]);
     let before = tokens.server.requests().len();
 
-    let sandbox = Sandbox::new();
-    sandbox.flux(&[
+    let sandbox = Sandbox::with_flux(&[
         repository("public", &format!("{host}/demo/app"), ""),
         policy("public", "public", "1.x", "IfNotPresent"),
         repository("private", &format!("{host}/priv/app"), ""),
@@ -254,16 +229,12 @@ fn token_auth_anonymous_private_denied_and_credentials_for_the_realm_only() {
 
     // Anonymous: the public repository through an anonymous token; the private one denied
     // (the token grants nothing), its previous entry kept, exit 2.
-    let run = sandbox.refresh(&[]);
-    assert_eq!(run.code, 2, "{}", run.stderr);
-    assert!(
-        run.stderr.contains(&format!(
-            "cannot refresh `{host}/priv/app` (flux-system/private)"
-        )),
-        "{}",
-        run.stderr
+    let run = sandbox.refresh_exits(2, &[]);
+    assert_stderr(
+        &run,
+        &format!("cannot refresh `{host}/priv/app` (flux-system/private)"),
     );
-    assert!(run.stderr.contains("insufficient_scope"), "{}", run.stderr);
+    assert_stderr(&run, "insufficient_scope");
     let lock = sandbox.lock();
     assert_eq!(
         locked_tags(&lock, &format!("{host}/demo/app")),
@@ -287,8 +258,7 @@ fn token_auth_anonymous_private_denied_and_credentials_for_the_realm_only() {
         &serde_json::json!({ "auths": { host.clone(): { "auth": basic("alice", "s3cret") } } }),
     );
     let before = tokens.server.requests().len();
-    let run = sandbox.refresh(&[]);
-    assert_eq!(run.code, 0, "{}", run.stderr);
+    let run = sandbox.refresh_exits(0, &[]);
     assert_eq!(
         locked_tags(&sandbox.lock(), &format!("{host}/priv/app")),
         ["3.0.0"]
@@ -305,4 +275,98 @@ fn token_auth_anonymous_private_denied_and_credentials_for_the_realm_only() {
         .any(|r| r.query("account").as_deref() == Some("alice")
             && r.query_all("scope") == ["repository:priv/app:pull"]));
     assert_no_secret(&run, &sandbox.lock(), &["s3cret"]);
+}
+
+/// HTTPS end to end: the registry serves TLS with a certificate for a DNS name, signed by a CA
+/// made for the test. `--resolve` pins that name to 127.0.0.1 (nothing else is ever reached;
+/// a loopback address in the image would mean plain HTTP, as in Flux).
+#[test]
+fn https_with_a_custom_ca_and_a_pinned_address() {
+    const NAME: &str = "registry.imagelock.test";
+    let dir = tempfile::tempdir().unwrap();
+    let pki = Pki::generate(dir.path(), NAME);
+    // Pushed over plain HTTP to one registry, served over HTTPS by another on the same storage.
+    let plain = Registry::start("");
+    let pusher = Pusher::anonymous(plain.port);
+    let digest = push_image(&pusher, "demo/app", Kind::OciManifest, &["1.0.0", "1.1.0"]);
+    let tls = Registry::start_with("", Some(&pki), Some(&plain.storage));
+    let host = format!("{NAME}:{}", tls.port);
+    let image = format!("{host}/demo/app");
+    let pin = format!("{host}:127.0.0.1");
+
+    let sandbox = Sandbox::with_flux(&[
+        repository("app", &image, ""),
+        policy("app", "app", "1.x", "IfNotPresent"),
+    ]);
+    let ca: &[(&str, &std::path::Path)] = &[("SSL_CERT_FILE", &pki.ca)];
+
+    let run = sandbox.imagelock_env(ca, &["refresh", "--resolve", &pin]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let lock = sandbox.lock();
+    assert_eq!(locked_tags(&lock, &image), ["1.0.0", "1.1.0"]);
+    assert_eq!(locked_digest(&lock, &image, "1.1.0"), Some(digest));
+
+    // A new tag, and no CA: the certificate is not trusted. Exit 2, the registry named, the
+    // lock untouched.
+    push_image(&pusher, "demo/app", Kind::OciManifest, &["1.2.0"]);
+    let run = sandbox.refresh_exits(2, &["--resolve", &pin]);
+    assert_stderr(&run, &format!("cannot refresh `{image}` (flux-system/app)"));
+    assert_stderr(&run, &format!("https://{host}/v2/"));
+    assert_stderr(&run, "UnknownIssuer");
+    assert_stderr(&run, "SSL_CERT_FILE");
+    assert_eq!(sandbox.lock(), lock);
+
+    // The CA again: the new tag is taken.
+    let run = sandbox.imagelock_env(ca, &["refresh", "--resolve", &pin]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(
+        locked_tags(&sandbox.lock(), &image),
+        ["1.0.0", "1.1.0", "1.2.0"]
+    );
+}
+
+/// `spec.suspend: true`: Flux does not scan the repository, and a refresh does not either — its
+/// lock entry stays as it was — unless `--repository` names it.
+#[test]
+fn suspended_repositories_are_skipped_unless_named() {
+    let registry = Registry::start("");
+    let host = registry.host();
+    let pusher = Pusher::anonymous(registry.port);
+    push_image(&pusher, "demo/live", Kind::OciManifest, &["1.0.0", "1.1.0"]);
+    let asleep = push_image(&pusher, "demo/asleep", Kind::OciIndex, &["2.0.0", "2.1.0"]);
+    let (live, asleep_image) = (format!("{host}/demo/live"), format!("{host}/demo/asleep"));
+    let sandbox = Sandbox::with_flux(&[
+        repository("live", &live, ""),
+        repository("asleep", &asleep_image, "  suspend: true\n"),
+        policy("asleep", "asleep", "2.x", "IfNotPresent"),
+    ]);
+    let old = format!(
+        "version: 1\nimages:\n  \"{asleep_image}\":\n    tags:\n      - \"1.9.0\"\n    digests:\n      \"1.9.0\": \"sha256:{}\"\n",
+        "b".repeat(64)
+    );
+    sandbox.write_lock(&old);
+
+    let run = sandbox.refresh_exits(0, &["-v"]);
+    assert_stderr(&run, "Refreshed 1 images: 2 tags, 0 digests fetched, 0 kept, 1 suspended ImageRepository skipped (its entry kept)");
+    assert_stderr(&run, &format!("ImageRepository flux-system/asleep is suspended (spec.suspend: true): `{asleep_image}` is not refreshed, its lock entry is kept"));
+    let lock = sandbox.lock();
+    assert_eq!(locked_tags(&lock, &live), ["1.0.0", "1.1.0"]);
+    assert_eq!(locked_tags(&lock, &asleep_image), ["1.9.0"], "untouched");
+    assert_eq!(
+        locked_digest(&lock, &asleep_image, "1.9.0"),
+        Some(format!("sha256:{}", "b".repeat(64)))
+    );
+    assert_eq!(sandbox.refresh(&["--locked"]).code, 0, "nothing to change");
+
+    // Named: refreshed all the same, and said so.
+    let run = sandbox.refresh_exits(0, &["--repository", "flux-system/asleep"]);
+    assert!(
+        run.stderr.contains("ImageRepository flux-system/asleep is suspended (spec.suspend: true); refreshed all the same, as --repository names it"),
+        "{}",
+        run.stderr
+    );
+    let lock = sandbox.lock();
+    assert_eq!(locked_tags(&lock, &asleep_image), ["2.0.0", "2.1.0"]);
+    assert_eq!(locked_digest(&lock, &asleep_image, "2.1.0"), Some(asleep));
+    assert_eq!(locked_tags(&lock, &live), ["1.0.0", "1.1.0"]);
 }
