@@ -10,7 +10,6 @@ use super::args::{ExplainArgs, Format, GlobalArgs};
 use super::check::options;
 use super::ExitStatus;
 use crate::engine::{self, Analysis};
-use crate::marker;
 use crate::policy::{Choice, Verdict};
 use crate::text::LineIndex;
 
@@ -214,43 +213,39 @@ fn explain(analysis: &Analysis, key: &(String, String)) -> miette::Result<Explan
 
 fn markers(analysis: &Analysis, key: &(String, String)) -> Vec<MarkerRow> {
     let mut rows = Vec::new();
-    for file in &analysis.files {
-        let Some(manifest) = &file.manifest else {
+    // Markers come in file order: one line index per file.
+    let mut index: Option<(&str, LineIndex)> = None;
+    for (file, manifest, m, parsed) in analysis.markers() {
+        if (parsed.namespace.as_str(), parsed.name.as_str()) != (key.0.as_str(), key.1.as_str()) {
+            continue;
+        }
+        let Some(scalar) = manifest.scalar_of(m) else {
             continue;
         };
-        let index = LineIndex::new(&file.text);
-        for m in &manifest.markers {
-            let Ok(parsed) = marker::parse(&m.text) else {
-                continue;
-            };
-            if (parsed.namespace.as_str(), parsed.name.as_str()) != (key.0.as_str(), key.1.as_str())
-            {
-                continue;
-            }
-            let Some(scalar) = manifest.scalar_of(m) else {
-                continue;
-            };
-            let at = index.line_col(&file.text, scalar.range.start());
-            let stale = analysis
-                .findings
-                .iter()
-                .any(|f| f.file == file.rel && f.range == scalar.range && f.change.is_some());
-            let state = if !analysis.resolutions.contains_key(key) {
-                "unresolved"
-            } else if stale {
-                "out of date"
-            } else {
-                "in sync"
-            };
-            rows.push(MarkerRow {
-                file: file.rel.clone(),
-                line: at.line,
-                column: at.column,
-                setter: parsed.setter,
-                value: scalar.value.clone(),
-                state,
-            });
-        }
+        let lines = match &mut index {
+            Some((rel, lines)) if *rel == file.rel => lines,
+            slot => &mut slot.insert((&file.rel, LineIndex::new(&file.text))).1,
+        };
+        let at = lines.line_col(&file.text, scalar.range.start());
+        let stale = analysis
+            .findings
+            .iter()
+            .any(|f| f.file == file.rel && f.range == scalar.range && f.change.is_some());
+        let state = if !analysis.resolutions.contains_key(key) {
+            "unresolved"
+        } else if stale {
+            "out of date"
+        } else {
+            "in sync"
+        };
+        rows.push(MarkerRow {
+            file: file.rel.clone(),
+            line: at.line,
+            column: at.column,
+            setter: parsed.setter,
+            value: scalar.value.clone(),
+            state,
+        });
     }
     rows
 }

@@ -9,7 +9,6 @@ use super::args::{Format, GlobalArgs};
 use super::check::options;
 use super::ExitStatus;
 use crate::engine::{self, Analysis};
-use crate::marker;
 use crate::rules::Rule;
 
 #[derive(Debug, Serialize)]
@@ -31,15 +30,8 @@ type PerPolicy = BTreeMap<(String, String), usize>;
 /// Markers per policy, and out-of-date findings per policy.
 pub fn marker_counts(analysis: &Analysis) -> (PerPolicy, PerPolicy) {
     let mut markers = BTreeMap::new();
-    for file in &analysis.files {
-        let Some(manifest) = &file.manifest else {
-            continue;
-        };
-        for m in &manifest.markers {
-            if let Ok(parsed) = marker::parse(&m.text) {
-                *markers.entry((parsed.namespace, parsed.name)).or_insert(0) += 1;
-            }
-        }
+    for (_, _, _, parsed) in analysis.markers() {
+        *markers.entry((parsed.namespace, parsed.name)).or_insert(0) += 1;
     }
     let mut stale = BTreeMap::new();
     for f in analysis

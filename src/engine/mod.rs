@@ -15,7 +15,7 @@ use thiserror::Error;
 
 use crate::fix::Edit;
 use crate::lock::{Lock, LockError};
-use crate::manifest::Manifest;
+use crate::manifest::{Manifest, MarkerComment};
 use crate::report::{Finding, Sources};
 use crate::workspace::WorkspaceError;
 
@@ -73,6 +73,30 @@ pub enum EngineError {
     #[error("path `{}` is outside the repository root `{}`", path.display(), root.display())]
     #[diagnostic(code(imagelock::usage))]
     PathOutsideRoot { path: PathBuf, root: PathBuf },
+}
+
+impl Analysis {
+    /// Every marker that parses, with its file and manifest, in file order: what `list` and
+    /// `explain` report on.
+    pub fn markers(
+        &self,
+    ) -> impl Iterator<
+        Item = (
+            &SourceFile,
+            &Manifest,
+            &MarkerComment,
+            crate::marker::Marker,
+        ),
+    > {
+        self.files.iter().flat_map(|file| {
+            file.manifest.iter().flat_map(move |manifest| {
+                manifest.markers.iter().filter_map(move |m| {
+                    let parsed = crate::marker::parse(&m.text).ok()?;
+                    Some((file, manifest, m, parsed))
+                })
+            })
+        })
+    }
 }
 
 impl Sources for Analysis {
