@@ -4,7 +4,7 @@
 use std::path::Path;
 use std::process::Command;
 
-use crate::common::{bin, Run};
+use crate::common::{assert_stderr, bin, Run};
 
 /// Run `git` with no user or system configuration.
 fn git(dir: &Path, args: &[&str]) -> Run {
@@ -43,13 +43,6 @@ fn imagelock(dir: &Path, args: &[&str]) -> Run {
 }
 
 /// stderr with miette's line wrapping undone.
-fn flat(text: &str) -> String {
-    text.split_whitespace()
-        .filter(|w| *w != "|" && *w != "│")
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
 fn head(dir: &Path) -> String {
     git(dir, &["rev-parse", "HEAD"]).stdout.trim().to_owned()
 }
@@ -233,7 +226,7 @@ fn commit_has_the_automations_author_message_and_only_marked_lines() {
     let before = head(dir);
     let run = imagelock(dir, &["fix", "--commit"]);
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
-    assert!(flat(&run.stderr).contains("committed "), "{}", run.stderr);
+    assert_stderr(&run, "committed ");
 
     // Author and committer: the automation's (no committer configured in git).
     let who = git(dir, &["log", "-1", "--format=%an|%ae|%cn|%ce|%P"]).stdout;
@@ -297,11 +290,7 @@ fn nothing_to_change_makes_no_commit() {
     let after_first = head(dir);
     let again = imagelock(dir, &["fix", "--commit"]);
     assert_eq!(again.code, 0, "{}", again.stderr);
-    assert!(
-        flat(&again.stderr).contains("nothing to commit"),
-        "{}",
-        again.stderr
-    );
+    assert_stderr(&again, "nothing to commit");
     assert_eq!(head(dir), after_first);
     assert_eq!(git(dir, &["status", "--porcelain"]).stdout, "");
 }
@@ -316,21 +305,9 @@ fn dirty_files_are_refused_unless_allow_dirty() {
 
     let run = imagelock(dir, &["fix", "--commit"]);
     assert_eq!(run.code, 2, "{}{}", run.stdout, run.stderr);
-    assert!(
-        flat(&run.stderr).contains("refusing to commit"),
-        "{}",
-        run.stderr
-    );
-    assert!(
-        flat(&run.stderr).contains("apps/podinfo.yaml: uncommitted changes"),
-        "{}",
-        run.stderr
-    );
-    assert!(
-        flat(&run.stderr).contains("--allow-dirty"),
-        "{}",
-        run.stderr
-    );
+    assert_stderr(&run, "refusing to commit");
+    assert_stderr(&run, "apps/podinfo.yaml: uncommitted changes");
+    assert_stderr(&run, "--allow-dirty");
     assert_eq!(head(dir), before, "no commit");
     assert_eq!(
         fs_err::read_to_string(dir.join("apps/podinfo.yaml")).unwrap(),
@@ -347,11 +324,7 @@ fn dirty_files_are_refused_unless_allow_dirty() {
     git(dir, &["add", "apps/podinfo.yaml"]);
     let run = imagelock(dir, &["fix", "--commit"]);
     assert_eq!(run.code, 2);
-    assert!(
-        flat(&run.stderr).contains("apps/podinfo.yaml: staged changes"),
-        "{}",
-        run.stderr
-    );
+    assert_stderr(&run, "apps/podinfo.yaml: staged changes");
 
     let run = imagelock(dir, &["fix", "--commit", "--allow-dirty"]);
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
@@ -472,16 +445,8 @@ fn a_template_imagelock_cannot_render_is_an_error_and_nothing_is_written() {
     let before = head(dir);
     let run = imagelock(dir, &["fix", "--commit"]);
     assert_eq!(run.code, 2, "{}{}", run.stdout, run.stderr);
-    assert!(
-        flat(&run.stderr).contains("ImageUpdateAutomation flux-system/apps"),
-        "{}",
-        run.stderr
-    );
-    assert!(
-        flat(&run.stderr).contains("removed in Flux 2.7"),
-        "{}",
-        run.stderr
-    );
+    assert_stderr(&run, "ImageUpdateAutomation flux-system/apps");
+    assert_stderr(&run, "removed in Flux 2.7");
     assert_eq!(head(dir), before);
     assert_eq!(
         fs_err::read_to_string(dir.join("apps/podinfo.yaml")).unwrap(),
@@ -494,11 +459,7 @@ fn without_an_automation_or_a_repository_commit_is_refused() {
     let tmp = repo(&[("images.lock", LOCK), ("app.yaml", OUTSIDE)]);
     let run = imagelock(tmp.path(), &["fix", "--commit"]);
     assert_eq!(run.code, 2);
-    assert!(
-        flat(&run.stderr).contains("no ImageUpdateAutomation is declared"),
-        "{}",
-        run.stderr
-    );
+    assert_stderr(&run, "no ImageUpdateAutomation is declared");
 
     let plain = tempfile::tempdir().unwrap();
     let inside_a_repo = Command::new("git")
@@ -519,11 +480,7 @@ fn without_an_automation_or_a_repository_commit_is_refused() {
     );
     let run = imagelock(plain.path(), &["fix", "--commit"]);
     assert_eq!(run.code, 2);
-    assert!(
-        flat(&run.stderr).contains("not inside a git work tree"),
-        "{}",
-        run.stderr
-    );
+    assert_stderr(&run, "not inside a git work tree");
     assert_eq!(
         fs_err::read_to_string(plain.path().join("apps/p.yaml")).unwrap(),
         DEPLOYMENT

@@ -138,3 +138,21 @@ impl Kills {
         }
     }
 }
+
+/// `text` with its line wrapping and the diagnostic frame's bars folded away, so that a phrase
+/// miette wrapped over two lines is still found.
+pub fn flat(text: &str) -> String {
+    text.split_whitespace()
+        .filter(|w| *w != "|" && *w != "│")
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// `needle` is in the run's stderr, as printed or with its wrapping folded.
+pub fn assert_stderr(run: &Run, needle: &str) {
+    assert!(
+        run.stderr.contains(needle) || flat(&run.stderr).contains(needle),
+        "stderr lacks {needle:?}:\n{}",
+        run.stderr
+    );
+}

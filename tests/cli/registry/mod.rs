@@ -15,6 +15,7 @@ use std::process::Stdio;
 
 use base64::Engine as _;
 
+pub use crate::common::assert_stderr;
 use crate::common::{bin, Run};
 
 /// A repository, a home directory and a directory of fake credential helpers.
@@ -170,16 +171,6 @@ pub fn locked_digest(lock: &str, image: &str, tag: &str) -> Option<String> {
     parsed
         .image(image)
         .and_then(|e| e.digests.get(tag).cloned())
-}
-
-/// imagelock said `needle` on stderr (all of stderr is shown when it did not).
-#[track_caller]
-pub fn assert_stderr(run: &Run, needle: &str) {
-    assert!(
-        run.stderr.contains(needle),
-        "stderr lacks {needle:?}:\n{}",
-        run.stderr
-    );
 }
 
 /// Nothing secret in what imagelock printed or wrote.
