@@ -491,11 +491,10 @@ fn plain_quoted(token: &str) -> Option<&str> {
     if inner.bytes().all(|b| printable_ascii(&b)) {
         return Some(inner);
     }
-    let plain = inner.chars().all(|c| {
-        matches!(c, ' '..='~' | '\u{a0}'..='\u{fffd}' | '\u{10000}'..)
-            && !matches!(c, '"' | '\\' | '\u{feff}')
-    });
-    plain.then_some(inner)
+    inner
+        .chars()
+        .all(crate::lock::literal_in_quotes)
+        .then_some(inner)
 }
 
 #[cfg(test)]

@@ -64,16 +64,43 @@ pub fn to_string(lock: &Lock) -> String {
 /// string literal is a valid YAML double-quoted scalar; tags, names and digests need no escape,
 /// so they are copied as they are.
 fn push_quoted(out: &mut String, s: &str) {
+    out.push('"');
     if s.bytes()
         .all(|b| b >= 0x20 && b != b'"' && b != b'\\' && b < 0x7f)
     {
-        out.push('"');
         out.push_str(s);
-        out.push('"');
     } else {
-        out.push_str(
-            &serde_json::to_string(s).unwrap_or_else(|_| format!("\"{}\"", s.escape_default())),
-        );
+        for c in s.chars() {
+            push_escaped(out, c);
+        }
+    }
+    out.push('"');
+}
+
+/// Whether `c` stands for itself inside a YAML double-quoted scalar, as the writer leaves it.
+pub(crate) fn literal_in_quotes(c: char) -> bool {
+    matches!(c, ' '..='~' | '\u{a0}'..='\u{d7ff}' | '\u{e000}'..='\u{fffd}' | '\u{10000}'..)
+        && !matches!(c, '"' | '\\' | '\u{2028}' | '\u{2029}' | '\u{feff}')
+}
+
+/// One character of a YAML double-quoted scalar. Escaped: the quote, the backslash, and every
+/// character YAML does not take literally there: controls (C0, DEL, C1 — U+0085 is a line break
+/// to YAML readers), the line and paragraph separators, the byte-order mark and non-characters.
+/// A JSON escaper leaves U+0085, U+2028 and U+2029 alone, and a reader folds them into a space.
+fn push_escaped(out: &mut String, c: char) {
+    use std::fmt::Write as _;
+    match c {
+        '"' => out.push_str("\\\""),
+        '\\' => out.push_str("\\\\"),
+        '\n' => out.push_str("\\n"),
+        '\t' => out.push_str("\\t"),
+        c if literal_in_quotes(c) => out.push(c),
+        c if u32::from(c) <= 0xffff => {
+            let _ = write!(out, "\\u{:04X}", u32::from(c));
+        }
+        c => {
+            let _ = write!(out, "\\U{:08X}", u32::from(c));
+        }
     }
 }
 
@@ -152,22 +179,41 @@ mod tests {
     use crate::lock::ImageEntry;
 
     #[test]
-    fn quoting_is_json_quoting() {
-        for s in [
-            "",
-            "1.10",
-            "v1.2.3-rc.1_x",
-            "a\"b",
-            "back\\slash",
-            "tab\t",
-            "nl\n",
-            "\u{7f}",
-            "é✓",
-            "sha256:0123",
-        ] {
+    fn quoting_escapes_what_yaml_would_not_read_back() {
+        let cases = [
+            ("", r#""""#),
+            ("1.10", r#""1.10""#),
+            ("v1.2.3-rc.1_x", r#""v1.2.3-rc.1_x""#),
+            ("a\"b", r#""a\"b""#),
+            ("back\\slash", r#""back\\slash""#),
+            ("tab\t", r#""tab\t""#),
+            ("nl\n", r#""nl\n""#),
+            ("\u{7f}", r#""\u007F""#),
+            ("é✓", "\"é✓\""),
+            ("sha256:0123", r#""sha256:0123""#),
+            // Line breaks to a YAML reader, though JSON leaves them alone (a fuzzing find).
+            ("a\u{85}b", r#""a\u0085b""#),
+            ("\u{2028}\u{2029}", r#""\u2028\u2029""#),
+            ("\u{feff}x\u{fffe}", r#""\uFEFFx\uFFFE""#),
+            ("\r\u{0}\u{1b}\u{9f}", r#""\u000D\u0000\u001B\u009F""#),
+            ("😀", "\"😀\""),
+        ];
+        for (s, expected) in cases {
             let mut out = String::new();
             push_quoted(&mut out, s);
-            assert_eq!(out, serde_json::to_string(s).unwrap(), "{s:?}");
+            assert_eq!(out, expected, "{s:?}");
+            let back: String = serde_yaml::from_str(&out).unwrap();
+            assert_eq!(back, s, "{out}");
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_string_quotes_and_reads_back(s in "\\PC*|[\\x00-\\x{10ffff}]{0,12}") {
+            let mut out = String::new();
+            push_quoted(&mut out, &s);
+            let back: String = serde_yaml::from_str(&out).unwrap();
+            proptest::prop_assert_eq!(back, s);
         }
     }
 
