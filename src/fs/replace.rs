@@ -6,7 +6,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
-use tempfile::NamedTempFile;
+use tempfile::TempPath;
 
 use super::{
     context, file_name, flush_file_system, parent_dir, stage, sync_dir, write_target, Flush,
@@ -117,8 +117,9 @@ fn flush_staged(staging: &Path, staged: &mut [Result<Staged, ReplaceError>]) {
     }
     for slot in staged.iter_mut().filter(|s| waiting(s)) {
         if let Ok(Staged::Ready(_, tmp)) = slot {
-            if let Err(err) = tmp.as_file().sync_all() {
-                *slot = Err(context(err, "flush", tmp.path()).into());
+            let path: &Path = tmp;
+            if let Err(err) = fs_err::File::open(path).and_then(|f| f.sync_all()) {
+                *slot = Err(context(err, "flush", path).into());
             }
         }
     }
@@ -127,7 +128,7 @@ fn flush_staged(staging: &Path, staged: &mut [Result<Staged, ReplaceError>]) {
 enum Staged {
     Unchanged,
     /// Staged in `.git`, to be renamed over the path.
-    Ready(PathBuf, NamedTempFile),
+    Ready(PathBuf, TempPath),
     /// Already renamed; the directory to flush.
     Renamed(PathBuf),
 }
@@ -155,18 +156,18 @@ fn stage_one(
     match staging.filter(|s| s.holds(&meta)) {
         Some(staging) => {
             // Flushed with all the others, before any is renamed.
-            let tmp = stage(
-                file_name(&target)?,
-                &staging.dir,
-                file.new,
-                Some(&meta),
-                Flush::Later,
-            )?;
+            let name = file_name(&target)?;
+            let tmp = match stage_near(&dir, &staging.dir, name, file.new, &meta) {
+                Some(tmp) => tmp,
+                None => {
+                    stage(name, &staging.dir, file.new, Some(&meta), Flush::Later)?.into_temp_path()
+                }
+            };
             Ok(Staged::Ready(target, tmp))
         }
         None => {
             let tmp = stage(file_name(&target)?, &dir, file.new, Some(&meta), Flush::Now)?;
-            rename_checked(tmp, &target, file.expected)?;
+            rename_checked(tmp.into_temp_path(), &target, file.expected)?;
             Ok(Staged::Renamed(dir))
         }
     }
@@ -174,13 +175,85 @@ fn stage_one(
 
 /// Rename `tmp` over `target` unless `target` no longer holds `expected`. A dropped `tmp` is
 /// deleted.
-fn rename_checked(tmp: NamedTempFile, target: &Path, expected: &[u8]) -> Result<(), ReplaceError> {
+fn rename_checked(tmp: TempPath, target: &Path, expected: &[u8]) -> Result<(), ReplaceError> {
     if fs_err::read(target)? != expected {
         return Err(ReplaceError::ChangedSinceRead);
     }
     tmp.persist(target)
         .map_err(|e| context(e.error, "replace", target))?;
     Ok(())
+}
+
+/// Stage `contents` as an unnamed file in `dir` (`O_TMPFILE`), then give it a name in `staging`.
+/// The inode is allocated beside the file it replaces, as a temporary file in `dir` would be: a
+/// staging directory that allocated them all drew every rewritten file into one block group,
+/// where after a few runs ext4 spent most of `fix` scanning recently freed inodes. A run killed
+/// before the link leaves nothing; after it, a name in `staging` only. `None` where the file
+/// system or the kernel cannot (the caller stages in `staging` instead).
+#[cfg(target_os = "linux")]
+fn stage_near(
+    dir: &Path,
+    staging: &Path,
+    name: &std::ffi::OsStr,
+    contents: &[u8],
+    meta: &std::fs::Metadata,
+) -> Option<TempPath> {
+    use std::io::Write as _;
+    use std::os::fd::AsRawFd as _;
+    use std::os::unix::fs::PermissionsExt as _;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use rustix::fs::{linkat, openat, AtFlags, Mode, OFlags, CWD};
+
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    let mode = meta.permissions().mode() & 0o7777;
+    let fd = openat(
+        CWD,
+        dir,
+        OFlags::TMPFILE | OFlags::WRONLY | OFlags::CLOEXEC,
+        Mode::from_raw_mode(mode),
+    )
+    .ok()?;
+    let mut file = std::fs::File::from(fd);
+    file.write_all(contents).ok()?;
+    // The umask applied at creation: set the exact bits.
+    file.set_permissions(std::fs::Permissions::from_mode(mode))
+        .ok()?;
+    // Linking by descriptor (`AT_EMPTY_PATH`) needs a capability; through /proc it does not.
+    let proc_path = format!("/proc/self/fd/{}", file.as_raw_fd());
+    for _ in 0..8 {
+        let mut temp_name = std::ffi::OsString::from(".");
+        temp_name.push(name);
+        temp_name.push(format!(
+            ".{}-{}{TEMP_SUFFIX}",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::Relaxed)
+        ));
+        let path = staging.join(temp_name);
+        match linkat(CWD, proc_path.as_str(), CWD, &path, AtFlags::SYMLINK_FOLLOW) {
+            Ok(()) => {
+                return TempPath::try_from_path(&path)
+                    .inspect_err(|_| {
+                        let _ = fs_err::remove_file(&path);
+                    })
+                    .ok()
+            }
+            Err(rustix::io::Errno::EXIST) => continue,
+            Err(_) => return None,
+        }
+    }
+    None
+}
+
+#[cfg(not(target_os = "linux"))]
+fn stage_near(
+    _dir: &Path,
+    _staging: &Path,
+    _name: &std::ffi::OsStr,
+    _contents: &[u8],
+    _meta: &std::fs::Metadata,
+) -> Option<TempPath> {
+    None
 }
 
 /// `<git dir>/imagelock-tmp`, where temporary files wait for their rename.
@@ -337,6 +410,33 @@ mod tests {
             [".git", "apps", "ro.yaml", "same.yaml", "three.yaml"]
         );
         assert!(entries(&root.join(".git/imagelock-tmp")).is_empty());
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn stages_an_unnamed_file_beside_the_target_and_names_it_in_staging() {
+        use std::os::unix::fs::MetadataExt as _;
+        let root = tempfile::tempdir().unwrap();
+        let (dir, staging) = (root.path().join("apps"), root.path().join("staging"));
+        fs_err::create_dir_all(&dir).unwrap();
+        fs_err::create_dir_all(&staging).unwrap();
+        let target = dir.join("a.yaml");
+        fs_err::write(&target, "old\n").unwrap();
+        fs_err::set_permissions(&target, std::fs::Permissions::from_mode(0o640)).unwrap();
+        let meta = fs_err::metadata(&target).unwrap();
+        let Some(tmp) = stage_near(&dir, &staging, "a.yaml".as_ref(), b"new\n", &meta) else {
+            // A file system without O_TMPFILE: the caller stages in `staging` instead.
+            return;
+        };
+        assert_eq!(tmp.parent(), Some(staging.as_path()));
+        assert!(tmp.to_string_lossy().ends_with(TEMP_SUFFIX));
+        assert_eq!(fs_err::read(&*tmp).unwrap(), b"new\n");
+        let staged = fs_err::metadata(&*tmp).unwrap();
+        assert_eq!(staged.mode() & 0o7777, 0o640);
+        assert_eq!(entries(&dir), ["a.yaml"], "nothing named beside the target");
+        rename_checked(tmp, &target, b"old\n").unwrap();
+        assert_eq!(fs_err::read(&target).unwrap(), b"new\n");
+        assert!(entries(&staging).is_empty());
     }
 
     #[test]
