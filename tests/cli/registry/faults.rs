@@ -24,14 +24,6 @@ fn many(n: usize) -> Vec<String> {
 }
 
 /// The repository name of a `/v2/<name>/tags/list` or `/v2/<name>/manifests/<ref>` request.
-fn repo_of(req: &Req) -> String {
-    let p = req.path().trim_start_matches("/v2/");
-    p.rsplit_once("/tags/list")
-        .or_else(|| p.rsplit_once("/manifests/"))
-        .map(|(n, _)| n.to_owned())
-        .unwrap_or_default()
-}
-
 fn tag_lists(server: &Server, repo: &str) -> usize {
     server
         .requests()
@@ -79,7 +71,7 @@ fn pagination_in_every_link_form_and_n_rejected() {
     with_sig.push("1.0.0.sig".into());
     with_sig.sort();
     let server = Server::start(move |req| {
-        let name = repo_of(req);
+        let name = req.repository();
         let n: Option<usize> = req.query("n").and_then(|n| n.parse().ok());
         match name.as_str() {
             // Honours n, relative Links (GHCR, distribution 3).
@@ -129,7 +121,7 @@ fn too_many_requests_waits_for_retry_after() {
         if c.fetch_add(1, Ordering::SeqCst) < 2 {
             return Reply::error(429, "TOOMANYREQUESTS", "slow down").header("Retry-After", "1");
         }
-        Reply::tags(&repo_of(req), &["1.0.0".to_owned()])
+        Reply::tags(&req.repository(), &["1.0.0".to_owned()])
     });
     let sandbox = Sandbox::with_flux(&[repository(
         "app",
@@ -151,7 +143,7 @@ fn too_many_requests_waits_for_retry_after() {
 fn server_errors_are_retried_then_reported_and_the_old_entry_kept() {
     let flaky = Arc::new(AtomicUsize::new(0));
     let f = flaky.clone();
-    let server = Server::start(move |req| match repo_of(req).as_str() {
+    let server = Server::start(move |req| match req.repository().as_str() {
         "flaky/app" if f.fetch_add(1, Ordering::SeqCst) == 0 => Reply::new(503),
         "flaky/app" => Reply::tags("flaky/app", &["2.0.0".to_owned()]),
         _ => Reply::error(500, "UNKNOWN", "database on fire"),
@@ -181,7 +173,7 @@ fn server_errors_are_retried_then_reported_and_the_old_entry_kept() {
 #[test]
 fn slow_oversized_and_malformed_answers_fail_cleanly() {
     let big = vec![b' '; 5 << 20];
-    let server = Server::start(move |req| match repo_of(req).as_str() {
+    let server = Server::start(move |req| match req.repository().as_str() {
         "slow/app" => Reply {
             delay: Duration::from_secs(8),
             ..Reply::tags("slow/app", &[])
@@ -275,7 +267,7 @@ fn redirect_loops_are_cut() {
 fn credentials_never_follow_a_cross_origin_redirect_or_link() {
     let elsewhere = Server::start(|req| {
         let all = vec!["9.9.9".to_owned()];
-        Reply::tags(&repo_of(req), &all)
+        Reply::tags(&req.repository(), &all)
     });
     let other = elsewhere.url();
     let auth = format!("Basic {}", basic("alice", "s3cret"));
@@ -284,7 +276,7 @@ fn credentials_never_follow_a_cross_origin_redirect_or_link() {
             return Reply::error(401, "UNAUTHORIZED", "authentication required")
                 .header("WWW-Authenticate", "Basic realm=\"fault\"");
         }
-        match repo_of(req).as_str() {
+        match req.repository().as_str() {
             "moved/app" => Reply::new(307).header("Location", &format!("{other}{}", req.target)),
             "linked/app" => Reply::tags("linked/app", &["1.0.0".to_owned()]).header(
                 "Link",
@@ -336,7 +328,7 @@ fn credentials_never_follow_a_cross_origin_redirect_or_link() {
 /// and nothing to where the registry redirects.
 #[test]
 fn basic_to_the_realm_bearer_to_the_registry_nothing_elsewhere() {
-    let elsewhere = Server::start(|req| Reply::tags(&repo_of(req), &["5.0.0".to_owned()]));
+    let elsewhere = Server::start(|req| Reply::tags(&req.repository(), &["5.0.0".to_owned()]));
     let realm = Server::start(|req| {
         if req.header("authorization")
             != Some(format!("Basic {}", basic("alice", "s3cret")).as_str())
@@ -352,7 +344,7 @@ fn basic_to_the_realm_bearer_to_the_registry_nothing_elsewhere() {
     let realm_url = format!("{}/token", realm.url());
     let other = elsewhere.url();
     let registry = Server::start(move |req| {
-        let name = repo_of(req);
+        let name = req.repository();
         if req.header("authorization") != Some(format!("Bearer T:repository:{name}:pull").as_str())
         {
             return Reply::error(401, "UNAUTHORIZED", "authentication required")
@@ -398,7 +390,7 @@ fn basic_to_the_realm_bearer_to_the_registry_nothing_elsewhere() {
 fn locked_fails_when_the_lock_would_change_and_writes_nothing() {
     let tags = Arc::new(std::sync::Mutex::new(vec!["1.0.0".to_owned()]));
     let t = tags.clone();
-    let server = Server::start(move |req| Reply::tags(&repo_of(req), &t.lock().unwrap()));
+    let server = Server::start(move |req| Reply::tags(&req.repository(), &t.lock().unwrap()));
     let sandbox = Sandbox::with_flux(&[repository(
         "app",
         &format!("{}/demo/app", server.host()),
@@ -419,11 +411,11 @@ fn locked_fails_when_the_lock_would_change_and_writes_nothing() {
 fn one_query_per_image_and_repository_selects_one() {
     let a = Server::start(|req| {
         Reply::tags(
-            &repo_of(req),
+            &req.repository(),
             &["1.0.0".to_owned(), "dev-1".to_owned(), "rc-1".to_owned()],
         )
     });
-    let b = Server::start(|req| Reply::tags(&repo_of(req), &["2.0.0".to_owned()]));
+    let b = Server::start(|req| Reply::tags(&req.repository(), &["2.0.0".to_owned()]));
     let sandbox = Sandbox::with_flux(&[
         repository(
             "a1",
@@ -461,7 +453,7 @@ fn one_query_per_image_and_repository_selects_one() {
 fn digests_by_head_or_get_and_rate_limits_reported() {
     let manifest = br#"{"schemaVersion":2}"#.to_vec();
     let server = Server::start(move |req| {
-        let name = repo_of(req);
+        let name = req.repository();
         if req.path().ends_with("/tags/list") {
             return Reply::tags(&name, &["1.0.0".to_owned(), "1.1.0".to_owned()]);
         }
@@ -509,7 +501,7 @@ fn digests_by_head_or_get_and_rate_limits_reported() {
         .iter()
         .filter(|r| r.path().contains("/manifests/"))
         .fold(BTreeMap::new(), |mut m, r| {
-            m.entry(repo_of(r)).or_default().push(r.method.clone());
+            m.entry(r.repository()).or_default().push(r.method.clone());
             m
         });
     assert_eq!(methods["head/app"], ["HEAD"]);
@@ -571,7 +563,7 @@ fn helper_not_found_is_anonymous_and_a_broken_config_names_its_file() {
 
 #[test]
 fn an_unreadable_lock_is_replaced_with_a_warning() {
-    let server = Server::start(|req| Reply::tags(&repo_of(req), &["1.0.0".to_owned()]));
+    let server = Server::start(|req| Reply::tags(&req.repository(), &["1.0.0".to_owned()]));
     let sandbox = Sandbox::with_flux(&[repository(
         "app",
         &format!("{}/demo/app", server.host()),
@@ -597,7 +589,7 @@ fn an_unreadable_lock_is_replaced_with_a_warning() {
 
 #[test]
 fn a_progress_bar_on_a_terminal_only() {
-    let server = Server::start(|req| Reply::tags(&repo_of(req), &["1.0.0".to_owned()]));
+    let server = Server::start(|req| Reply::tags(&req.repository(), &["1.0.0".to_owned()]));
     let sandbox = Sandbox::with_flux(&[
         repository("a", &format!("{}/a/app", server.host()), ""),
         repository("b", &format!("{}/b/app", server.host()), ""),
@@ -634,7 +626,7 @@ fn registry_auth_file_with_a_repository_scoped_key() {
     let auth = format!("Basic {}", basic("bob", "hunter2"));
     let server = Server::start(move |req| {
         if req.header("authorization") == Some(auth.as_str()) {
-            return Reply::tags(&repo_of(req), &["1.0.0".to_owned()]);
+            return Reply::tags(&req.repository(), &["1.0.0".to_owned()]);
         }
         Reply::error(401, "UNAUTHORIZED", "authentication required")
             .header("WWW-Authenticate", "Basic realm=\"x\"")
@@ -690,7 +682,7 @@ impl Peaks {
         std::thread::sleep(Duration::from_millis(150));
         self.host[which].fetch_sub(1, Ordering::SeqCst);
         self.total.fetch_sub(1, Ordering::SeqCst);
-        Reply::tags(&repo_of(req), &["1.0.0".to_owned()])
+        Reply::tags(&req.repository(), &["1.0.0".to_owned()])
     }
 
     /// (peak over both hosts, peak per host), and reset.

@@ -5,18 +5,8 @@
 
 use std::time::{Duration, Instant};
 
-use super::server::{Reply, Req, Server};
+use super::server::{Reply, Server};
 use super::{assert_no_secret, locked_tags, repository, Sandbox};
-
-fn repo_of(req: &Req) -> String {
-    let path = req.path();
-    let rest = path.strip_prefix("/v2/").unwrap_or(path);
-    let end = rest
-        .find("/tags/")
-        .or_else(|| rest.find("/manifests/"))
-        .unwrap_or(rest.len());
-    rest[..end].to_owned()
-}
 
 /// A lock that already holds `2.0.0` for each image, to see that a failure keeps it.
 fn old_lock(host: &str, names: &[&str]) -> String {
@@ -38,7 +28,7 @@ fn trickled_closed_huge_and_non_utf8_answers_end_cleanly_and_keep_the_old_entrie
             .into_bytes()
     };
     assert!(huge.len() > 10_000_000);
-    let server = Server::start(move |req| match repo_of(req).as_str() {
+    let server = Server::start(move |req| match req.repository().as_str() {
         "trickle/app" => Reply {
             trickle: Some(Duration::from_millis(50)),
             ..Reply::tags("trickle/app", &["1.0.0".to_owned()])
@@ -100,7 +90,7 @@ fn a_registry_that_refuses_every_token_is_asked_a_bounded_number_of_times() {
             "WWW-Authenticate",
             &format!(
                 "Bearer realm=\"{realm_url}\",service=\"loop\",scope=\"repository:{}:pull\"",
-                repo_of(req)
+                req.repository()
             ),
         )
     });

@@ -21,6 +21,16 @@ impl Req {
         imagelock::registry::transport::header(&self.headers, name)
     }
 
+    /// The repository a `/v2/<name>/tags/list` or `/v2/<name>/manifests/<ref>` request names;
+    /// empty for any other path.
+    pub fn repository(&self) -> String {
+        let p = self.path().trim_start_matches("/v2/");
+        p.rsplit_once("/tags/list")
+            .or_else(|| p.rsplit_once("/manifests/"))
+            .map(|(n, _)| n.to_owned())
+            .unwrap_or_default()
+    }
+
     pub fn path(&self) -> &str {
         self.target.split('?').next().unwrap_or("")
     }
