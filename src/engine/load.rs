@@ -18,6 +18,7 @@ use memchr::memmem::Finder;
 use super::{EngineError, Selection, SourceFile};
 use crate::lock::{self, Lock, LockError};
 use crate::manifest;
+use crate::marker;
 use crate::report::Finding;
 use crate::resources::GROUP;
 use crate::rules::Rule;
@@ -34,28 +35,16 @@ pub(super) struct Loaded {
 /// out the cores when the parsed files cluster in one directory.
 const BATCH: usize = 16;
 
-/// The two needles of the screen, built once per worker.
+/// The screen: a marker key (any letter case) or the Flux image API group.
 struct Screen {
-    marker: Finder<'static>,
     group: Finder<'static>,
 }
 
 impl Screen {
     fn new() -> Self {
         Self {
-            marker: Finder::new(b"$imagepolicy"),
             group: Finder::new(GROUP.as_bytes()),
         }
-    }
-
-    /// `$imagepolicy` in any letter case (the exact spelling first, the common case).
-    fn has_marker(&self, bytes: &[u8]) -> bool {
-        self.marker.find(bytes).is_some()
-            || memchr::memchr_iter(b'$', bytes).any(|at| {
-                bytes
-                    .get(at..at + 12)
-                    .is_some_and(|w| w.eq_ignore_ascii_case(b"$imagepolicy"))
-            })
     }
 
     fn has_group(&self, bytes: &[u8]) -> bool {
@@ -227,7 +216,7 @@ impl<'a> Worker<'a> {
         };
         let bytes = &self.buf[..len];
         let has_group = self.screen.has_group(bytes);
-        if !has_group && !self.screen.has_marker(bytes) {
+        if !has_group && marker::find_key(bytes).is_none() {
             return None;
         }
         Some(classify(rel, bytes.to_vec(), selected, has_group))
@@ -283,7 +272,8 @@ fn screen_rest(
     let mut size = len as u64;
     let mut screened = false;
     loop {
-        screened = screened || screen.has_marker(&buf[..len]) || screen.has_group(&buf[..len]);
+        screened =
+            screened || marker::find_key(&buf[..len]).is_some() || screen.has_group(&buf[..len]);
         let carry = len.min(CARRY);
         buf.copy_within(len - carry..len, 0);
         len = carry;
@@ -610,15 +600,5 @@ mod tests {
             "buffer grew to {}",
             buf.len()
         );
-    }
-
-    #[test]
-    fn the_screen_keeps_markers_in_any_letter_case() {
-        let screen = Screen::new();
-        assert!(screen.has_marker(br#"a: b # {"$imagepolicy": "ns:p"}"#));
-        assert!(screen.has_marker(br#"a: b # {"$ImagePolicy": "ns:p"}"#));
-        assert!(screen.has_marker(b"$IMAGEPOLICY"));
-        assert!(!screen.has_marker(b"a: $imagepolic"));
-        assert!(!screen.has_marker(b"$ $ imagepolicy"));
     }
 }

@@ -5,20 +5,8 @@
 use super::source::Source;
 use super::tree::{Item, Kind, NodeId, Role, Tree};
 use super::{Attachment, IgnoredReason, MarkerComment};
+use crate::marker;
 use crate::text::TextRange;
-
-const MARKER_KEY: &str = "$imagepolicy";
-
-/// Where `$imagepolicy` starts in `text`, in any letter case: Flux reads only the exact key, and
-/// a marker spelled `$ImagePolicy` is worth a diagnostic rather than Flux's silence.
-fn find_marker_key(text: &str) -> Option<usize> {
-    let bytes = text.as_bytes();
-    memchr::memchr_iter(b'$', bytes).find(|&at| {
-        bytes
-            .get(at..at + MARKER_KEY.len())
-            .is_some_and(|w| w.eq_ignore_ascii_case(MARKER_KEY.as_bytes()))
-    })
-}
 
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Comment {
@@ -151,7 +139,7 @@ pub(crate) fn attach(src: &Source, tree: &mut Tree, comments: &[Comment]) -> Vec
     let mut markers = Vec::new();
     for (c, target) in comments.iter().zip(targets) {
         let text = src.slice(c.start, c.end);
-        if find_marker_key(text).is_none() {
+        if marker::find_key(text.as_bytes()).is_none() {
             continue;
         }
         let (document, attachment) = match target {
@@ -333,7 +321,10 @@ impl Attacher<'_, '_> {
         for &(id, body_start, body_end) in &self.tree.block_bodies {
             let body = src.slice(body_start, body_end);
             let mut from = 0;
-            while let Some(found) = body.get(from..).and_then(find_marker_key) {
+            while let Some(found) = body
+                .get(from..)
+                .and_then(|rest| marker::find_key(rest.as_bytes()))
+            {
                 let at = body_start + from + found;
                 let line_start = src.line_start_of(at);
                 let line_end = src.line_end_of(at);

@@ -3,6 +3,19 @@
 
 use crate::text::TextRange;
 
+/// The key Flux reads a marker by.
+pub const KEY: &str = "$imagepolicy";
+
+/// Where [`KEY`] starts in `hay`, in any letter case: Flux reads only the exact key, and a marker
+/// spelled `$ImagePolicy` is worth a diagnostic rather than Flux's silence. Serves both the
+/// screen that picks the files to parse and the scan for marker comments.
+pub fn find_key(hay: &[u8]) -> Option<usize> {
+    memchr::memchr_iter(b'$', hay).find(|&at| {
+        hay.get(at..at + KEY.len())
+            .is_some_and(|w| w.eq_ignore_ascii_case(KEY.as_bytes()))
+    })
+}
+
 /// Which part of the image a marker writes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -187,6 +200,15 @@ fn locate_setter(text: &str, setter: &str) -> TextRange {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn finds_the_key_in_any_letter_case() {
+        assert!(find_key(br#"a: b # {"$imagepolicy": "ns:p"}"#).is_some());
+        assert_eq!(find_key(br#"a: b # {"$ImagePolicy": "ns:p"}"#), Some(9));
+        assert!(find_key(b"$IMAGEPOLICY").is_some());
+        assert!(find_key(b"a: $imagepolic").is_none());
+        assert!(find_key(b"$ $ imagepolicy").is_none());
+    }
 
     fn ok(text: &str) -> (String, String, Suffix) {
         let m = parse(text).unwrap();
