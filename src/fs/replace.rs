@@ -146,12 +146,13 @@ fn stage_one(
     if meta.permissions().readonly() {
         return Err(ReplaceError::ReadOnly);
     }
-    if fs_err::read(&target)? != file.expected {
-        return Err(ReplaceError::ChangedSinceRead);
-    }
     if file.expected == file.new {
+        if fs_err::read(&target)? != file.expected {
+            return Err(ReplaceError::ChangedSinceRead);
+        }
         return Ok(Staged::Unchanged);
     }
+    // Whether the file changed since it was read is checked once, right before its rename.
     let dir = parent_dir(&target).to_path_buf();
     match staging.filter(|s| s.holds(&meta)) {
         Some(staging) => {
