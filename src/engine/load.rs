@@ -477,8 +477,7 @@ fn read_canonical(text: &str) -> Option<Lock> {
 /// characters YAML allows unescaped.
 fn plain_quoted(token: &str) -> Option<&str> {
     let inner = token.strip_prefix('"')?.strip_suffix('"')?;
-    let printable_ascii = |b: &u8| matches!(b, b' '..=b'~') && !matches!(b, b'"' | b'\\');
-    if inner.bytes().all(|b| printable_ascii(&b)) {
+    if inner.bytes().all(crate::lock::literal_ascii_in_quotes) {
         return Some(inner);
     }
     inner

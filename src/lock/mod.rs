@@ -8,5 +8,5 @@ mod model;
 mod serialize;
 
 pub use model::{ImageEntry, Lock, LockError, VERSION};
-pub(crate) use serialize::literal_in_quotes;
+pub(crate) use serialize::{literal_ascii_in_quotes, literal_in_quotes};
 pub use serialize::{parse, to_string};

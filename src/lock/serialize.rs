@@ -60,14 +60,12 @@ pub fn to_string(lock: &Lock) -> String {
     out
 }
 
-/// Always double-quoted: a tag such as `1.10` must never be read back as a number. A JSON
-/// string literal is a valid YAML double-quoted scalar; tags, names and digests need no escape,
-/// so they are copied as they are.
+/// Always double-quoted: a tag such as `1.10` must never be read back as a number. Tags, names
+/// and digests need no escape, so they are copied as they are; anything else is escaped
+/// character by character.
 fn push_quoted(out: &mut String, s: &str) {
     out.push('"');
-    if s.bytes()
-        .all(|b| b >= 0x20 && b != b'"' && b != b'\\' && b < 0x7f)
-    {
+    if s.bytes().all(literal_ascii_in_quotes) {
         out.push_str(s);
     } else {
         for c in s.chars() {
@@ -75,6 +73,11 @@ fn push_quoted(out: &mut String, s: &str) {
         }
     }
     out.push('"');
+}
+
+/// [`literal_in_quotes`] for a byte, the common case: printable ASCII but `"` and `\`.
+pub(crate) fn literal_ascii_in_quotes(b: u8) -> bool {
+    matches!(b, b' '..=b'~') && !matches!(b, b'"' | b'\\')
 }
 
 /// Whether `c` stands for itself inside a YAML double-quoted scalar, as the writer leaves it.
