@@ -3,14 +3,12 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use serde::de::DeserializeOwned;
-
 use super::SourceFile;
 use crate::manifest::PathSegment;
 use crate::report::Finding;
 use crate::resources::{
-    self, ImagePolicySpec, ImageRepositorySpec, ImageUpdateAutomationSpec, Kind, ListItems, Object,
-    TypeMeta,
+    self, ImagePolicySpec, ImageRepositorySpec, ImageUpdateAutomationSpec, Kind, ObjectMeta,
+    ObjectView, Reader, ShapeError,
 };
 use crate::rules::Rule;
 use crate::text::TextRange;
@@ -25,6 +23,10 @@ pub struct Declared<T> {
     pub doc: usize,
     /// Path from the document root to the object (`items[3]` in a `kind: List`).
     pub prefix: Vec<PathSegment>,
+    /// The object's bytes: its document, or its item of a `kind: List`.
+    pub range: TextRange,
+    /// Every scalar field's position, by its path below the object (`spec.exclusionList.0`).
+    pub fields: Vec<(String, TextRange)>,
     pub namespace: String,
     pub name: String,
     pub labels: BTreeMap<String, String>,
@@ -49,194 +51,222 @@ impl<T> Declared<T> {
         format!("{}:{}", self.namespace, self.name)
     }
 
-    /// The byte range of the scalar at `path` below the object, else of its name, else its document.
-    pub fn span(&self, files: &[SourceFile], path: &[&str]) -> TextRange {
-        let Some(doc) = files
-            .get(self.file)
-            .and_then(|f| f.manifest.as_ref())
-            .and_then(|m| m.documents.get(self.doc))
-        else {
-            return TextRange::default();
-        };
+    /// The byte range of the scalar at `path` below the object, else of its name, else the
+    /// object's start.
+    pub fn span(&self, path: &[&str]) -> TextRange {
         let find = |path: &[&str]| {
-            doc.scalars
+            let want = path.join(".");
+            self.fields
                 .iter()
-                .find(|s| path_matches(&s.path, &self.prefix, path))
-                .map(|s| s.range)
+                .find(|(p, _)| *p == want)
+                .map(|(_, r)| *r)
         };
         find(path)
             .or_else(|| find(&["metadata", "name"]))
-            .unwrap_or(TextRange::empty(doc.range.start()))
+            .unwrap_or(TextRange::empty(self.range.start()))
     }
 }
 
-fn path_matches(path: &[PathSegment], prefix: &[PathSegment], rest: &[&str]) -> bool {
-    path.len() == prefix.len() + rest.len()
-        && path.starts_with(prefix)
-        && path[prefix.len()..]
-            .iter()
-            .zip(rest)
-            .all(|(seg, want)| match seg {
-                PathSegment::Key(k) => k == want,
-                PathSegment::Index(i) => want.parse() == Ok(*i),
-            })
-}
-
-/// Collect every ImageRepository, ImagePolicy and ImageUpdateAutomation.
+/// Collect every ImageRepository, ImagePolicy and ImageUpdateAutomation, read from the parsed
+/// documents of the files that name the API group.
 pub fn collect(files: &[SourceFile], root: &Path, default_namespace: &str) -> Model {
     let mut model = Model::default();
     let mut namespaces = NamespaceResolver::new(root, default_namespace);
-    // Deserialising the documents is most of the work and each is independent: done on every
-    // core first, then the objects are taken in file and document order.
-    let declaring: Vec<usize> = files
-        .iter()
-        .enumerate()
-        .filter(|(_, f)| f.manifest.is_some() && f.text.contains(resources::GROUP))
-        .map(|(index, _)| index)
-        .collect();
-    let parsed = crate::par::map(&declaring, |&index| {
-        let file = &files[index];
-        let documents = file.manifest.as_ref().map_or(&[][..], |m| &m.documents[..]);
-        documents
-            .iter()
-            .map(|doc| {
-                let doc_text = file.text.get(doc.range.as_range())?;
-                doc_text
-                    .contains(resources::GROUP)
-                    .then(|| serde_yaml::from_str::<serde_yaml::Value>(doc_text))
-            })
-            .collect::<Vec<_>>()
-    });
-    for (&index, values) in declaring.iter().zip(parsed) {
-        let file = &files[index];
+    for (index, file) in files.iter().enumerate() {
         let Some(manifest) = &file.manifest else {
             continue;
         };
-        for ((doc_index, doc), value) in manifest.documents.iter().enumerate().zip(values) {
-            let value: serde_yaml::Value = match value {
-                None => continue,
-                Some(Ok(v)) => v,
-                Some(Err(err)) => {
-                    model.findings.push(invalid_doc(file, doc.range, &err));
-                    continue;
-                }
-            };
-            let mut ctx = Ctx {
-                model: &mut model,
-                namespaces: &mut namespaces,
-                file,
-                index,
-                doc: doc_index,
-                doc_range: doc.range,
-            };
-            let meta: TypeMeta = serde_yaml::from_value(value.clone()).unwrap_or_default();
-            if matches!(meta.kind.as_deref(), Some("List" | "ResourceList")) {
-                let items: ListItems = serde_yaml::from_value(value).unwrap_or_default();
-                for (i, item) in items.items.into_iter().enumerate() {
-                    let prefix = vec![PathSegment::Key("items".into()), PathSegment::Index(i)];
-                    ctx.object(item, prefix);
-                }
+        if !file.text.contains(resources::GROUP) {
+            continue;
+        }
+        for (doc_index, doc) in manifest.documents.iter().enumerate() {
+            let whole = ObjectView::document(doc);
+            let kind = scalar(doc, "kind");
+            let objects = if matches!(kind, Some("List" | "ResourceList")) {
+                ObjectView::list_items(doc)
             } else {
-                ctx.object(value, Vec::new());
+                vec![whole]
+            };
+            for view in objects {
+                let mut ctx = Ctx {
+                    files,
+                    model: &mut model,
+                    namespaces: &mut namespaces,
+                    file,
+                    index,
+                    doc: doc_index,
+                };
+                ctx.object(view);
             }
         }
     }
     model
 }
 
-fn invalid_doc(file: &SourceFile, range: TextRange, err: &serde_yaml::Error) -> Finding {
-    Finding::new(
-        Rule::InvalidSpec,
-        &file.rel,
-        TextRange::empty(range.start()),
-        format!("cannot read this document: {err}"),
-    )
+/// A top-level scalar of a document.
+fn scalar<'a>(doc: &'a crate::manifest::Document, key: &str) -> Option<&'a str> {
+    doc.scalars
+        .iter()
+        .find(|s| matches!(&s.path[..], [PathSegment::Key(k)] if k == key))
+        .map(|s| s.value.as_str())
+}
+
+/// The value at `key` directly below an object.
+fn top(view: &ObjectView<'_>, key: &str) -> Option<String> {
+    let mut r = Reader::new(*view);
+    r.string(&[key]).filter(|_| r.errors.is_empty())
 }
 
 struct Ctx<'a> {
+    files: &'a [SourceFile],
     model: &'a mut Model,
     namespaces: &'a mut NamespaceResolver,
     file: &'a SourceFile,
     index: usize,
     doc: usize,
-    doc_range: TextRange,
 }
 
 impl Ctx<'_> {
-    fn object(&mut self, value: serde_yaml::Value, prefix: Vec<PathSegment>) {
-        let meta: TypeMeta = serde_yaml::from_value(value.clone()).unwrap_or_default();
-        let (Some(api_version), Some(kind)) = (meta.api_version.as_deref(), meta.kind.as_deref())
-        else {
+    fn object(&mut self, view: ObjectView<'_>) {
+        let (Some(api_version), Some(kind)) = (top(&view, "apiVersion"), top(&view, "kind")) else {
             return;
         };
-        let Some(version) = resources::group_version(api_version) else {
+        let Some(version) = resources::group_version(&api_version) else {
             return;
         };
-        let Some(kind) = Kind::parse(kind) else {
+        let Some(kind) = Kind::parse(&kind) else {
             return;
         };
         if !resources::VERSIONS.contains(&version) {
+            let range = view
+                .field_spans()
+                .into_iter()
+                .find(|(p, _)| p == "apiVersion")
+                .map_or(TextRange::empty(view.range.start()), |(_, r)| r);
             let finding = Finding::new(
                 Rule::InvalidSpec,
                 &self.file.rel,
-                TextRange::empty(self.doc_range.start()),
+                range,
                 format!("`{api_version}` is not an API version Flux serves"),
             )
             .help(format!("use one of {}", resources::VERSIONS.join(", ")));
             self.model.findings.push(finding);
             return;
         }
+        if let Some(dup) = view.duplicate_key() {
+            self.shape_error(dup);
+            return;
+        }
+        let mut r = Reader::new(view);
+        let metadata = ObjectMeta::read(&mut r);
         match kind {
             Kind::ImageRepository => {
-                if let Some(d) = self.typed::<ImageRepositorySpec>(value, prefix) {
+                let spec = ImageRepositorySpec::read(&mut r);
+                if let Some(d) = self.declared(r, metadata, spec) {
                     let key = (d.namespace.clone(), d.name.clone());
-                    self.model.repositories.entry(key).or_insert(d);
+                    match self.model.repositories.get(&key) {
+                        Some(first) => {
+                            let finding = duplicate(self.files, "ImageRepository", first, &d);
+                            self.model.findings.push(finding);
+                        }
+                        None => drop(self.model.repositories.insert(key, d)),
+                    }
                 }
             }
             Kind::ImagePolicy => {
-                if let Some(d) = self.typed::<ImagePolicySpec>(value, prefix) {
+                let spec = ImagePolicySpec::read(&mut r);
+                if let Some(d) = self.declared(r, metadata, spec) {
                     let key = (d.namespace.clone(), d.name.clone());
-                    self.model.policies.entry(key).or_insert(d);
+                    match self.model.policies.get(&key) {
+                        Some(first) => {
+                            let finding = duplicate(self.files, "ImagePolicy", first, &d);
+                            self.model.findings.push(finding);
+                        }
+                        None => drop(self.model.policies.insert(key, d)),
+                    }
                 }
             }
             Kind::ImageUpdateAutomation => {
-                if let Some(d) = self.typed::<ImageUpdateAutomationSpec>(value, prefix) {
-                    self.model.automations.push(d);
+                let spec = ImageUpdateAutomationSpec::read(&mut r);
+                if let Some(d) = self.declared(r, metadata, spec) {
+                    let first = self
+                        .model
+                        .automations
+                        .iter()
+                        .find(|a| (&a.namespace, &a.name) == (&d.namespace, &d.name));
+                    match first {
+                        Some(first) => {
+                            let finding = duplicate(self.files, "ImageUpdateAutomation", first, &d);
+                            self.model.findings.push(finding);
+                        }
+                        None => self.model.automations.push(d),
+                    }
                 }
             }
         }
     }
 
-    fn typed<T: DeserializeOwned + Default>(
-        &mut self,
-        value: serde_yaml::Value,
-        prefix: Vec<PathSegment>,
-    ) -> Option<Declared<T>> {
-        let object: Object<T> = match serde_yaml::from_value(value) {
-            Ok(o) => o,
-            Err(err) => {
-                self.model.findings.push(Finding::new(
-                    Rule::InvalidSpec,
-                    &self.file.rel,
-                    TextRange::empty(self.doc_range.start()),
-                    format!("this Flux object does not have the expected shape: {err}"),
-                ));
-                return None;
+    fn shape_error(&mut self, error: ShapeError) {
+        self.model.findings.push(Finding::new(
+            Rule::InvalidSpec,
+            &self.file.rel,
+            error.range,
+            format!(
+                "this Flux object does not have the expected shape: {}",
+                error.message
+            ),
+        ));
+    }
+
+    /// The object, unless a field has the wrong shape (each such field is reported).
+    fn declared<T>(&mut self, r: Reader<'_>, metadata: ObjectMeta, spec: T) -> Option<Declared<T>> {
+        if !r.errors.is_empty() {
+            for e in r.errors {
+                self.shape_error(e);
             }
-        };
-        let name = object.metadata.name.clone().unwrap_or_default();
+            return None;
+        }
+        let name = metadata.name.unwrap_or_default();
         let namespace = self
             .namespaces
-            .resolve(&self.file.rel, object.metadata.namespace.as_deref());
+            .resolve(&self.file.rel, metadata.namespace.as_deref());
         Some(Declared {
             file: self.index,
             rel: self.file.rel.clone(),
             doc: self.doc,
-            prefix,
+            prefix: r.view.prefix().to_vec(),
+            range: r.view.range,
+            fields: r.view.field_spans(),
             namespace,
             name,
-            labels: object.metadata.labels,
-            spec: object.spec.unwrap_or_default(),
+            labels: metadata.labels,
+            spec,
         })
     }
+}
+
+/// Two objects the cluster would hold as one: the second is reported, naming the first, which is
+/// the one imagelock reads.
+fn duplicate<T>(
+    files: &[SourceFile],
+    kind: &str,
+    first: &Declared<T>,
+    second: &Declared<T>,
+) -> Finding {
+    let line = files.get(first.file).map_or(1, |f| {
+        let at = first.span(&["metadata", "name"]).start();
+        f.text.get(..at).map_or(0, |t| t.matches('\n').count()) + 1
+    });
+    Finding::new(
+        Rule::DuplicateObject,
+        &second.rel,
+        second.span(&["metadata", "name"]),
+        format!(
+            "{kind} `{}` is declared twice: first in `{}` line {line}, again here",
+            first.id(),
+            first.rel
+        ),
+    )
+    .label("second declaration")
+    .help("the cluster holds one object per kind, namespace and name; imagelock reads the first and ignores this one: remove or rename one of them")
 }

@@ -45,7 +45,7 @@ impl Ctx<'_> {
         path: &[&str],
         message: String,
     ) -> &mut Finding {
-        let range = decl.span(self.files, path);
+        let range = decl.span(path);
         self.findings
             .push(Finding::new(rule, &decl.rel, range, message));
         let last = self.findings.len() - 1;
@@ -428,7 +428,7 @@ fn build_choice(ctx: &mut Ctx<'_>, decl: &PolicyDecl) -> Option<Choice> {
             Ok(range) => Some(Choice::Semver(range)),
             Err(err) => {
                 let err = PolicyError::from(err);
-                let base = decl.span(ctx.files, &["spec", "policy", "semver", "range"]);
+                let base = decl.span(&["spec", "policy", "semver", "range"]);
                 let range = inner_span(ctx.files, decl, base, &err);
                 ctx.findings.push(
                     Finding::new(
@@ -498,7 +498,7 @@ fn regex_finding<T>(
     path: &[&str],
     err: &PolicyError,
 ) {
-    let range = decl.span(ctx.files, path);
+    let range = decl.span(path);
     ctx.findings.push(Finding::new(
         Rule::InvalidRegex,
         &decl.rel,

@@ -11,4 +11,5 @@ mod tests;
 
 pub use apply::{apply_edits, ApplyError, EditConflict};
 pub use edit::Edit;
+pub(crate) use quote::resolves_to_non_string;
 pub use quote::{needs_quotes, render_scalar};

@@ -80,7 +80,7 @@ const RESOLVE_MAP: &[&str] = &[
 ///
 /// Timestamps (`2024-01-01`) resolve to `!!timestamp` but decode into `interface{}` as strings,
 /// and none of them can also be a number, so they need no case here.
-fn resolves_to_non_string(value: &str) -> bool {
+pub(crate) fn resolves_to_non_string(value: &str) -> bool {
     if RESOLVE_MAP.contains(&value) {
         return true;
     }

@@ -45,6 +45,26 @@ pub struct Document {
     /// Every scalar value in the document (not mapping keys, not implicit nulls such as `key:`),
     /// in document order.
     pub scalars: Vec<ScalarNode>,
+    /// Every other value below the root (mappings, sequences, aliases, implicit nulls; not keys),
+    /// in the order they end: with `scalars`, the whole shape a typed reader needs.
+    pub collections: Vec<CollectionNode>,
+}
+
+/// A value that is not a scalar, with its path from the document root.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CollectionNode {
+    pub path: Vec<PathSegment>,
+    pub kind: CollectionKind,
+    pub range: TextRange,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CollectionKind {
+    Mapping,
+    Sequence,
+    Alias,
+    /// An implicit null: `key:` or `- ` with nothing after it.
+    Empty,
 }
 
 /// One scalar value, with its path from the document root.

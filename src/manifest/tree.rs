@@ -7,7 +7,10 @@ use yaml_rust2::scanner::{Marker, ScanError, TScalarStyle};
 
 use super::source::{PosMemo, Source};
 use super::spans;
-use super::{Document, ParseError, ParseErrorKind, PathSegment, ScalarNode, ScalarStyle};
+use super::{
+    CollectionKind, CollectionNode, Document, ParseError, ParseErrorKind, PathSegment, ScalarNode,
+    ScalarStyle,
+};
 use crate::text::TextRange;
 
 pub(crate) type NodeId = usize;
@@ -214,6 +217,7 @@ pub(crate) fn build(src: &Source) -> Result<Tree, ParseError> {
         b.tree.docs.push(Document {
             range: TextRange::new(0, 0),
             scalars: Vec::new(),
+            collections: Vec::new(),
         });
     }
     let n = b.tree.docs.len();
@@ -258,7 +262,9 @@ impl Builder<'_, '_> {
                 {
                     end += 1;
                 }
+                let seg = self.child_segment();
                 let id = self.add(Kind::Alias, pos, end, false)?;
+                self.record(id, seg, CollectionKind::Alias);
                 self.tree.items.push((end, Item::Node(id)));
                 self.cursor = self.cursor.max(end);
                 self.finish_child(id);
@@ -290,6 +296,7 @@ impl Builder<'_, '_> {
         self.tree.docs.push(Document {
             range: TextRange::new(start, start),
             scalars: Vec::new(),
+            collections: Vec::new(),
         });
         if explicit {
             let mut i = pos + 3;
@@ -442,6 +449,7 @@ impl Builder<'_, '_> {
                 _ => pos,
             };
             let id = self.add(Kind::Empty, at, at, true)?;
+            self.record(id, seg, CollectionKind::Empty);
             self.cursor = self.cursor.max(at);
             self.finish_child(id);
             return Ok(());
@@ -605,7 +613,28 @@ impl Builder<'_, '_> {
         };
         let node = &mut self.tree.nodes[frame.node];
         node.end = end.max(node.start);
+        let kind = if frame.is_map {
+            CollectionKind::Mapping
+        } else {
+            CollectionKind::Sequence
+        };
+        self.record(frame.node, frame.seg, kind);
         self.finish_child(frame.node);
+    }
+
+    /// Adds a value that is not a scalar to its document's `collections` (keys and what is
+    /// inside them are not values). `seg` is its own segment; the open frames give the rest.
+    fn record(&mut self, id: NodeId, seg: Option<PathSegment>, kind: CollectionKind) {
+        let node = &self.tree.nodes[id];
+        if node.in_key || node.role == Role::Key {
+            return;
+        }
+        let range = node.range();
+        let mut path: Vec<PathSegment> = self.frames.iter().filter_map(|f| f.seg.clone()).collect();
+        path.extend(seg);
+        if let Some(doc) = self.tree.docs.last_mut() {
+            doc.collections.push(CollectionNode { path, kind, range });
+        }
     }
 }
 

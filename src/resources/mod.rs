@@ -1,36 +1,25 @@
-//! Flux's image automation objects, typed with serde across every API version
-//! (`image.toolkit.fluxcd.io/v1alpha1` … `v1`). Fields absent from a version are optional here.
+//! Flux's image automation objects, typed across every API version
+//! (`image.toolkit.fluxcd.io/v1alpha1` … `v1`), read from the spanned YAML tree (`read.rs`).
+//! Fields absent from a version are optional here.
 
+mod read;
 mod selector;
 
 use std::collections::BTreeMap;
 
-use serde::Deserialize;
-
-pub use selector::LabelSelector;
+use read::at;
+pub use read::{ObjectView, Reader, ShapeError};
+pub use selector::{LabelSelector, Requirement};
 
 /// The API group every object of interest belongs to.
 pub const GROUP: &str = "image.toolkit.fluxcd.io";
 /// The versions Flux has shipped; any other is reported.
 pub const VERSIONS: &[&str] = &["v1alpha1", "v1alpha2", "v1beta1", "v1beta2", "v1"];
 
-/// What every Kubernetes object has; enough to decide whether a document concerns us.
-#[derive(Clone, Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct TypeMeta {
-    #[serde(default)]
-    pub api_version: Option<String>,
-    #[serde(default)]
-    pub kind: Option<String>,
-}
-
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default)]
 pub struct ObjectMeta {
-    #[serde(default)]
     pub name: Option<String>,
-    #[serde(default)]
     pub namespace: Option<String>,
-    #[serde(default)]
     pub labels: BTreeMap<String, String>,
 }
 
@@ -59,91 +48,56 @@ pub fn group_version(api_version: &str) -> Option<&str> {
         .and_then(|rest| rest.strip_prefix('/'))
 }
 
-#[derive(Clone, Debug, Deserialize)]
-pub struct Object<S> {
-    #[serde(default)]
-    pub metadata: ObjectMeta,
-    #[serde(default = "Option::default")]
-    pub spec: Option<S>,
-}
-
-#[derive(Clone, Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Clone, Debug, Default)]
 pub struct ImageRepositorySpec {
-    #[serde(default)]
     pub image: Option<String>,
-    #[serde(default)]
     pub exclusion_list: Vec<String>,
-    #[serde(default)]
     pub insecure: bool,
-    #[serde(default)]
     pub timeout: Option<String>,
-    #[serde(default)]
     pub interval: Option<String>,
-    #[serde(default)]
     pub secret_ref: Option<NameRef>,
-    #[serde(default)]
     pub cert_secret_ref: Option<NameRef>,
-    #[serde(default)]
     pub service_account_name: Option<String>,
-    #[serde(default)]
     pub provider: Option<String>,
-    #[serde(default)]
     pub suspend: bool,
 }
 
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default)]
 pub struct NameRef {
-    #[serde(default)]
     pub name: Option<String>,
-    #[serde(default)]
     pub namespace: Option<String>,
 }
 
-#[derive(Clone, Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Clone, Debug, Default)]
 pub struct ImagePolicySpec {
-    #[serde(default)]
     pub image_repository_ref: Option<NameRef>,
-    #[serde(default)]
     pub policy: Option<PolicyChoiceSpec>,
-    #[serde(default)]
     pub filter_tags: Option<FilterTagsSpec>,
-    #[serde(default)]
     pub digest_reflection_policy: Option<String>,
-    #[serde(default)]
     pub interval: Option<String>,
-    #[serde(default)]
     pub suspend: bool,
 }
 
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default)]
 pub struct PolicyChoiceSpec {
-    #[serde(default)]
     pub semver: Option<SemverSpec>,
-    #[serde(default)]
     pub alphabetical: Option<OrderSpec>,
-    #[serde(default)]
     pub numerical: Option<OrderSpec>,
 }
 
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default)]
 pub struct SemverSpec {
-    #[serde(default)]
     pub range: Option<String>,
 }
 
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default)]
 pub struct OrderSpec {
-    #[serde(default)]
     pub order: Option<String>,
 }
 
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default)]
 pub struct FilterTagsSpec {
-    #[serde(default)]
     pub pattern: Option<String>,
-    #[serde(default)]
     pub extract: Option<String>,
 }
 
@@ -167,63 +121,150 @@ impl DigestReflection {
     }
 }
 
-#[derive(Clone, Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Clone, Debug, Default)]
 pub struct ImageUpdateAutomationSpec {
-    #[serde(default)]
     pub update: Option<UpdateSpec>,
-    #[serde(default)]
     pub policy_selector: Option<LabelSelector>,
-    #[serde(default)]
     pub git: Option<GitSpec>,
     /// v1alpha1 kept the commit settings at the top of the spec (`spec.commit.authorName`).
-    #[serde(default)]
     pub commit: Option<CommitSpec>,
-    #[serde(default)]
     pub suspend: bool,
 }
 
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default)]
 pub struct UpdateSpec {
-    #[serde(default)]
     pub path: Option<String>,
-    #[serde(default)]
     pub strategy: Option<String>,
 }
 
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default)]
 pub struct GitSpec {
-    #[serde(default)]
     pub commit: Option<CommitSpec>,
 }
 
-#[derive(Clone, Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Clone, Debug, Default)]
 pub struct CommitSpec {
-    #[serde(default)]
     pub author: Option<AuthorSpec>,
     /// v1alpha1's flat author fields.
-    #[serde(default)]
     pub author_name: Option<String>,
-    #[serde(default)]
     pub author_email: Option<String>,
-    #[serde(default)]
     pub message_template: Option<String>,
-    #[serde(default)]
     pub message_template_values: BTreeMap<String, String>,
 }
 
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default)]
 pub struct AuthorSpec {
-    #[serde(default)]
     pub name: Option<String>,
-    #[serde(default)]
     pub email: Option<String>,
 }
 
-/// `kind: List` / `ResourceList` wrappers: their items are objects in their own right.
-#[derive(Clone, Debug, Default, Deserialize)]
-pub struct ListItems {
-    #[serde(default)]
-    pub items: Vec<serde_yaml::Value>,
+impl ObjectMeta {
+    pub fn read(r: &mut Reader<'_>) -> Self {
+        Self {
+            name: r.string(&["metadata", "name"]),
+            namespace: r.string(&["metadata", "namespace"]),
+            labels: r.string_map(&["metadata", "labels"]),
+        }
+    }
+}
+
+impl NameRef {
+    fn read(r: &mut Reader<'_>, path: &[&str]) -> Option<Self> {
+        if !r.mapping(path) {
+            return None;
+        }
+        Some(Self {
+            name: r.string(&at(path, &["name"])),
+            namespace: r.string(&at(path, &["namespace"])),
+        })
+    }
+}
+
+impl ImageRepositorySpec {
+    pub fn read(r: &mut Reader<'_>) -> Self {
+        Self {
+            image: r.string(&["spec", "image"]),
+            exclusion_list: r.strings(&["spec", "exclusionList"]),
+            insecure: r.bool(&["spec", "insecure"]),
+            timeout: r.string(&["spec", "timeout"]),
+            interval: r.string(&["spec", "interval"]),
+            secret_ref: NameRef::read(r, &["spec", "secretRef"]),
+            cert_secret_ref: NameRef::read(r, &["spec", "certSecretRef"]),
+            service_account_name: r.string(&["spec", "serviceAccountName"]),
+            provider: r.string(&["spec", "provider"]),
+            suspend: r.bool(&["spec", "suspend"]),
+        }
+    }
+}
+
+impl ImagePolicySpec {
+    pub fn read(r: &mut Reader<'_>) -> Self {
+        let order = |r: &mut Reader<'_>, kind: &str| {
+            r.mapping(&["spec", "policy", kind]).then(|| OrderSpec {
+                order: r.string(&["spec", "policy", kind, "order"]),
+            })
+        };
+        let policy = r.mapping(&["spec", "policy"]).then(|| PolicyChoiceSpec {
+            semver: r
+                .mapping(&["spec", "policy", "semver"])
+                .then(|| SemverSpec {
+                    range: r.string(&["spec", "policy", "semver", "range"]),
+                }),
+            alphabetical: order(r, "alphabetical"),
+            numerical: order(r, "numerical"),
+        });
+        let filter_tags = r.mapping(&["spec", "filterTags"]).then(|| FilterTagsSpec {
+            pattern: r.string(&["spec", "filterTags", "pattern"]),
+            extract: r.string(&["spec", "filterTags", "extract"]),
+        });
+        Self {
+            image_repository_ref: NameRef::read(r, &["spec", "imageRepositoryRef"]),
+            policy,
+            filter_tags,
+            digest_reflection_policy: r.string(&["spec", "digestReflectionPolicy"]),
+            interval: r.string(&["spec", "interval"]),
+            suspend: r.bool(&["spec", "suspend"]),
+        }
+    }
+}
+
+impl ImageUpdateAutomationSpec {
+    pub fn read(r: &mut Reader<'_>) -> Self {
+        let update = r.mapping(&["spec", "update"]).then(|| UpdateSpec {
+            path: r.string(&["spec", "update", "path"]),
+            strategy: r.string(&["spec", "update", "strategy"]),
+        });
+        let policy_selector = r
+            .mapping(&["spec", "policySelector"])
+            .then(|| LabelSelector::read(r, &["spec", "policySelector"]));
+        let git = r.mapping(&["spec", "git"]).then(|| GitSpec {
+            commit: CommitSpec::read(r, &["spec", "git", "commit"]),
+        });
+        Self {
+            update,
+            policy_selector,
+            git,
+            commit: CommitSpec::read(r, &["spec", "commit"]),
+            suspend: r.bool(&["spec", "suspend"]),
+        }
+    }
+}
+
+impl CommitSpec {
+    fn read(r: &mut Reader<'_>, path: &[&str]) -> Option<Self> {
+        if !r.mapping(path) {
+            return None;
+        }
+        let author = r.mapping(&at(path, &["author"])).then(|| AuthorSpec {
+            name: r.string(&at(path, &["author", "name"])),
+            email: r.string(&at(path, &["author", "email"])),
+        });
+        Some(Self {
+            author,
+            author_name: r.string(&at(path, &["authorName"])),
+            author_email: r.string(&at(path, &["authorEmail"])),
+            message_template: r.string(&at(path, &["messageTemplate"])),
+            message_template_values: r.string_map(&at(path, &["messageTemplateValues"])),
+        })
+    }
 }

@@ -82,6 +82,8 @@ rules! {
         "A policy that selects no tag from the locked tags"),
     OutOfDate = ("IL022", "out-of-date", Error,
         "A marked value that differs from what its policy resolves to"),
+    DuplicateObject = ("IL023", "duplicate-object", Error,
+        "Two ImageRepository, ImagePolicy or ImageUpdateAutomation objects with the same namespace and name"),
 }
 
 impl Rule {
