@@ -193,3 +193,43 @@ fn completions_and_man_into_a_closed_pipe_exit_0() {
         assert_eq!(err, "", "{args:?}");
     }
 }
+
+#[test]
+fn a_path_that_does_not_exist_is_a_usage_error() {
+    let tmp = tempfile::tempdir().unwrap();
+    crate::common::copy_tree(&testdata().join("demo"), tmp.path());
+    let before = crate::common::walk(tmp.path())
+        .into_iter()
+        .map(|p| (p.clone(), fs_err::read(&p).unwrap()))
+        .collect::<Vec<_>>();
+    for args in [
+        &["check", "nope.yaml"][..],
+        &["fix", "nope.yaml"],
+        &["fix", "--diff", "apps", "nope.yaml"],
+        &["check", "apps/helloworld/deployment.yaml/x"],
+    ] {
+        let r = run_in(
+            tmp.path(),
+            &[&["--root", ".", "--color", "never"], args].concat(),
+            "",
+        );
+        assert_eq!(r.code, 2, "{args:?}: {}{}", r.stdout, r.stderr);
+        let path = args.last().unwrap();
+        assert!(
+            r.stderr.contains(&format!("path `{path}` does not exist")),
+            "{args:?}: {}",
+            r.stderr
+        );
+        assert!(!r.stdout.contains("in sync"), "{args:?}: {}", r.stdout);
+    }
+    let after = crate::common::walk(tmp.path())
+        .into_iter()
+        .map(|p| (p.clone(), fs_err::read(&p).unwrap()))
+        .collect::<Vec<_>>();
+    assert_eq!(before, after, "a usage error changed files");
+    // A directory, a file, and the root itself still select files.
+    for path in ["apps", "apps/helloworld/deployment.yaml", "."] {
+        let r = run_in(tmp.path(), &["--root", ".", "check", path], "");
+        assert_eq!(r.code, 1, "{path}: {}{}", r.stdout, r.stderr);
+    }
+}
