@@ -75,6 +75,10 @@ pub enum Command {
     Try(TryArgs),
     /// Show a rule's documentation, or the table of rules
     Rule(RuleArgs),
+    /// Print the shell completion script for SHELL to stdout
+    Completions(CompletionsArgs),
+    /// Print the man page (roff) to stdout: imagelock(1), or imagelock-COMMAND(1)
+    Man(ManArgs),
 }
 
 #[derive(Debug, Args)]
@@ -161,4 +165,17 @@ pub enum OrderArg {
 pub struct RuleArgs {
     /// A rule code (IL001) or name (unknown-policy)
     pub rule: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// A command (check, fix, ...): its own page instead of imagelock(1)
+    pub command: Option<String>,
 }

@@ -3,6 +3,7 @@
 mod args;
 mod check;
 mod commit;
+mod completions;
 mod explain;
 mod list;
 mod refresh;
@@ -71,6 +72,8 @@ pub fn run(cli: Cli) -> miette::Result<ExitStatus> {
         Command::List => list::run(&cli.global),
         Command::Explain(args) => explain::run(&cli.global, &args),
         Command::Rule(args) => rule::run(&args),
+        Command::Completions(args) => completions::completions(&args),
+        Command::Man(args) => completions::man(&args),
     }
 }
 

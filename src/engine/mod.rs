@@ -73,6 +73,12 @@ pub enum EngineError {
     #[error("path `{}` is outside the repository root `{}`", path.display(), root.display())]
     #[diagnostic(code(imagelock::usage))]
     PathOutsideRoot { path: PathBuf, root: PathBuf },
+    #[error("path `{}` does not exist", path.display())]
+    #[diagnostic(
+        code(imagelock::usage),
+        help("PATH arguments are files or directories, relative to the working directory")
+    )]
+    PathNotFound { path: PathBuf },
 }
 
 impl Analysis {
@@ -199,6 +205,15 @@ impl Selection {
         let mut prefixes = Vec::new();
         for path in paths {
             let abs = cwd.join(path);
+            // A mistyped PATH would otherwise select nothing and report "all in sync".
+            if let Err(e) = abs.symlink_metadata() {
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::NotFound | std::io::ErrorKind::NotADirectory
+                ) {
+                    return Err(EngineError::PathNotFound { path: path.clone() });
+                }
+            }
             let abs = normalize(&abs.canonicalize().unwrap_or(abs));
             let rel = abs
                 .strip_prefix(&root_abs)

@@ -20,7 +20,32 @@ struct JsonFinding<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     help: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    change: Option<&'a Change>,
+    change: Option<JsonChange<'a>>,
+}
+
+/// `old`/`new` are the values (quotes and escapes resolved); `old_text`/`new_text` are the bytes
+/// as written, so that `range` + `new_text` is exactly the edit `fix` makes.
+#[derive(Serialize)]
+struct JsonChange<'a> {
+    setter: &'a str,
+    old: &'a str,
+    new: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    old_text: Option<&'a str>,
+    new_text: &'a str,
+}
+
+impl<'a> JsonChange<'a> {
+    fn new(change: &'a Change, text: Option<&'a str>) -> Self {
+        let range = change.edit.range;
+        Self {
+            setter: &change.setter,
+            old: &change.old,
+            new: &change.new,
+            old_text: text.and_then(|t| t.get(range.start()..range.end())),
+            new_text: &change.edit.replacement,
+        }
+    }
 }
 
 #[derive(Serialize)]
@@ -48,7 +73,10 @@ pub fn render_json(findings: &[Finding], sources: &dyn Sources) -> String {
             range: [f.range.start, f.range.end],
             message: &f.message,
             help: f.help.as_deref(),
-            change: f.change.as_ref(),
+            change: f
+                .change
+                .as_ref()
+                .map(|c| JsonChange::new(c, sources.text(&f.file))),
         };
         if let Ok(line) = serde_json::to_string(&record) {
             out.push_str(&line);

@@ -121,3 +121,115 @@ fn refresh_option_values_are_checked_before_anything_runs() {
         assert!(stderr.contains(option), "{args:?}: {stderr}");
     }
 }
+
+#[test]
+fn completions_are_generated_for_every_shell() {
+    let out = bin().args(["completions", "bash"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let script = String::from_utf8(out.stdout).unwrap();
+    assert!(script.contains("_imagelock()"), "{script}");
+    for command in [
+        "check", "fix", "refresh", "list", "explain", "try", "rule", "man",
+    ] {
+        assert!(script.contains(command), "{command} missing:\n{script}");
+    }
+    assert!(script.contains("--format"), "{script}");
+    for shell in ["zsh", "fish", "elvish", "powershell"] {
+        let out = bin().args(["completions", shell]).output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{shell}");
+        assert!(
+            String::from_utf8(out.stdout).unwrap().contains("refresh"),
+            "{shell}"
+        );
+    }
+    let out = bin().args(["completions", "tcsh"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn man_pages_are_roff_naming_every_command() {
+    let out = bin().arg("man").output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let page = String::from_utf8(out.stdout).unwrap();
+    assert!(page.contains(".TH imagelock 1"), "{page}");
+    for command in ["check", "fix", "refresh", "list", "explain", "try", "rule"] {
+        assert!(
+            page.contains(&format!("imagelock\\-{command}(1)")),
+            "{command} missing:\n{page}"
+        );
+    }
+    let out = bin().args(["man", "fix"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let page = String::from_utf8(out.stdout).unwrap();
+    assert!(page.contains(".TH imagelock-fix 1"), "{page}");
+    assert!(page.contains("\\-\\-diff"), "{page}");
+    let out = bin().args(["man", "nope"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("`nope`"));
+}
+
+#[test]
+fn completions_and_man_into_a_closed_pipe_exit_0() {
+    use std::io::Read;
+    use std::process::Stdio;
+    for args in [&["completions", "bash"][..], &["man"]] {
+        let mut child = bin()
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        // As `| head -1` that has already exited: the first write fails.
+        drop(child.stdout.take());
+        let mut err = String::new();
+        child
+            .stderr
+            .take()
+            .unwrap()
+            .read_to_string(&mut err)
+            .unwrap();
+        let status = child.wait().unwrap();
+        assert_eq!(status.code(), Some(0), "{args:?}: {err}");
+        assert_eq!(err, "", "{args:?}");
+    }
+}
+
+#[test]
+fn a_path_that_does_not_exist_is_a_usage_error() {
+    let tmp = tempfile::tempdir().unwrap();
+    crate::common::copy_tree(&testdata().join("demo"), tmp.path());
+    let before = crate::common::walk(tmp.path())
+        .into_iter()
+        .map(|p| (p.clone(), fs_err::read(&p).unwrap()))
+        .collect::<Vec<_>>();
+    for args in [
+        &["check", "nope.yaml"][..],
+        &["fix", "nope.yaml"],
+        &["fix", "--diff", "apps", "nope.yaml"],
+        &["check", "apps/helloworld/deployment.yaml/x"],
+    ] {
+        let r = run_in(
+            tmp.path(),
+            &[&["--root", ".", "--color", "never"], args].concat(),
+            "",
+        );
+        assert_eq!(r.code, 2, "{args:?}: {}{}", r.stdout, r.stderr);
+        let path = args.last().unwrap();
+        assert!(
+            r.stderr.contains(&format!("path `{path}` does not exist")),
+            "{args:?}: {}",
+            r.stderr
+        );
+        assert!(!r.stdout.contains("in sync"), "{args:?}: {}", r.stdout);
+    }
+    let after = crate::common::walk(tmp.path())
+        .into_iter()
+        .map(|p| (p.clone(), fs_err::read(&p).unwrap()))
+        .collect::<Vec<_>>();
+    assert_eq!(before, after, "a usage error changed files");
+    // A directory, a file, and the root itself still select files.
+    for path in ["apps", "apps/helloworld/deployment.yaml", "."] {
+        let r = run_in(tmp.path(), &["--root", ".", "check", path], "");
+        assert_eq!(r.code, 1, "{path}: {}{}", r.stdout, r.stderr);
+    }
+}
