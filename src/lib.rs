@@ -2,7 +2,6 @@
 //! policies, resolved offline from `images.lock`, rewritten byte-exactly.
 
 pub mod cli;
-pub mod engine;
 pub mod fix;
 pub mod fs;
 #[doc(hidden)]
@@ -12,6 +11,8 @@ pub mod image;
 pub mod lock;
 pub mod manifest;
 pub mod marker;
+pub mod model;
+pub mod ops;
 pub mod par;
 pub mod policy;
 pub mod registry;

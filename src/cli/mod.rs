@@ -14,6 +14,11 @@ use std::io::{self, IsTerminal, Write};
 use std::process::ExitCode;
 
 use clap::Parser;
+use miette::IntoDiagnostic;
+
+use crate::model::{Model, Options};
+use crate::report::{self, Counts, Finding};
+use crate::rules::Severity;
 
 pub use args::{Cli, ColorChoice, Command, Format, GlobalArgs};
 
@@ -122,6 +127,89 @@ pub fn output(result: io::Result<()>) -> miette::Result<()> {
         Err(e) => Err(miette::miette!(
             code = "imagelock::io",
             "cannot write output: {e}"
+        )),
+    }
+}
+
+/// The model's options from the global arguments and PATHs.
+fn options(global: &GlobalArgs, paths: &[std::path::PathBuf]) -> miette::Result<Options> {
+    let root = crate::workspace::find_root(global.root.as_deref())?;
+    let lockfile = match &global.lockfile {
+        Some(p) => std::env::current_dir().into_diagnostic()?.join(p),
+        None => root.join("images.lock"),
+    };
+    Ok(Options {
+        root,
+        lockfile,
+        default_namespace: global.default_namespace.clone(),
+        paths: paths.to_vec(),
+    })
+}
+
+/// Print findings in the chosen format; in human format, then `summary` (unless quiet and
+/// nothing failed).
+fn emit(
+    global: &GlobalArgs,
+    model: &Model,
+    findings: &[Finding],
+    counts: Counts,
+    summary: &str,
+) -> miette::Result<()> {
+    let mut out = io::stdout().lock();
+    match global.format {
+        Format::Human => {
+            let shown: Vec<Finding> = findings
+                .iter()
+                .filter(|f| !global.quiet || f.severity == Severity::Error)
+                .cloned()
+                .collect();
+            let color = use_color(global.color);
+            output(out.write_all(report::render_human(&shown, model, color).as_bytes()))?;
+            if !global.quiet || counts.failed() {
+                output(writeln!(out, "{summary}"))?;
+            }
+        }
+        Format::Json => {
+            output(out.write_all(report::render_json(findings, model).as_bytes()))?;
+        }
+        Format::Sarif => {
+            output(out.write_all(report::render_sarif(findings, model).as_bytes()))?;
+        }
+        Format::Github => {
+            output(out.write_all(report::render_github(findings, model).as_bytes()))?;
+        }
+    }
+    Ok(())
+}
+
+/// Free the model off the main thread: the process is about to exit, and freeing a large
+/// repository's parsed files one allocation at a time takes longer than the exit. Dropped inline
+/// when no thread can be started.
+fn release(model: Model) {
+    if let Err(e) = std::thread::Builder::new().spawn(move || drop(model)) {
+        drop(e);
+    }
+}
+
+/// Exit 1 when anything failed.
+fn status(failed: bool) -> ExitStatus {
+    if failed {
+        ExitStatus::Failure
+    } else {
+        ExitStatus::Success
+    }
+}
+
+/// `list` and `explain` print tables (human) or JSON; SARIF and GitHub annotations are formats
+/// for findings, which they do not produce.
+fn table_format(global: &GlobalArgs, command: &str) -> miette::Result<()> {
+    match global.format {
+        Format::Human | Format::Json => Ok(()),
+        Format::Sarif | Format::Github => Err(miette::miette!(
+            code = "imagelock::usage",
+            help = "use `--format human` or `--format json`; `imagelock check` reports findings as SARIF or GitHub annotations",
+            "`imagelock {command}` does not support `--format {}`",
+            if global.format == Format::Sarif { "sarif" } else { "github" }
         )),
     }
 }

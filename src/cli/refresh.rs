@@ -1,74 +1,26 @@
-//! `imagelock refresh`: list the tags of every declared ImageRepository, fetch the digests that
-//! policies and markers need, and write `images.lock` (atomically, only when it changes).
+//! `imagelock refresh`: plan (`ops::refresh`), ask the registries (`registry`), write
+//! `images.lock` (atomically, only when it changes), and report.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{self, IsTerminal, Write};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use miette::{Diagnostic, IntoDiagnostic};
-use thiserror::Error;
+use miette::Diagnostic;
 
 use super::args::{GlobalArgs, RefreshArgs};
 use super::ExitStatus;
-use crate::engine::{self, Analysis, EngineError};
-use crate::lock::{self, Lock};
-use crate::registry::refresh::{self as plan, Key, PolicyInput, RepositoryInput};
+use crate::lock;
+use crate::model::Model;
+use crate::ops::refresh::{self as ops, RefreshError};
+use crate::registry::refresh::{self as plan, Key};
 use crate::registry::{
     AuthEnv, Client, CredentialStore, HttpOptions, HttpTransport, Live, RegistryError, Settings,
     SystemClock,
 };
-use crate::resources::DigestReflection;
 
 /// How long a `docker-credential-*` helper may take.
 const HELPER_TIMEOUT: Duration = Duration::from_secs(30);
-
-#[derive(Debug, Error, Diagnostic)]
-#[non_exhaustive]
-pub enum RefreshError {
-    #[error("cannot refresh `{image}` ({repositories}); its previous lock entry is kept")]
-    #[diagnostic(code(imagelock::refresh::image_failed))]
-    Image {
-        image: String,
-        repositories: String,
-        #[source]
-        #[diagnostic_source]
-        error: RegistryError,
-    },
-    #[error("cannot lock the digest of `{image}:{tag}` (policy {policies}); the previous digest, if any, is kept")]
-    #[diagnostic(code(imagelock::refresh::digest_failed))]
-    Digest {
-        image: String,
-        tag: String,
-        policies: String,
-        #[source]
-        #[diagnostic_source]
-        error: RegistryError,
-    },
-    #[error("ImageRepository `{repository}` is not refreshed: its spec is invalid; its previous lock entry is kept")]
-    #[diagnostic(
-        code(imagelock::refresh::invalid_repository),
-        help("`imagelock check` says what is wrong with it")
-    )]
-    InvalidRepository { repository: String },
-    #[error("--repository `{given}`: no ImageRepository of that namespace and name is declared")]
-    #[diagnostic(code(imagelock::usage), help("{help}"))]
-    UnknownRepository { given: String, help: String },
-    #[error("the lock file `{path}` needs to be updated but --locked was passed to prevent this")]
-    #[diagnostic(
-        code(imagelock::refresh::locked),
-        help("run `imagelock refresh` without --locked, and commit the new lock")
-    )]
-    Locked { path: String },
-    #[error("`{path}` cannot be read; refresh writes a new one")]
-    #[diagnostic(severity(Warning), code(imagelock::refresh::unreadable_lock))]
-    UnreadableLock {
-        path: String,
-        #[source]
-        #[diagnostic_source]
-        error: crate::lock::LockError,
-    },
-}
 
 pub fn run(global: &GlobalArgs, args: &RefreshArgs) -> miette::Result<ExitStatus> {
     let started = Instant::now();
@@ -84,85 +36,62 @@ pub fn run(global: &GlobalArgs, args: &RefreshArgs) -> miette::Result<ExitStatus
         connect_timeout: None,
         pins: args.resolve.clone(),
     });
-    let options = super::check::options(global, &[])?;
+    let options = super::options(global, &[])?;
     let lock_display = options
         .lockfile
         .strip_prefix(&options.root)
         .unwrap_or(&options.lockfile)
         .display()
         .to_string();
-    let (analysis, old_lock, old_text) = match engine::analyze(&options) {
-        Ok(a) => {
-            let lock = a.lock.clone();
-            let text = a.lock_text.clone();
-            (a, lock, text)
-        }
-        Err(EngineError::Lock(error)) => {
-            out.report(RefreshError::UnreadableLock {
-                path: lock_display.clone(),
-                error,
-            });
-            // Read the repository without the lock (whose path cannot exist).
-            let none = tempfile::tempdir().into_diagnostic()?;
-            let mut without = options.clone();
-            without.lockfile = none.path().join("images.lock");
-            let a = engine::analyze(&without)?;
-            let text = crate::fs::read_to_string(&options.lockfile).ok();
-            (a, None, text)
-        }
-        Err(e) => return Err(e.into()),
-    };
+    let opened = ops::open(&options, &lock_display)?;
+    if let Some(warning) = opened.unreadable {
+        out.report(warning);
+    }
+    let (model, old_text) = (opened.model, opened.old_text);
+    let old_lock = model.lock.as_ref();
 
     out.timing("read the repository", started);
-    let inputs = Inputs::new(&analysis);
-    let only = select_repositories(&analysis, &args.repository, &global.default_namespace)?;
+    let planned = ops::plan_refresh(
+        &model,
+        old_lock,
+        &args.repository,
+        &global.default_namespace,
+    )?;
     let mut failed = false;
-    for key in &inputs.invalid {
-        let suspended = analysis
-            .model
-            .repositories
-            .get(key)
-            .is_some_and(|d| d.spec.suspend);
-        if only.as_ref().map_or(!suspended, |o| o.contains(key)) {
-            failed = true;
-            out.report(RefreshError::InvalidRepository {
-                repository: format!("{}/{}", key.0, key.1),
-            });
-        }
+    for key in &planned.invalid {
+        failed = true;
+        out.report(RefreshError::InvalidRepository {
+            repository: key.slash(),
+        });
     }
-    let jobs = plan::plan(
-        &inputs.repositories,
-        &inputs.policies,
-        old_lock.as_ref(),
-        only.as_ref(),
-    );
+    let jobs = &planned.jobs;
 
     out.timing("plan", started);
-    let suspended = Suspended::sort(&inputs.repositories, &jobs, only.as_ref());
+    let suspended = &planned.suspended;
     for key in &suspended.named {
         out.info(format_args!(
-            "ImageRepository {}/{} is suspended (spec.suspend: true); refreshed all the same, as --repository names it",
-            key.0, key.1
+            "ImageRepository {} is suspended (spec.suspend: true); refreshed all the same, as --repository names it",
+            key.slash()
         ));
     }
     if global.verbose > 0 {
         for (key, image) in &suspended.skipped {
             out.verbose(format_args!(
-                "ImageRepository {}/{} is suspended (spec.suspend: true): `{image}` is not refreshed, its lock entry is kept",
-                key.0, key.1
+                "ImageRepository {} is suspended (spec.suspend: true): `{image}` is not refreshed, its lock entry is kept",
+                key.slash()
             ));
         }
         for (key, image) in &suspended.shared {
             out.verbose(format_args!(
-                "ImageRepository {}/{} is suspended (spec.suspend: true), but `{image}` is refreshed all the same: another ImageRepository names it (one lock entry per image)",
-                key.0, key.1
+                "ImageRepository {} is suspended (spec.suspend: true), but `{image}` is refreshed all the same: another ImageRepository names it (one lock entry per image)",
+                key.slash()
             ));
         }
     }
     let credentials = CredentialStore::load(&AuthEnv::from_process(), HELPER_TIMEOUT)?;
     out.timing("credentials", started);
     if global.verbose > 0 {
-        explain_credentials(&out, &analysis, &jobs, &credentials);
+        explain_credentials(&out, &model, jobs, &credentials);
         for pin in &args.resolve {
             out.verbose(format_args!(
                 "--resolve: {}:{} connects to {}",
@@ -187,7 +116,7 @@ pub fn run(global: &GlobalArgs, args: &RefreshArgs) -> miette::Result<ExitStatus
     // No more workers than requests may be in flight: a worker beyond that would only wait.
     let hosts: BTreeSet<&str> = jobs.iter().map(|j| j.image.registry.as_str()).collect();
     let workers = usize::from(args.jobs).min(usize::from(args.per_host) * hosts.len());
-    let outcomes = plan::run_all(&live, &jobs, workers, &|done, total| {
+    let outcomes = plan::run_all(&live, jobs, workers, &|done, total| {
         progress.update(done, total)
     });
     progress.finish();
@@ -215,8 +144,8 @@ pub fn run(global: &GlobalArgs, args: &RefreshArgs) -> miette::Result<ExitStatus
         }
         for (policy, why) in &outcome.unselected {
             out.verbose(format_args!(
-                "policy {}/{} selects no tag ({why}): no digest to lock",
-                policy.0, policy.1
+                "policy {} selects no tag ({why}): no digest to lock",
+                policy.slash()
             ));
         }
         match outcome.entry {
@@ -242,12 +171,7 @@ pub fn run(global: &GlobalArgs, args: &RefreshArgs) -> miette::Result<ExitStatus
         }
     }
 
-    // The whole lock when refreshing everything: entries no repository declares go, except
-    // those of repositories that could not be built or are suspended. With --repository, the
-    // rest stays as is.
-    let new_lock: Lock = plan::merge(old_lock.as_ref(), entries, |name| {
-        only.is_some() || inputs.invalid_images.contains(name) || suspended.images.contains(name)
-    });
+    let new_lock = planned.merge(old_lock, entries);
     let text = lock::to_string(&new_lock);
     let changed = old_text.as_deref() != Some(text.as_str());
     out.timing("lock built", started);
@@ -345,7 +269,7 @@ impl Background {
 }
 
 fn names(keys: &[Key]) -> String {
-    let all: Vec<String> = keys.iter().map(|(ns, n)| format!("{ns}/{n}")).collect();
+    let all: Vec<String> = keys.iter().map(Key::slash).collect();
     all.join(", ")
 }
 
@@ -368,198 +292,9 @@ impl Stats {
     }
 }
 
-/// Suspended ImageRepositories (`spec.suspend: true`), which Flux does not scan.
-#[derive(Default)]
-struct Suspended {
-    /// Not refreshed: their image is in no job. Their lock entries are kept.
-    skipped: Vec<(Key, String)>,
-    /// Their image is refreshed all the same, for another repository naming it.
-    shared: Vec<(Key, String)>,
-    /// Named by `--repository`: refreshed.
-    named: Vec<Key>,
-    /// The images of `skipped`.
-    images: BTreeSet<String>,
-}
-
-impl Suspended {
-    fn sort(
-        repositories: &[RepositoryInput],
-        jobs: &[plan::Job],
-        only: Option<&BTreeSet<Key>>,
-    ) -> Self {
-        let planned: BTreeSet<&str> = jobs.iter().map(|j| j.canonical.as_str()).collect();
-        let mut s = Self::default();
-        for r in repositories.iter().filter(|r| r.suspended) {
-            let image = r.image.canonical();
-            match only {
-                Some(o) if o.contains(&r.key) => s.named.push(r.key.clone()),
-                Some(_) => {}
-                None if planned.contains(image.as_str()) => s.shared.push((r.key.clone(), image)),
-                None => {
-                    s.images.insert(image.clone());
-                    s.skipped.push((r.key.clone(), image));
-                }
-            }
-        }
-        s
-    }
-
-    /// For the closing line.
-    fn summary(&self) -> String {
-        match self.skipped.len() {
-            0 => String::new(),
-            1 => ", 1 suspended ImageRepository skipped (its entry kept)".to_owned(),
-            n => format!(", {n} suspended ImageRepositories skipped (their entries kept)"),
-        }
-    }
-}
-
-/// The declared objects, built into what the planner takes.
-struct Inputs {
-    repositories: Vec<RepositoryInput>,
-    policies: Vec<PolicyInput>,
-    /// Declared repositories that do not build (invalid image or exclusion list).
-    invalid: Vec<Key>,
-    /// Their images, where the image itself parses: their lock entries are kept.
-    invalid_images: BTreeSet<String>,
-}
-
-impl Inputs {
-    fn new(analysis: &Analysis) -> Self {
-        let compiled = engine::compile(&analysis.model, &analysis.files);
-        let mut used: BTreeMap<Key, bool> = BTreeMap::new();
-        for file in &analysis.files {
-            if let Some(manifest) = &file.manifest {
-                for (key, digest) in engine::referenced_policies(manifest) {
-                    *used.entry(key).or_default() |= digest;
-                }
-            }
-        }
-        let mut repositories = Vec::new();
-        let mut invalid = Vec::new();
-        let mut invalid_images = BTreeSet::new();
-        for (key, decl) in &analysis.model.repositories {
-            match compiled.repositories.get(key) {
-                Some((image, exclusions)) => repositories.push(RepositoryInput {
-                    key: key.clone(),
-                    image: image.clone(),
-                    exclusions: exclusions.clone(),
-                    insecure: decl.spec.insecure,
-                    timeout: decl
-                        .spec
-                        .timeout
-                        .as_deref()
-                        .and_then(plan::parse_go_duration),
-                    suspended: decl.spec.suspend,
-                }),
-                None => {
-                    invalid.push(key.clone());
-                    if let Some(Ok(image)) = decl
-                        .spec
-                        .image
-                        .as_deref()
-                        .map(crate::image::ImageName::parse)
-                    {
-                        invalid_images.insert(image.canonical());
-                    }
-                }
-            }
-        }
-        let policies = compiled
-            .policies
-            .into_iter()
-            .filter_map(|(key, p)| {
-                let marker = used.get(&key) == Some(&true);
-                (p.reflection != DigestReflection::Never || marker).then(|| PolicyInput {
-                    always: p.reflection == DigestReflection::Always,
-                    policy: p.policy,
-                    repository: p.repository,
-                    key,
-                })
-            })
-            .collect();
-        Self {
-            repositories,
-            policies,
-            invalid,
-            invalid_images,
-        }
-    }
-}
-
-/// `--repository NS/NAME` (or `NS:NAME`, or `NAME` in the default namespace).
-fn select_repositories(
-    analysis: &Analysis,
-    given: &[String],
-    default_namespace: &str,
-) -> miette::Result<Option<BTreeSet<Key>>> {
-    if given.is_empty() {
-        return Ok(None);
-    }
-    let mut keys = BTreeSet::new();
-    for g in given {
-        let key = match g.split_once(['/', ':']) {
-            Some((ns, name)) => (ns.to_owned(), name.to_owned()),
-            None => (default_namespace.to_owned(), g.clone()),
-        };
-        if !analysis.model.repositories.contains_key(&key) {
-            // The nearest names (same name elsewhere, or a small edit away), best first.
-            let mut scored: Vec<(usize, String)> = analysis
-                .model
-                .repositories
-                .keys()
-                .map(|(ns, n)| {
-                    let d = if *n == key.1 {
-                        0
-                    } else {
-                        strsim::levenshtein(&format!("{ns}/{n}"), &format!("{}/{}", key.0, key.1))
-                    };
-                    (d, format!("{ns}/{n}"))
-                })
-                .filter(|(d, _)| *d <= (key.1.len() / 3).max(1))
-                .collect();
-            scored.sort();
-            let best = scored.first().map(|(d, _)| *d);
-            let close: Vec<String> = scored
-                .into_iter()
-                .filter(|(d, _)| Some(*d) == best)
-                .map(|(_, n)| n)
-                .collect();
-            let help = if close.is_empty() {
-                let all: Vec<String> = analysis
-                    .model
-                    .repositories
-                    .keys()
-                    .take(10)
-                    .map(|(ns, n)| format!("{ns}/{n}"))
-                    .collect();
-                if all.is_empty() {
-                    "no ImageRepository is declared in this repository".to_owned()
-                } else {
-                    format!("declared: {}", all.join(", "))
-                }
-            } else {
-                format!("did you mean {}?", close.join(" or "))
-            };
-            return Err(RefreshError::UnknownRepository {
-                given: g.clone(),
-                help,
-            }
-            .into());
-        }
-        keys.insert(key);
-    }
-    Ok(Some(keys))
-}
-
 /// `-v`: which local source stands in for each registry's credentials, and for the in-cluster
 /// fields (`secretRef`, `serviceAccountName`, `provider`) imagelock cannot read.
-fn explain_credentials(
-    out: &Output,
-    analysis: &Analysis,
-    jobs: &[plan::Job],
-    store: &CredentialStore,
-) {
+fn explain_credentials(out: &Output, model: &Model, jobs: &[plan::Job], store: &CredentialStore) {
     let mut by_registry: BTreeMap<String, BTreeMap<String, Vec<String>>> = BTreeMap::new();
     for job in jobs {
         let source = match store.lookup(&job.image) {
@@ -588,10 +323,10 @@ fn explain_credentials(
     }
     for job in jobs {
         for key in &job.repositories {
-            let Some(decl) = analysis.model.repositories.get(key) else {
+            let Some(id) = model.repository_id(key) else {
                 continue;
             };
-            let spec = &decl.spec;
+            let spec = &model.repository(id).decl.spec;
             let mut cluster = Vec::new();
             if let Some(name) = spec.secret_ref.as_ref().and_then(|r| r.name.as_deref()) {
                 cluster.push(format!("secretRef `{name}`"));
@@ -615,9 +350,8 @@ fn explain_credentials(
             }
             if !cluster.is_empty() {
                 out.verbose(format_args!(
-                    "ImageRepository {}/{}: {} live in the cluster; imagelock uses the local credentials above instead",
-                    key.0,
-                    key.1,
+                    "ImageRepository {}: {} live in the cluster; imagelock uses the local credentials above instead",
+                    key.slash(),
                     cluster.join(", ")
                 ));
             }

@@ -13,7 +13,7 @@ use crate::image::ImageName;
 use crate::lock::{ImageEntry, Lock};
 use crate::policy::{Exclusions, Policy, SelectError};
 
-pub type Key = (String, String);
+pub type Key = crate::model::ObjectKey;
 
 /// A declared ImageRepository, built.
 #[derive(Clone, Debug)]

@@ -84,6 +84,8 @@ rules! {
         "A marked value that differs from what its policy resolves to"),
     DuplicateObject = ("IL023", "duplicate-object", Error,
         "Two ImageRepository, ImagePolicy or ImageUpdateAutomation objects with the same namespace and name"),
+    Downgrade = ("IL024", "downgrade", Warning,
+        "A marker that fixing would move to a tag its policy ranks lower, because the tag it holds is not locked"),
 }
 
 impl Rule {

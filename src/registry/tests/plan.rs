@@ -59,8 +59,8 @@ impl Session for FakeSession<'_> {
     }
 }
 
-fn key(n: &str) -> (String, String) {
-    ("ns".into(), n.into())
+fn key(n: &str) -> crate::model::ObjectKey {
+    crate::model::ObjectKey::new("ns", n)
 }
 
 fn repo(name: &str, image: &str, exclusions: &[&str]) -> RepositoryInput {

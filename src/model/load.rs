@@ -15,7 +15,7 @@ use std::sync::{Condvar, Mutex, PoisonError};
 
 use memchr::memmem::Finder;
 
-use super::{EngineError, Selection, SourceFile};
+use super::{ModelError, Selection, SourceFile};
 use crate::lock::{self, Lock, LockError};
 use crate::manifest;
 use crate::marker;
@@ -114,7 +114,7 @@ impl Drop for CloseOnDrop<'_> {
     }
 }
 
-pub(super) fn load(root: &Path, selection: &Selection) -> Result<Loaded, EngineError> {
+pub(super) fn load(root: &Path, selection: &Selection) -> Result<Loaded, ModelError> {
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
     let queue = Queue::new();
     let mut listed: Vec<RelPath> = Vec::new();

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use super::SourceFile;
+use super::{ObjectKey, SourceFile};
 use crate::manifest::PathSegment;
 use crate::report::Finding;
 use crate::resources::{
@@ -27,8 +27,7 @@ pub struct Declared<T> {
     pub range: TextRange,
     /// Every scalar field's position, by its path below the object (`spec.exclusionList.0`).
     pub fields: Vec<(String, TextRange)>,
-    pub namespace: String,
-    pub name: String,
+    pub key: ObjectKey,
     pub labels: BTreeMap<String, String>,
     pub spec: T,
 }
@@ -37,18 +36,19 @@ pub type RepositoryDecl = Declared<ImageRepositorySpec>;
 pub type PolicyDecl = Declared<ImagePolicySpec>;
 pub type AutomationDecl = Declared<ImageUpdateAutomationSpec>;
 
-/// Everything declared, keyed by (namespace, name).
+/// Everything declared, by key; the first of two objects with one key (the second is reported).
 #[derive(Debug, Default)]
-pub struct Model {
-    pub repositories: BTreeMap<(String, String), RepositoryDecl>,
-    pub policies: BTreeMap<(String, String), PolicyDecl>,
-    pub automations: Vec<AutomationDecl>,
+pub(super) struct Objects {
+    pub repositories: BTreeMap<ObjectKey, RepositoryDecl>,
+    pub policies: BTreeMap<ObjectKey, PolicyDecl>,
+    pub automations: BTreeMap<ObjectKey, AutomationDecl>,
     pub findings: Vec<Finding>,
 }
 
 impl<T> Declared<T> {
+    /// `namespace:name`.
     pub fn id(&self) -> String {
-        format!("{}:{}", self.namespace, self.name)
+        self.key.to_string()
     }
 
     /// The byte range of the scalar at `path` below the object, else of its name, else the
@@ -69,8 +69,8 @@ impl<T> Declared<T> {
 
 /// Collect every ImageRepository, ImagePolicy and ImageUpdateAutomation, read from the parsed
 /// documents of the files that name the API group.
-pub fn collect(files: &[SourceFile], root: &Path, default_namespace: &str) -> Model {
-    let mut model = Model::default();
+pub(super) fn collect(files: &[SourceFile], root: &Path, default_namespace: &str) -> Objects {
+    let mut model = Objects::default();
     let mut namespaces = NamespaceResolver::new(root, default_namespace);
     for (index, file) in files.iter().enumerate() {
         let Some(manifest) = &file.manifest else {
@@ -119,7 +119,7 @@ fn top(view: &ObjectView<'_>, key: &str) -> Option<String> {
 
 struct Ctx<'a> {
     files: &'a [SourceFile],
-    model: &'a mut Model,
+    model: &'a mut Objects,
     namespaces: &'a mut NamespaceResolver,
     file: &'a SourceFile,
     index: usize,
@@ -163,44 +163,32 @@ impl Ctx<'_> {
             Kind::ImageRepository => {
                 let spec = ImageRepositorySpec::read(&mut r);
                 if let Some(d) = self.declared(r, metadata, spec) {
-                    let key = (d.namespace.clone(), d.name.clone());
-                    match self.model.repositories.get(&key) {
-                        Some(first) => {
-                            let finding = duplicate(self.files, "ImageRepository", first, &d);
-                            self.model.findings.push(finding);
-                        }
-                        None => drop(self.model.repositories.insert(key, d)),
-                    }
+                    let found = insert(
+                        &mut self.model.repositories,
+                        d,
+                        self.files,
+                        "ImageRepository",
+                    );
+                    self.model.findings.extend(found);
                 }
             }
             Kind::ImagePolicy => {
                 let spec = ImagePolicySpec::read(&mut r);
                 if let Some(d) = self.declared(r, metadata, spec) {
-                    let key = (d.namespace.clone(), d.name.clone());
-                    match self.model.policies.get(&key) {
-                        Some(first) => {
-                            let finding = duplicate(self.files, "ImagePolicy", first, &d);
-                            self.model.findings.push(finding);
-                        }
-                        None => drop(self.model.policies.insert(key, d)),
-                    }
+                    let found = insert(&mut self.model.policies, d, self.files, "ImagePolicy");
+                    self.model.findings.extend(found);
                 }
             }
             Kind::ImageUpdateAutomation => {
                 let spec = ImageUpdateAutomationSpec::read(&mut r);
                 if let Some(d) = self.declared(r, metadata, spec) {
-                    let first = self
-                        .model
-                        .automations
-                        .iter()
-                        .find(|a| (&a.namespace, &a.name) == (&d.namespace, &d.name));
-                    match first {
-                        Some(first) => {
-                            let finding = duplicate(self.files, "ImageUpdateAutomation", first, &d);
-                            self.model.findings.push(finding);
-                        }
-                        None => self.model.automations.push(d),
-                    }
+                    let found = insert(
+                        &mut self.model.automations,
+                        d,
+                        self.files,
+                        "ImageUpdateAutomation",
+                    );
+                    self.model.findings.extend(found);
                 }
             }
         }
@@ -230,6 +218,7 @@ impl Ctx<'_> {
         let namespace = self
             .namespaces
             .resolve(&self.file.rel, metadata.namespace.as_deref());
+        let key = ObjectKey { namespace, name };
         Some(Declared {
             file: self.index,
             rel: self.file.rel.clone(),
@@ -237,11 +226,26 @@ impl Ctx<'_> {
             prefix: r.view.prefix().to_vec(),
             range: r.view.range,
             fields: r.view.field_spans(),
-            namespace,
-            name,
+            key,
             labels: metadata.labels,
             spec,
         })
+    }
+}
+
+/// Adds `d` unless its key is taken; then it is reported as a duplicate of the first.
+fn insert<T>(
+    map: &mut BTreeMap<ObjectKey, Declared<T>>,
+    d: Declared<T>,
+    files: &[SourceFile],
+    kind: &str,
+) -> Option<Finding> {
+    match map.get(&d.key) {
+        Some(first) => Some(duplicate(files, kind, first, &d)),
+        None => {
+            map.insert(d.key.clone(), d);
+            None
+        }
     }
 }
 

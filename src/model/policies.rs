@@ -1,12 +1,13 @@
-//! Policies built from their specs, validated, and resolved against the lock.
+//! Repositories and policies built from their specs once, validated, and resolved against the
+//! lock: the one place that decides what a policy selects and whether it needs a digest.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use super::declarations::{Model, PolicyDecl, RepositoryDecl};
-use super::SourceFile;
+use super::objects::{Declared, PolicyDecl, RepositoryDecl};
+use super::{ObjectKey, RepositoryId, SourceFile};
 use crate::image::ImageName;
 use crate::lock::Lock;
-use crate::policy::{self, Choice, Exclusions, Filter, Order, Policy, PolicyError, SelectError};
+use crate::policy::{self, Choice, Exclusions, Filter, Order, PolicyError, SelectError};
 use crate::report::Finding;
 use crate::resources::DigestReflection;
 use crate::rules::Rule;
@@ -24,13 +25,66 @@ pub struct Resolution {
     pub reflect_digest: bool,
 }
 
-pub(super) struct Resolved {
-    pub resolutions: BTreeMap<(String, String), Resolution>,
-    pub findings: Vec<Finding>,
+/// A declared ImageRepository, built.
+#[derive(Debug)]
+pub struct Repository {
+    pub decl: RepositoryDecl,
+    /// Its image; `None` when `spec.image` is missing or invalid (reported).
+    pub image: Option<ImageName>,
+    /// Its compiled exclusion list; `None` when a pattern is invalid (reported).
+    pub exclusions: Option<Exclusions>,
 }
 
-/// Policies used by markers in the selected files, with whether a `:digest` marker uses them.
-pub type Used = BTreeMap<(String, String), bool>;
+impl Repository {
+    /// Image and exclusions, when both are valid: what refresh and resolution need.
+    pub fn built(&self) -> Option<(&ImageName, &Exclusions)> {
+        Some((self.image.as_ref()?, self.exclusions.as_ref()?))
+    }
+}
+
+/// A declared ImagePolicy: compiled, resolved, and what it needs.
+#[derive(Debug)]
+pub struct Policy {
+    pub decl: PolicyDecl,
+    /// `spec.imageRepositoryRef`, in the policy's namespace unless it names another.
+    pub repository: ObjectKey,
+    pub repository_id: Option<RepositoryId>,
+    /// The selection rule; `None` when the spec is invalid (reported) or was not needed.
+    pub compiled: Option<policy::Policy>,
+    pub reflection: DigestReflection,
+    /// The selected tag's digest must be locked: digest reflection, or a `:digest` marker.
+    pub needs_digest: bool,
+    pub state: State,
+}
+
+/// How far a policy got.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum State {
+    Resolved(Resolution),
+    /// Its spec, or its repository's, is invalid: `check` says why.
+    Invalid,
+    /// Its repository's image has no lock entry (or there is no lock).
+    NotLocked,
+    /// The locked tags hold none it allows.
+    NoTag(String),
+    /// Not needed for the PATH arguments given, so not resolved.
+    NotNeeded,
+}
+
+impl Policy {
+    pub fn resolution(&self) -> Option<&Resolution> {
+        match &self.state {
+            State::Resolved(r) => Some(r),
+            _ => None,
+        }
+    }
+}
+
+pub(super) struct Built {
+    pub repositories: Vec<Repository>,
+    pub policies: Vec<Policy>,
+    pub findings: Vec<Finding>,
+}
 
 struct Ctx<'a> {
     files: &'a [SourceFile],
@@ -40,7 +94,7 @@ struct Ctx<'a> {
 impl Ctx<'_> {
     fn push<T>(
         &mut self,
-        decl: &super::Declared<T>,
+        decl: &Declared<T>,
         rule: Rule,
         path: &[&str],
         message: String,
@@ -53,48 +107,65 @@ impl Ctx<'_> {
     }
 }
 
-pub(super) fn resolve(
-    model: &Model,
+/// What resolution needs to know about the markers: the policies that markers in the selected
+/// files name, and those a `:digest` marker anywhere names.
+pub(super) struct Use {
+    pub selected: BTreeSet<ObjectKey>,
+    pub digest: BTreeSet<ObjectKey>,
+    /// Every file is selected (no PATH arguments).
+    pub full: bool,
+}
+
+pub(super) fn build(
+    repositories: BTreeMap<ObjectKey, RepositoryDecl>,
+    policies: BTreeMap<ObjectKey, PolicyDecl>,
     files: &[SourceFile],
     lock: Option<&Lock>,
     lock_rel: &str,
     lock_text: Option<&str>,
-    used: &Used,
-) -> Resolved {
-    let full = files.iter().all(|f| f.selected);
+    used: &Use,
+) -> Built {
     let mut ctx = Ctx {
         files,
         findings: Vec::new(),
     };
-    let used_keys: BTreeSet<&(String, String)> = used.keys().collect();
-    let report_policy =
-        |key: &(String, String), p: &PolicyDecl| files[p.file].selected || used_keys.contains(key);
-
-    // Repositories: image name, exclusions, lock entry.
-    let mut repos: BTreeMap<(String, String), (ImageName, Exclusions)> = BTreeMap::new();
-    let mut repos_to_report: BTreeSet<(String, String)> = BTreeSet::new();
-    for (key, p) in &model.policies {
-        if report_policy(key, p) {
+    // Every policy is reported in a full run; with PATH arguments, only those a selected file
+    // declares or uses (and their repositories): the rest would be resolved for nothing.
+    let reported_policy =
+        |key: &ObjectKey, p: &PolicyDecl| files[p.file].selected || used.selected.contains(key);
+    let mut repos_to_report: BTreeSet<ObjectKey> = BTreeSet::new();
+    for (key, p) in &policies {
+        if reported_policy(key, p) {
             repos_to_report.insert(repo_key(p));
         }
     }
-    let mut compiled = ExclusionCache::default();
-    for (key, repo) in &model.repositories {
-        let report = files[repo.file].selected || repos_to_report.contains(key);
-        // Outside a full run only what is reported matters: the rest is neither shown nor used.
-        if !report {
-            continue;
-        }
-        if let Some(built) = build_repository(&mut ctx, repo, report, &mut compiled) {
-            if report {
-                check_locked(&mut ctx, repo, &built.0, lock, lock_rel);
+    let mut cache = ExclusionCache::default();
+    let mut built_repos = Vec::with_capacity(repositories.len());
+    for (key, decl) in repositories {
+        let report = files[decl.file].selected || repos_to_report.contains(&key);
+        let mut sink = Ctx {
+            files,
+            findings: Vec::new(),
+        };
+        let (image, exclusions) = build_repository(&mut sink, &decl, &mut cache);
+        if report {
+            ctx.findings.append(&mut sink.findings);
+            if let Some(image) = &image {
+                check_locked(&mut ctx, &decl, image, lock, lock_rel);
             }
-            repos.insert(key.clone(), built);
         }
+        built_repos.push(Repository {
+            decl,
+            image,
+            exclusions,
+        });
     }
-    if full {
+    if used.full {
         if let (Some(lock), Some(text)) = (lock, lock_text) {
-            let declared: BTreeSet<String> = repos.values().map(|(n, _)| n.canonical()).collect();
+            let declared: BTreeSet<String> = built_repos
+                .iter()
+                .filter_map(|r| r.image.as_ref().map(ImageName::canonical))
+                .collect();
             for image in lock.images.keys().filter(|i| !declared.contains(*i)) {
                 let range = find_key(text, image);
                 ctx.findings.push(
@@ -109,63 +180,103 @@ pub(super) fn resolve(
             }
         }
     }
-
-    // Every policy is reported in a full run; with PATH arguments, a policy that no selected
-    // file declares or uses would be resolved for nothing. Policies are independent: they are
-    // resolved on every core, and their findings kept in policy order.
-    let reported: Vec<(&(String, String), &PolicyDecl)> = model
-        .policies
+    let index: BTreeMap<&ObjectKey, usize> = built_repos
         .iter()
-        .filter(|(key, decl)| report_policy(key, decl))
+        .enumerate()
+        .map(|(i, r)| (&r.decl.key, i))
         .collect();
-    let outcomes = crate::par::map(&reported, |(key, decl)| {
-        resolve_policy(model, files, lock, &repos, used, key, decl)
-    });
-    let mut resolutions = BTreeMap::new();
-    for ((key, _), (mut findings, resolution)) in reported.into_iter().zip(outcomes) {
-        ctx.findings.append(&mut findings);
-        if let Some(resolution) = resolution {
-            resolutions.insert(key.clone(), resolution);
+
+    // Policies are independent: resolved on every core, their findings kept in policy order.
+    let decls: Vec<(ObjectKey, PolicyDecl)> = policies.into_iter().collect();
+    let outcomes = crate::par::map(&decls, |(key, decl)| {
+        let repository = repo_key(decl);
+        let repository_id = index.get(&repository).map(|&i| RepositoryId(i));
+        let needs_marker_digest = used.digest.contains(key);
+        if !reported_policy(key, decl) {
+            let reflection = DigestReflection::parse(decl.spec.digest_reflection_policy.as_deref())
+                .unwrap_or_default();
+            return (
+                Vec::new(),
+                None,
+                reflection,
+                repository,
+                repository_id,
+                State::NotNeeded,
+                false,
+            );
         }
+        let mut ctx = Ctx {
+            files,
+            findings: Vec::new(),
+        };
+        let compiled = build_policy(&mut ctx, decl, &index);
+        let repo = repository_id.map(|id| &built_repos[id.0]);
+        let (state, reflection, needs) = match &compiled {
+            None => (State::Invalid, DigestReflection::Never, needs_marker_digest),
+            Some((policy, reflection)) => {
+                let needs = *reflection != DigestReflection::Never || needs_marker_digest;
+                let state = resolve_policy(&mut ctx, decl, policy, *reflection, needs, repo, lock);
+                (state, *reflection, needs)
+            }
+        };
+        (
+            ctx.findings,
+            compiled.map(|(p, _)| p),
+            reflection,
+            repository,
+            repository_id,
+            state,
+            needs,
+        )
+    });
+    let mut built_policies = Vec::with_capacity(decls.len());
+    for (
+        (_, decl),
+        (mut findings, compiled, reflection, repository, repository_id, state, needs),
+    ) in decls.into_iter().zip(outcomes)
+    {
+        ctx.findings.append(&mut findings);
+        built_policies.push(Policy {
+            decl,
+            repository,
+            repository_id,
+            compiled,
+            reflection,
+            needs_digest: needs,
+            state,
+        });
     }
-    Resolved {
-        resolutions,
+    Built {
+        repositories: built_repos,
+        policies: built_policies,
         findings: ctx.findings,
     }
 }
 
-/// One reported policy: its findings, and its resolution when it has one.
+/// Select a tag for one compiled policy from its repository's lock entry.
 fn resolve_policy(
-    model: &Model,
-    files: &[SourceFile],
-    lock: Option<&Lock>,
-    repos: &BTreeMap<(String, String), (ImageName, Exclusions)>,
-    used: &Used,
-    key: &(String, String),
+    ctx: &mut Ctx<'_>,
     decl: &PolicyDecl,
-) -> (Vec<Finding>, Option<Resolution>) {
-    let mut ctx = Ctx {
-        files,
-        findings: Vec::new(),
-    };
-    let Some((policy, reflection)) = build_policy(&mut ctx, decl, &model.repositories) else {
-        return (ctx.findings, None);
-    };
-    let Some((image, exclusions)) = repos.get(&repo_key(decl)) else {
-        return (ctx.findings, None);
+    policy: &policy::Policy,
+    reflection: DigestReflection,
+    needs_digest: bool,
+    repo: Option<&Repository>,
+    lock: Option<&Lock>,
+) -> State {
+    let Some((image, exclusions)) = repo.and_then(Repository::built) else {
+        return State::Invalid;
     };
     let Some(entry) = lock.and_then(|l| l.image(&image.canonical())) else {
-        return (ctx.findings, None);
+        return State::NotLocked;
     };
     let tags = exclusions.apply(entry.tags.iter().cloned());
     let tag = match policy.select(&tags) {
         Ok(tag) => tag,
         Err(err) => {
-            no_tag(&mut ctx, decl, &err, tags.len());
-            return (ctx.findings, None);
+            no_tag(ctx, decl, &err, tags.len());
+            return State::NoTag(err.to_string());
         }
     };
-    let needs_digest = reflection != DigestReflection::Never || used.get(key) == Some(&true);
     let digest = entry.digests.get(&tag).cloned();
     if needs_digest && digest.is_none() {
         ctx.push(
@@ -180,47 +291,41 @@ fn resolve_policy(
         )
         .help = Some("run `imagelock refresh` to lock it".into());
     }
-    let name = model
-        .repositories
-        .get(&repo_key(decl))
-        .and_then(|r| r.spec.image.clone())
-        .unwrap_or_default();
-    let resolution = Resolution {
-        name,
+    State::Resolved(Resolution {
+        name: repo
+            .and_then(|r| r.decl.spec.image.clone())
+            .unwrap_or_default(),
         tag,
         digest,
         reflect_digest: reflection != DigestReflection::Never,
-    };
-    (ctx.findings, Some(resolution))
+    })
 }
 
-pub fn repo_key(policy: &PolicyDecl) -> (String, String) {
+/// The repository a policy names: `imageRepositoryRef`, in the policy's own namespace unless it
+/// gives another.
+pub(super) fn repo_key(policy: &PolicyDecl) -> ObjectKey {
     let r = policy.spec.image_repository_ref.as_ref();
-    let ns = r
+    let namespace = r
         .and_then(|r| r.namespace.clone())
         .filter(|ns| !ns.is_empty())
-        .unwrap_or_else(|| policy.namespace.clone());
+        .unwrap_or_else(|| policy.key.namespace.clone());
     let name = r.and_then(|r| r.name.clone()).unwrap_or_default();
-    (ns, name)
+    ObjectKey { namespace, name }
 }
 
 /// Compiled exclusion lists by their patterns: most repositories share Flux's default list, and
 /// compiling a regex costs far more than matching 300 tags with it.
-type ExclusionCache = HashMap<Vec<String>, Exclusions>;
+type ExclusionCache = HashMap<Vec<String>, Option<Exclusions>>;
 
+/// A repository's image and exclusion list, each `None` when invalid (with a finding).
 fn build_repository(
     ctx: &mut Ctx<'_>,
     repo: &RepositoryDecl,
-    report: bool,
-    compiled: &mut ExclusionCache,
-) -> Option<(ImageName, Exclusions)> {
-    let mut sink = Ctx {
-        files: ctx.files,
-        findings: Vec::new(),
-    };
+    cache: &mut ExclusionCache,
+) -> (Option<ImageName>, Option<Exclusions>) {
     let image = match repo.spec.image.as_deref() {
         None => {
-            sink.push(
+            ctx.push(
                 repo,
                 Rule::InvalidSpec,
                 &["metadata", "name"],
@@ -231,35 +336,27 @@ fn build_repository(
         Some(image) => match ImageName::parse(image) {
             Ok(name) => Some(name),
             Err(err) => {
-                sink.push(repo, Rule::InvalidSpec, &["spec", "image"], err.to_string());
+                ctx.push(repo, Rule::InvalidSpec, &["spec", "image"], err.to_string());
                 None
             }
         },
     };
-    if let Some(exclusions) = compiled.get(&repo.spec.exclusion_list) {
-        if report {
-            ctx.findings.append(&mut sink.findings);
-        }
-        return Some((image?, exclusions.clone()));
+    if let Some(Some(exclusions)) = cache.get(&repo.spec.exclusion_list) {
+        return (image, Some(exclusions.clone()));
     }
-    let mut exclusions_ok = true;
+    let mut ok = true;
     for (i, pattern) in repo.spec.exclusion_list.iter().enumerate() {
         if let Err(err) = policy::compile_regex(pattern) {
-            exclusions_ok = false;
+            ok = false;
             let index = i.to_string();
-            regex_finding(&mut sink, repo, &["spec", "exclusionList", &index], &err);
+            regex_finding(ctx, repo, &["spec", "exclusionList", &index], &err);
         }
     }
-    if report {
-        ctx.findings.append(&mut sink.findings);
-    }
-    let exclusions = if exclusions_ok {
-        Exclusions::new(&repo.spec.exclusion_list).ok()?
-    } else {
-        return None;
-    };
-    compiled.insert(repo.spec.exclusion_list.clone(), exclusions.clone());
-    Some((image?, exclusions))
+    let exclusions = ok
+        .then(|| Exclusions::new(&repo.spec.exclusion_list).ok())
+        .flatten();
+    cache.insert(repo.spec.exclusion_list.clone(), exclusions.clone());
+    (image, exclusions)
 }
 
 fn check_locked(
@@ -289,12 +386,12 @@ fn check_locked(
 fn build_policy(
     ctx: &mut Ctx<'_>,
     decl: &PolicyDecl,
-    repositories: &BTreeMap<(String, String), RepositoryDecl>,
-) -> Option<(Policy, DigestReflection)> {
+    repositories: &BTreeMap<&ObjectKey, usize>,
+) -> Option<(policy::Policy, DigestReflection)> {
     let spec = &decl.spec;
     let mut ok = true;
     let repo = repo_key(decl);
-    if repo.1.is_empty() {
+    if repo.name.is_empty() {
         ctx.push(
             decl,
             Rule::InvalidSpec,
@@ -311,16 +408,14 @@ fn build_policy(
             Rule::MissingImageRepository,
             &["spec", "imageRepositoryRef", "name"],
             format!(
-                "ImagePolicy `{}` refers to ImageRepository `{}:{}`, which is not declared",
+                "ImagePolicy `{}` refers to ImageRepository `{repo}`, which is not declared",
                 decl.id(),
-                repo.0,
-                repo.1
             ),
         );
         let same_name: Vec<String> = repositories
             .keys()
-            .filter(|(_, n)| *n == repo.1)
-            .map(|(ns, n)| format!("{ns}:{n}"))
+            .filter(|k| k.name == repo.name)
+            .map(ToString::to_string)
             .collect();
         if !same_name.is_empty() {
             f.help = Some(format!(
@@ -329,9 +424,9 @@ fn build_policy(
             ));
         } else if let Some((_, close)) = repositories
             .keys()
-            .filter(|(ns, _)| *ns == repo.0)
-            .map(|(_, n)| (strsim::levenshtein(n, &repo.1), n))
-            .filter(|(d, _)| *d <= (repo.1.len() / 3).max(2))
+            .filter(|k| k.namespace == repo.namespace)
+            .map(|k| (strsim::levenshtein(&k.name, &repo.name), &k.name))
+            .filter(|(d, _)| *d <= (repo.name.len() / 3).max(2))
             .min()
         {
             f.help = Some(format!("did you mean `{close}`?"));
@@ -384,7 +479,7 @@ fn build_policy(
         _ => None,
     };
     let choice = choice?;
-    ok.then_some((Policy { choice, filter }, reflection))
+    ok.then_some((policy::Policy { choice, filter }, reflection))
 }
 
 fn build_choice(ctx: &mut Ctx<'_>, decl: &PolicyDecl) -> Option<Choice> {
@@ -468,11 +563,11 @@ fn build_choice(ctx: &mut Ctx<'_>, decl: &PolicyDecl) -> Option<Choice> {
 /// plainly enough for offsets to carry over.
 fn inner_span(
     files: &[SourceFile],
-    _decl: &PolicyDecl,
+    decl: &PolicyDecl,
     field: TextRange,
     err: &dyn miette::Diagnostic,
 ) -> TextRange {
-    let Some(file_text) = files.get(_decl.file).map(|f| f.text.as_str()) else {
+    let Some(file_text) = files.get(decl.file).map(|f| f.text.as_str()) else {
         return field;
     };
     let source = file_text.get(field.as_range()).unwrap_or("");
@@ -536,45 +631,64 @@ fn find_key(text: &str, image: &str) -> TextRange {
         .unwrap_or_default()
 }
 
-/// Valid repositories and policies, built without reporting: what `refresh` and `explain` need.
-#[derive(Debug, Default)]
-pub struct Compiled {
-    /// (namespace, name) → the repository's image and exclusion list.
-    pub repositories: BTreeMap<(String, String), (ImageName, Exclusions)>,
-    /// (namespace, name) → the policy, its digest reflection, and its repository's key.
-    pub policies: BTreeMap<(String, String), CompiledPolicy>,
-}
-
+/// Every locked tag of a policy's repository, and why each lost or won: what `explain` shows.
 #[derive(Debug)]
-pub struct CompiledPolicy {
-    pub policy: Policy,
-    pub reflection: DigestReflection,
-    pub repository: (String, String),
+pub struct Candidates<'a> {
+    pub image: &'a ImageName,
+    pub exclusions: &'a Exclusions,
+    /// Tags the exclusion list drops, with the pattern that drops each.
+    pub excluded: Vec<(String, String)>,
+    /// The policy over the rest: every tag's verdict, and the winner.
+    pub evaluation: policy::Evaluation,
+    /// The winner's locked digest.
+    pub digest: Option<String>,
 }
 
-pub fn compile(model: &Model, files: &[SourceFile]) -> Compiled {
-    let mut sink = Ctx {
-        files,
-        findings: Vec::new(),
-    };
-    let mut compiled = Compiled::default();
-    let mut exclusions = ExclusionCache::default();
-    for (key, repo) in &model.repositories {
-        if let Some(built) = build_repository(&mut sink, repo, false, &mut exclusions) {
-            compiled.repositories.insert(key.clone(), built);
+/// Why a policy has no candidates to show.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum NoCandidates {
+    /// The policy or its repository is invalid.
+    Invalid,
+    /// The repository's image (canonical name given) is not locked.
+    NotLocked(String),
+}
+
+impl super::Model {
+    /// The candidates of a policy: the same tags, after the same exclusions, as its resolution.
+    pub fn candidates(&self, id: super::PolicyId) -> Result<Candidates<'_>, NoCandidates> {
+        let policy = self.policy(id);
+        let (Some(compiled), Some((image, exclusions))) = (
+            policy.compiled.as_ref(),
+            self.repository_of(policy).and_then(Repository::built),
+        ) else {
+            return Err(NoCandidates::Invalid);
+        };
+        let canonical = image.canonical();
+        let entry = self
+            .lock
+            .as_ref()
+            .and_then(|l| l.image(&canonical))
+            .ok_or(NoCandidates::NotLocked(canonical))?;
+        let mut excluded = Vec::new();
+        let mut kept = Vec::new();
+        for tag in &entry.tags {
+            match exclusions.excluded_by(tag) {
+                Some(i) => excluded.push((tag.clone(), exclusions.pattern(i).to_owned())),
+                None => kept.push(tag.clone()),
+            }
         }
+        let evaluation = compiled.evaluate(&kept);
+        let digest = evaluation
+            .result
+            .as_ref()
+            .ok()
+            .and_then(|tag| entry.digests.get(tag).cloned());
+        Ok(Candidates {
+            image,
+            exclusions,
+            excluded,
+            evaluation,
+            digest,
+        })
     }
-    for (key, decl) in &model.policies {
-        if let Some((policy, reflection)) = build_policy(&mut sink, decl, &model.repositories) {
-            compiled.policies.insert(
-                key.clone(),
-                CompiledPolicy {
-                    policy,
-                    reflection,
-                    repository: repo_key(decl),
-                },
-            );
-        }
-    }
-    compiled
 }

@@ -3,7 +3,8 @@
 
 use proptest::prelude::*;
 
-use super::{analyze, plan, Options};
+use super::{Model, Options};
+use crate::ops::fix::plan;
 
 const DECLS: &str = "apiVersion: image.toolkit.fluxcd.io/v1
 kind: ImageRepository
@@ -152,8 +153,8 @@ proptest! {
             default_namespace: "flux-system".into(),
             paths: Vec::new(),
         };
-        let analysis = analyze(&options).unwrap();
-        let plans = plan(&analysis);
+        let model = Model::build(&options).unwrap();
+        let plans = plan(&model);
         let fixed = match plans.iter().find(|p| p.rel == "app.yaml") {
             Some(p) => p.result.clone().map_err(TestCaseError::fail)?,
             None => input.clone(),
@@ -162,7 +163,7 @@ proptest! {
         prop_assert!(crate::manifest::parse(&fixed).is_ok());
         // a second pass is a no-op
         fs_err::write(root.join("app.yaml"), &fixed).unwrap();
-        let again = analyze(&options).unwrap();
-        prop_assert!(again.edits.is_empty());
+        let again = Model::build(&options).unwrap();
+        prop_assert!(again.edits().is_empty());
     }
 }

@@ -1,0 +1,289 @@
+//! The one model of the repository that every command views: files, declared objects with
+//! their positions, each policy compiled and resolved, and each marker site with the value it
+//! holds and the value it should hold. Built once per run, immutable after; data flows one way
+//! (discover → parse → objects → policies → sites → findings) and nothing here touches the
+//! network. See docs/architecture.md.
+
+mod automations;
+mod ids;
+mod load;
+mod objects;
+mod policies;
+mod selection;
+mod sites;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
+
+use miette::Diagnostic;
+use thiserror::Error;
+
+use crate::fix::Edit;
+use crate::lock::{Lock, LockError};
+use crate::manifest::Manifest;
+use crate::report::{Finding, Sources};
+use crate::template::flux::ObjectId;
+use crate::workspace::WorkspaceError;
+
+pub(crate) use automations::relative_to;
+pub use automations::{Automation, Coverage};
+pub use ids::{AutomationId, FileId, ObjectKey, PolicyId, RepositoryId, SiteId};
+pub use objects::Declared;
+pub use policies::{Candidates, NoCandidates, Policy, Repository, Resolution, State};
+pub(crate) use selection::Selection;
+pub use sites::MarkerSite;
+
+/// What the model needs to know from the command line.
+#[derive(Clone, Debug)]
+pub struct Options {
+    pub root: PathBuf,
+    pub lockfile: PathBuf,
+    pub default_namespace: String,
+    /// Restrict the files checked or fixed (relative to the working directory or absolute).
+    pub paths: Vec<PathBuf>,
+}
+
+/// One file that was read in full.
+#[derive(Debug)]
+pub struct SourceFile {
+    pub rel: String,
+    pub text: String,
+    pub manifest: Option<Manifest>,
+    /// Inside the PATH arguments (every file when none were given).
+    pub selected: bool,
+}
+
+/// The repository, as imagelock understands it.
+#[derive(Debug)]
+pub struct Model {
+    pub root: PathBuf,
+    /// The files that hold a marker or a Flux image object, in path order.
+    pub files: Vec<SourceFile>,
+    /// Declared ImageRepositories, in key order.
+    pub repositories: Vec<Repository>,
+    /// Declared ImagePolicies, in key order.
+    pub policies: Vec<Policy>,
+    /// Declared ImageUpdateAutomations, in key order.
+    pub automations: Vec<Automation>,
+    /// Every marker Flux would act on in the selected files, in file order.
+    pub sites: Vec<MarkerSite>,
+    pub lock: Option<Lock>,
+    pub lock_rel: String,
+    pub lock_text: Option<String>,
+    /// Every finding, sorted.
+    pub findings: Vec<Finding>,
+    /// Manifest files listed (before screening).
+    pub listed: usize,
+}
+
+#[derive(Debug, Error, Diagnostic)]
+#[non_exhaustive]
+pub enum ModelError {
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Workspace(#[from] WorkspaceError),
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Lock(#[from] LockError),
+    #[error("path `{}` is outside the repository root `{}`", path.display(), root.display())]
+    #[diagnostic(code(imagelock::usage))]
+    PathOutsideRoot { path: PathBuf, root: PathBuf },
+    #[error("path `{}` does not exist", path.display())]
+    #[diagnostic(
+        code(imagelock::usage),
+        help("PATH arguments are files or directories, relative to the working directory")
+    )]
+    PathNotFound { path: PathBuf },
+}
+
+impl Model {
+    /// Read the repository and build the model.
+    pub fn build(options: &Options) -> Result<Self, ModelError> {
+        let selection = Selection::new(&options.root, &options.paths)?;
+        let lock_rel = selection::rel_for(&options.root, &options.lockfile);
+        // The lock is one large file, independent of the manifests: read it on its own thread
+        // while the manifests are listed and read. Errors keep their order: the manifests' first.
+        let (loaded, lock) = std::thread::scope(|s| {
+            let lock = s.spawn(|| load::read_lock(&options.lockfile, &lock_rel));
+            let loaded = load::load(&options.root, &selection);
+            let lock = lock
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            (loaded, lock)
+        });
+        let loaded = loaded?;
+        let (lock, lock_text) = lock?;
+        let mut findings = loaded.findings;
+        let files = loaded.files;
+        let objects = objects::collect(&files, &options.root, &options.default_namespace);
+        findings.extend(objects.findings);
+
+        let mut used = policies::Use {
+            selected: BTreeSet::new(),
+            digest: BTreeSet::new(),
+            full: files.iter().all(|f| f.selected),
+        };
+        for file in &files {
+            let Some(manifest) = &file.manifest else {
+                continue;
+            };
+            for (key, digest) in sites::referenced_policies(manifest) {
+                if digest {
+                    used.digest.insert(key.clone());
+                }
+                if file.selected {
+                    used.selected.insert(key);
+                }
+            }
+        }
+        let built = policies::build(
+            objects.repositories,
+            objects.policies,
+            &files,
+            lock.as_ref(),
+            &lock_rel,
+            lock_text.as_deref(),
+            &used,
+        );
+        findings.extend(built.findings);
+        let automations: Vec<Automation> = objects
+            .automations
+            .into_values()
+            .map(|decl| Automation { decl })
+            .collect();
+
+        let mut model = Self {
+            root: options.root.clone(),
+            files,
+            repositories: built.repositories,
+            policies: built.policies,
+            automations,
+            sites: Vec::new(),
+            lock,
+            lock_rel,
+            lock_text,
+            findings: Vec::new(),
+            listed: loaded.listed,
+        };
+        let cx = model.context();
+        let mut sites = Vec::new();
+        for (index, file) in model.files.iter().enumerate() {
+            let (Some(manifest), true) = (&file.manifest, file.selected) else {
+                continue;
+            };
+            let outcome = sites::evaluate_file(&cx, FileId(index), file, manifest);
+            findings.extend(outcome.findings);
+            sites.extend(outcome.sites);
+        }
+        crate::report::sort(&mut findings);
+        model.sites = sites;
+        model.findings = findings;
+        Ok(model)
+    }
+
+    fn context(&self) -> sites::Context<'_> {
+        sites::Context {
+            policies: &self.policies,
+            automations: &self.automations,
+            lock: self.lock.as_ref(),
+            repositories: &self.repositories,
+        }
+    }
+
+    pub fn file(&self, id: FileId) -> &SourceFile {
+        &self.files[id.0]
+    }
+
+    pub fn file_id(&self, rel: &str) -> Option<FileId> {
+        self.files
+            .binary_search_by(|f| f.rel.as_str().cmp(rel))
+            .ok()
+            .map(FileId)
+    }
+
+    pub fn policy_id(&self, key: &ObjectKey) -> Option<PolicyId> {
+        self.policies
+            .binary_search_by(|p| p.decl.key.cmp(key))
+            .ok()
+            .map(PolicyId)
+    }
+
+    pub fn policy(&self, id: PolicyId) -> &Policy {
+        &self.policies[id.0]
+    }
+
+    pub fn repository(&self, id: RepositoryId) -> &Repository {
+        &self.repositories[id.0]
+    }
+
+    /// The repository a policy names, when declared.
+    pub fn repository_of(&self, policy: &Policy) -> Option<&Repository> {
+        policy.repository_id.map(|id| self.repository(id))
+    }
+
+    pub fn repository_id(&self, key: &ObjectKey) -> Option<RepositoryId> {
+        self.repositories
+            .binary_search_by(|r| r.decl.key.cmp(key))
+            .ok()
+            .map(RepositoryId)
+    }
+
+    pub fn automation(&self, id: AutomationId) -> &Automation {
+        &self.automations[id.0]
+    }
+
+    /// The sites whose marker names `policy`.
+    pub fn sites_of(&self, policy: PolicyId) -> impl Iterator<Item = &MarkerSite> {
+        self.sites.iter().filter(move |s| s.policy == Some(policy))
+    }
+
+    /// The out-of-date edits, by file.
+    pub fn edits(&self) -> BTreeMap<FileId, Vec<Edit>> {
+        let mut edits: BTreeMap<FileId, Vec<Edit>> = BTreeMap::new();
+        for site in &self.sites {
+            if let Some(edit) = &site.edit {
+                edits.entry(site.file).or_default().push(edit.clone());
+            }
+        }
+        edits
+    }
+
+    /// The sites a new text of a file would have (the text is handed back): how a fix is checked
+    /// before it is written.
+    pub(crate) fn evaluate(
+        &self,
+        id: FileId,
+        text: String,
+        manifest: &Manifest,
+    ) -> (String, Vec<MarkerSite>) {
+        let probe = SourceFile {
+            rel: self.file(id).rel.clone(),
+            text,
+            manifest: None,
+            selected: true,
+        };
+        let sites = sites::evaluate_file(&self.context(), id, &probe, manifest).sites;
+        (probe.text, sites)
+    }
+
+    /// The object Flux records a site's change under.
+    pub fn object_of(&self, site: &MarkerSite) -> ObjectId {
+        self.file(site.file)
+            .manifest
+            .as_ref()
+            .map(|m| sites::object_id(m, site.document))
+            .unwrap_or_default()
+    }
+}
+
+impl Sources for Model {
+    fn text(&self, file: &str) -> Option<&str> {
+        if file == self.lock_rel {
+            return self.lock_text.as_deref();
+        }
+        self.file_id(file).map(|id| self.file(id).text.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests;

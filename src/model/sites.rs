@@ -1,0 +1,440 @@
+//! Marker sites: every marker of the selected files, joined to its policy, with the value it
+//! holds, the value it should hold, the edit between them and the automations that update it.
+
+use super::automations::{coverage, Automation, Coverage};
+use super::policies::{Policy, Resolution};
+use super::{FileId, ObjectKey, PolicyId, SourceFile};
+use crate::fix::{render_scalar, Edit};
+use crate::image::{ImageName, Reference};
+use crate::lock::Lock;
+use crate::manifest::{Attachment, IgnoredReason, Manifest, PathSegment, ScalarNode, ScalarStyle};
+use crate::marker::{self, Marker, MarkerError, Suffix};
+use crate::report::{Change, Finding};
+use crate::rules::Rule;
+use crate::template::flux::ObjectId;
+use crate::text::TextRange;
+
+/// One marker that Flux would act on: well formed and attached to a scalar.
+#[derive(Clone, Debug)]
+pub struct MarkerSite {
+    pub file: FileId,
+    /// The document holding it.
+    pub document: usize,
+    /// The comment, `#` included.
+    pub comment: TextRange,
+    pub marker: Marker,
+    /// The marked scalar as written (quotes included), its style and its value.
+    pub range: TextRange,
+    pub style: ScalarStyle,
+    pub current: String,
+    /// The policy it names, when declared.
+    pub policy: Option<PolicyId>,
+    /// What Flux would write, when the policy resolves (and a needed digest is locked).
+    pub wanted: Option<String>,
+    /// The edit from `current` to `wanted`, when they differ.
+    pub edit: Option<Edit>,
+    pub coverage: Coverage,
+}
+
+impl MarkerSite {
+    pub fn out_of_date(&self) -> bool {
+        self.edit.is_some()
+    }
+}
+
+/// What marker evaluation reads from the model.
+pub(crate) struct Context<'a> {
+    pub policies: &'a [Policy],
+    pub automations: &'a [Automation],
+    pub lock: Option<&'a Lock>,
+    pub repositories: &'a [super::policies::Repository],
+}
+
+impl Context<'_> {
+    fn policy(&self, key: &ObjectKey) -> Option<PolicyId> {
+        self.policies
+            .binary_search_by(|p| p.decl.key.cmp(key))
+            .ok()
+            .map(PolicyId)
+    }
+}
+
+/// The sites and findings of one file.
+#[derive(Debug, Default)]
+pub(crate) struct FileOutcome {
+    pub sites: Vec<MarkerSite>,
+    pub findings: Vec<Finding>,
+}
+
+/// The policies that well-formed markers in this file name, with whether one is a `:digest`.
+pub(crate) fn referenced_policies(
+    manifest: &Manifest,
+) -> impl Iterator<Item = (ObjectKey, bool)> + '_ {
+    manifest.markers.iter().filter_map(|m| {
+        if !matches!(m.attachment, Attachment::Scalar(_)) {
+            return None;
+        }
+        let marker = marker::parse(&m.text).ok()?;
+        let digest = marker.suffix == Suffix::Digest;
+        Some((ObjectKey::new(marker.namespace, marker.name), digest))
+    })
+}
+
+/// Evaluate every marker of one file against the model.
+pub(crate) fn evaluate_file(
+    cx: &Context<'_>,
+    id: FileId,
+    file: &SourceFile,
+    manifest: &Manifest,
+) -> FileOutcome {
+    let mut out = FileOutcome::default();
+    for m in &manifest.markers {
+        let scalar = match &m.attachment {
+            Attachment::Ignored { reason, .. } => {
+                out.findings.push(ignored(file, m.range, reason));
+                continue;
+            }
+            Attachment::Scalar(i) => {
+                match manifest
+                    .documents
+                    .get(m.document)
+                    .and_then(|d| d.scalars.get(*i))
+                {
+                    Some(s) => s,
+                    None => continue,
+                }
+            }
+        };
+        // Offsets inside the comment text map to the file after the stripped `#` characters.
+        let text_start = m.range.end() - m.text.len();
+        let marker = match marker::parse(&m.text) {
+            Ok(marker) => marker,
+            Err(err) => {
+                out.findings
+                    .push(marker_error(file, m.range, text_start, err));
+                continue;
+            }
+        };
+        let setter_range = marker.setter_range.offset(text_start);
+        let key = ObjectKey::new(marker.namespace.clone(), marker.name.clone());
+        let mut site = MarkerSite {
+            file: id,
+            document: m.document,
+            comment: m.range,
+            marker,
+            range: scalar.range,
+            style: scalar.style,
+            current: scalar.value.clone(),
+            policy: cx.policy(&key),
+            wanted: None,
+            edit: None,
+            coverage: Coverage::NoAutomations,
+        };
+        let Some(policy_id) = site.policy else {
+            out.findings
+                .push(unknown_policy(cx, file, setter_range, &site.marker));
+            out.sites.push(site);
+            continue;
+        };
+        let policy = &cx.policies[policy_id.0];
+        site.coverage = coverage(cx.automations, policy, &file.rel);
+        coverage_finding(file, setter_range, &site, &mut out);
+        if let Some(resolution) = policy.resolution() {
+            image_mismatch(file, scalar, &site.marker, resolution, &mut out);
+            site.wanted = expected_value(&site.marker, resolution);
+        }
+        if let Some(wanted) = site.wanted.clone().filter(|w| *w != scalar.value) {
+            let old_source = file.text.get(scalar.range.as_range()).unwrap_or("");
+            let edit = Edit {
+                range: scalar.range,
+                replacement: render_scalar(old_source, scalar.style, &wanted),
+            };
+            if let Some(f) = downgrade(cx, policy, file, &site, &wanted) {
+                out.findings.push(f);
+            }
+            out.findings.push(
+                Finding::new(
+                    Rule::OutOfDate,
+                    &file.rel,
+                    scalar.range,
+                    format!(
+                        "`{}` is out of date: {} → {}",
+                        site.marker.setter,
+                        display(&scalar.value),
+                        wanted
+                    ),
+                )
+                .label(format!("policy resolves to {wanted}"))
+                .change(Change {
+                    setter: site.marker.setter.clone(),
+                    old: scalar.value.clone(),
+                    new: wanted,
+                    edit: edit.clone(),
+                }),
+            );
+            site.edit = Some(edit);
+        }
+        out.sites.push(site);
+    }
+    out
+}
+
+/// The tag a marker's value holds, for the suffixes that carry one.
+fn current_tag(site: &MarkerSite) -> Option<&str> {
+    match site.marker.suffix {
+        Suffix::Full => Reference::split(&site.current).tag,
+        Suffix::Tag => Some(site.current.as_str()),
+        Suffix::Name | Suffix::Digest => None,
+    }
+}
+
+/// A rewrite to a tag the policy ranks below the one the marker holds: the held tag is no longer
+/// in the lock (deleted from the registry, or excluded), so the policy falls back. Flux would
+/// write it silently; a reviewer should see it.
+fn downgrade(
+    cx: &Context<'_>,
+    policy: &Policy,
+    file: &SourceFile,
+    site: &MarkerSite,
+    wanted: &str,
+) -> Option<Finding> {
+    let resolution = policy.resolution()?;
+    let held = current_tag(site)?.split('@').next()?;
+    if held.is_empty() || held == resolution.tag {
+        return None;
+    }
+    let compiled = policy.compiled.as_ref()?;
+    let repo = cx.repositories.get(policy.repository_id?.0)?;
+    let (image, exclusions) = repo.built()?;
+    let entry = cx.lock?.image(&image.canonical())?;
+    let locked = exclusions.apply(entry.tags.iter().cloned());
+    if locked.iter().any(|t| t == held) {
+        return None; // the held tag is locked and lost on the policy's own terms
+    }
+    let pair = [held.to_owned(), resolution.tag.clone()];
+    if compiled.select(&pair).ok()? != held {
+        return None;
+    }
+    Some(
+        Finding::new(
+            Rule::Downgrade,
+            &file.rel,
+            site.range,
+            format!(
+                "`{}` would go down from `{held}` to `{}`: `{held}` is not among the locked tags",
+                site.marker.setter, resolution.tag
+            ),
+        )
+        .label(format!("rewritten to {wanted}"))
+        .help("if the tag was deleted from the registry, this is what Flux will do; otherwise run `imagelock refresh` first"),
+    )
+}
+
+/// The identifier Flux records for the object around a marker: the document's own
+/// `apiVersion`, `kind` and metadata, empty where absent (a kustomization or a values file).
+pub(crate) fn object_id(manifest: &Manifest, doc: usize) -> ObjectId {
+    let Some(document) = manifest.documents.get(doc) else {
+        return ObjectId::default();
+    };
+    let get = |path: &[&str]| {
+        document
+            .scalars
+            .iter()
+            .find(|s| {
+                s.path.len() == path.len()
+                    && s.path
+                        .iter()
+                        .zip(path)
+                        .all(|(seg, want)| matches!(seg, PathSegment::Key(k) if k == want))
+            })
+            .map(|s| s.value.clone())
+            .unwrap_or_default()
+    };
+    ObjectId {
+        api_version: get(&["apiVersion"]),
+        kind: get(&["kind"]),
+        name: get(&["metadata", "name"]),
+        namespace: get(&["metadata", "namespace"]),
+    }
+}
+
+fn display(value: &str) -> String {
+    if value.is_empty() {
+        "\"\"".to_owned()
+    } else {
+        value.to_owned()
+    }
+}
+
+/// The value Flux writes for this marker (flux-semantics.md §1.3).
+fn expected_value(marker: &Marker, r: &Resolution) -> Option<String> {
+    Some(match marker.suffix {
+        Suffix::Full if r.reflect_digest => format!("{}:{}@{}", r.name, r.tag, r.digest.as_ref()?),
+        Suffix::Full => format!("{}:{}", r.name, r.tag),
+        Suffix::Tag => r.tag.clone(),
+        Suffix::Name => r.name.clone(),
+        Suffix::Digest => r.digest.clone()?,
+    })
+}
+
+fn ignored(file: &SourceFile, comment: TextRange, reason: &IgnoredReason) -> Finding {
+    let why = match reason {
+        IgnoredReason::OnKey => "it sits on a mapping key, not on a value",
+        IgnoredReason::OnMapping => "it sits on a mapping, not on a scalar value",
+        IgnoredReason::OnSequence => "it sits on a sequence, not on a scalar value",
+        IgnoredReason::OnAlias => "it sits on an alias; Flux never changes aliases (mark the anchored value instead)",
+        IgnoredReason::EmptyValue => "the value is empty, so the comment belongs to the key (write `\"\"` to mark an empty value)",
+        IgnoredReason::InBlockScalar => "it is text inside a block scalar, not a comment",
+        IgnoredReason::MultiLineHeadComment => "the comment above the item spans several lines; Flux reads it as one text that is not JSON",
+        IgnoredReason::Detached => "a comment on its own line works only directly above a `- value` sequence item; here it belongs to a key or to nothing",
+        IgnoredReason::ShadowedByLineComment => "the item below has its own line comment, which Flux reads instead",
+    };
+    Finding::new(
+        Rule::IgnoredMarker,
+        &file.rel,
+        comment,
+        format!("Flux ignores this marker: {why}"),
+    )
+    .help("put the marker at the end of the line holding the value, or on the line directly above a `- value` sequence item")
+}
+
+fn marker_error(
+    file: &SourceFile,
+    comment: TextRange,
+    text_start: usize,
+    err: MarkerError,
+) -> Finding {
+    match err {
+        MarkerError::Malformed { reason } => Finding::new(
+            Rule::MalformedMarker,
+            &file.rel,
+            comment,
+            format!("malformed marker: {reason}"),
+        )
+        .help(r#"write it as `# {"$imagepolicy": "NAMESPACE:NAME"}`"#),
+        MarkerError::UnknownSuffix {
+            suffix,
+            setter_range,
+        } => {
+            let mut f = Finding::new(
+                Rule::UnknownSuffix,
+                &file.rel,
+                setter_range.offset(text_start),
+                format!("unknown marker suffix `:{suffix}`"),
+            )
+            .label("expected `:tag`, `:name` or `:digest`");
+            let lower = suffix.to_ascii_lowercase();
+            if ["tag", "name", "digest"].contains(&lower.as_str()) {
+                f = f.help(format!("suffixes are lowercase: write `:{lower}`"));
+            }
+            f
+        }
+        MarkerError::InvalidReference {
+            reason,
+            setter_range,
+        } => Finding::new(
+            Rule::InvalidPolicyReference,
+            &file.rel,
+            setter_range.offset(text_start),
+            format!("invalid policy reference: {reason}"),
+        ),
+    }
+}
+
+fn unknown_policy(
+    cx: &Context<'_>,
+    file: &SourceFile,
+    range: TextRange,
+    marker: &Marker,
+) -> Finding {
+    let wanted = format!("{}:{}", marker.namespace, marker.name);
+    let best = cx
+        .policies
+        .iter()
+        .map(|p| p.decl.key.to_string())
+        .map(|c| (strsim::levenshtein(&wanted, &c), c))
+        .min();
+    let mut f = Finding::new(
+        Rule::UnknownPolicy,
+        &file.rel,
+        range,
+        format!("no ImagePolicy `{wanted}` is declared in this repository"),
+    )
+    .label("unknown policy");
+    match best {
+        Some((d, c)) if d <= (wanted.len() / 3).max(2) => {
+            f = f.help(format!("did you mean `{c}{}`?", marker.suffix.as_str()));
+        }
+        _ if cx.policies.is_empty() => {
+            f = f.help("the repository declares no ImagePolicy at all");
+        }
+        _ => {}
+    }
+    f
+}
+
+/// What the automations leave undone: each case of [`Coverage`] but the covered.
+fn coverage_finding(file: &SourceFile, range: TextRange, site: &MarkerSite, out: &mut FileOutcome) {
+    let marker = &site.marker;
+    let (rule, message) = match site.coverage {
+        Coverage::NoAutomations | Coverage::Covered(_) => return,
+        Coverage::NoneInNamespace => (
+            Rule::PolicyOutsideAutomationNamespace,
+            format!(
+                "no ImageUpdateAutomation in namespace `{}`: Flux uses only policies in an automation's own namespace and never updates this marker",
+                marker.namespace
+            ),
+        ),
+        Coverage::NotSelected => (
+            Rule::PolicyNotSelected,
+            format!(
+                "no ImageUpdateAutomation's policySelector selects policy `{}:{}`",
+                marker.namespace, marker.name
+            ),
+        ),
+        Coverage::OutsidePath => (
+            Rule::MarkerOutsideUpdatePath,
+            format!(
+                "`{}` is outside the update.path of every ImageUpdateAutomation that uses policy `{}:{}`",
+                file.rel, marker.namespace, marker.name
+            ),
+        ),
+    };
+    out.findings
+        .push(Finding::new(rule, &file.rel, range, message));
+}
+
+fn image_mismatch(
+    file: &SourceFile,
+    scalar: &ScalarNode,
+    marker: &Marker,
+    r: &Resolution,
+    out: &mut FileOutcome,
+) {
+    let current = match marker.suffix {
+        Suffix::Full => Reference::split(&scalar.value).name,
+        Suffix::Name => scalar.value.as_str(),
+        Suffix::Tag | Suffix::Digest => return,
+    };
+    if current.is_empty() {
+        return;
+    }
+    let same = match (ImageName::parse(current), ImageName::parse(&r.name)) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => current == r.name,
+    };
+    if !same {
+        out.findings.push(
+            Finding::new(
+                Rule::ImageMismatch,
+                &file.rel,
+                scalar.range,
+                format!(
+                    "this field holds image `{current}`, but policy `{}` tracks `{}`; Flux overwrites it anyway",
+                    marker.setter, r.name
+                ),
+            )
+            .label("different image"),
+        );
+    }
+}

@@ -1,0 +1,191 @@
+//! `explain`: every locked tag of a policy's repository, why it lost, and the winner; then the
+//! markers that use the policy.
+
+use serde::Serialize;
+
+use crate::model::{Model, NoCandidates, ObjectKey, PolicyId};
+use crate::policy::{Choice, Verdict};
+use crate::text::LineIndex;
+
+#[derive(Debug, Serialize)]
+pub struct Explanation {
+    pub policy: String,
+    pub file: String,
+    pub kind: String,
+    pub filter: Option<String>,
+    pub repository: String,
+    pub image: String,
+    pub canonical: String,
+    pub exclusions: Vec<String>,
+    pub tags: Vec<TagRow>,
+    pub winner: Option<String>,
+    pub digest: Option<String>,
+    pub error: Option<String>,
+    pub markers: Vec<MarkerRow>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct TagRow {
+    pub tag: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+    pub verdict: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct MarkerRow {
+    pub file: String,
+    pub line: usize,
+    pub column: usize,
+    pub setter: String,
+    pub value: String,
+    /// `in sync`, `out of date`, or `unresolved` when the policy selects nothing.
+    pub state: &'static str,
+}
+
+/// Explain one policy; `None` when no such policy is declared.
+pub fn explain(model: &Model, key: &ObjectKey) -> Option<Explanation> {
+    let id = model.policy_id(key)?;
+    let policy = model.policy(id);
+    let decl = &policy.decl;
+    let repository = model.repository_of(policy);
+    let mut e = Explanation {
+        policy: key.to_string(),
+        file: decl.rel.clone(),
+        kind: String::new(),
+        filter: None,
+        repository: policy.repository.to_string(),
+        image: repository
+            .and_then(|r| r.decl.spec.image.clone())
+            .unwrap_or_default(),
+        canonical: String::new(),
+        exclusions: Vec::new(),
+        tags: Vec::new(),
+        winner: None,
+        digest: None,
+        error: None,
+        markers: markers(model, id),
+    };
+    let candidates = match model.candidates(id) {
+        Ok(c) => c,
+        Err(NoCandidates::Invalid) => {
+            e.error = Some(format!(
+                "the policy or its repository is invalid; run `imagelock check {}`",
+                decl.rel
+            ));
+            return Some(e);
+        }
+        Err(NoCandidates::NotLocked(canonical)) => {
+            describe(&mut e, model, id);
+            e.error = Some(format!(
+                "`{canonical}` is not in the lock; run `imagelock refresh`"
+            ));
+            e.canonical = canonical;
+            return Some(e);
+        }
+    };
+    describe(&mut e, model, id);
+    e.canonical = candidates.image.canonical();
+    let evaluation = &candidates.evaluation;
+    for t in &evaluation.tags {
+        let verdict = match &t.verdict {
+            Verdict::FilteredOut => "filtered out by the pattern".to_owned(),
+            Verdict::SameKey { winner } => format!("same key as {winner}, which replaces it"),
+            Verdict::NotVersion => "not a version".to_owned(),
+            Verdict::OutOfRange => "out of range".to_owned(),
+            Verdict::NotNumeric => "not a number: fails the policy".to_owned(),
+            Verdict::Lower => match &evaluation.result {
+                Ok(w) => format!("lower than {w}"),
+                Err(_) => "candidate".to_owned(),
+            },
+            Verdict::Winner => "selected".to_owned(),
+        };
+        e.tags.push(TagRow {
+            tag: t.tag.clone(),
+            key: t.key.clone().filter(|k| *k != t.tag),
+            verdict,
+        });
+    }
+    for (tag, pattern) in &candidates.excluded {
+        e.tags.push(TagRow {
+            tag: tag.clone(),
+            key: None,
+            verdict: format!("excluded by {pattern}"),
+        });
+    }
+    e.tags.sort_by(|a, b| b.tag.cmp(&a.tag));
+    match &evaluation.result {
+        Ok(tag) => {
+            e.digest = candidates.digest.clone();
+            e.winner = Some(tag.clone());
+        }
+        Err(err) => e.error = Some(err.to_string()),
+    }
+    Some(e)
+}
+
+/// The policy's kind, filter and exclusion list.
+fn describe(e: &mut Explanation, model: &Model, id: PolicyId) {
+    let policy = model.policy(id);
+    if let Some(compiled) = &policy.compiled {
+        e.kind = match &compiled.choice {
+            Choice::Semver(range) => format!("semver {range}"),
+            Choice::Alphabetical(o) => format!("alphabetical {}", o.as_str()),
+            Choice::Numerical(o) => format!("numerical {}", o.as_str()),
+        };
+    }
+    e.filter = policy.decl.spec.filter_tags.as_ref().and_then(|f| {
+        let pattern = f.pattern.clone()?;
+        Some(match f.extract.as_deref().filter(|x| !x.is_empty()) {
+            Some(x) => format!("pattern {pattern}, extract {x}"),
+            None => format!("pattern {pattern}"),
+        })
+    });
+    let spec_list = model
+        .repository_of(policy)
+        .map(|r| r.decl.spec.exclusion_list.clone())
+        .unwrap_or_default();
+    e.exclusions = if spec_list.is_empty() {
+        vec![format!(
+            "{} (Flux's default)",
+            crate::policy::DEFAULT_EXCLUSION
+        )]
+    } else {
+        spec_list
+    };
+}
+
+fn markers(model: &Model, id: PolicyId) -> Vec<MarkerRow> {
+    let resolved = model.policy(id).resolution().is_some();
+    let mut rows = Vec::new();
+    // Sites come in file order: one line index per file.
+    let mut index: Option<(usize, LineIndex)> = None;
+    for site in model.sites_of(id) {
+        let file = model.file(site.file);
+        let lines = match &mut index {
+            Some((i, lines)) if *i == site.file.index() => lines,
+            slot => {
+                &mut slot
+                    .insert((site.file.index(), LineIndex::new(&file.text)))
+                    .1
+            }
+        };
+        let at = lines.line_col(&file.text, site.range.start());
+        let state = if !resolved {
+            "unresolved"
+        } else if site.out_of_date() {
+            "out of date"
+        } else {
+            "in sync"
+        };
+        rows.push(MarkerRow {
+            file: file.rel.clone(),
+            line: at.line,
+            column: at.column,
+            setter: site.marker.setter.clone(),
+            value: site.current.clone(),
+            state,
+        });
+    }
+    rows
+}

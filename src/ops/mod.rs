@@ -1,0 +1,7 @@
+//! Library operations over the model: each returns data for the CLI to render.
+
+pub mod commit;
+pub mod explain;
+pub mod fix;
+pub mod list;
+pub mod refresh;
