@@ -233,3 +233,73 @@ fn a_path_that_does_not_exist_is_a_usage_error() {
         assert_eq!(r.code, 1, "{path}: {}{}", r.stdout, r.stderr);
     }
 }
+
+#[test]
+fn fix_ends_with_what_it_rewrote() {
+    let tmp = tempfile::tempdir().unwrap();
+    crate::common::copy_tree(&testdata().join("demo"), tmp.path());
+    let last = |r: &crate::common::Run| r.stdout.lines().last().unwrap_or("").to_owned();
+    let r = run_in(tmp.path(), &["--root", ".", "fix", "--diff"], "");
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    assert_eq!(last(&r), "1 value would be rewritten in 1 file");
+    let r = run_in(tmp.path(), &["--root", ".", "fix"], "");
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stderr.contains("fixed apps/helloworld/deployment.yaml"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(last(&r), "1 value rewritten in 1 file");
+    let r = run_in(tmp.path(), &["--root", ".", "fix"], "");
+    assert_eq!(
+        (r.code, last(&r).as_str()),
+        (0, "all markers in sync, nothing found")
+    );
+}
+
+#[test]
+fn list_and_explain_refuse_the_finding_formats() {
+    let demo = testdata().join("demo");
+    for args in [
+        &["list", "--format", "sarif"][..],
+        &["list", "--format", "github"],
+        &["explain", "flux-system:helloworld", "--format", "sarif"],
+        &["explain", "flux-system:helloworld", "--format", "github"],
+    ] {
+        let r = run_in(&demo, &[&["--root", "."], args].concat(), "");
+        assert_eq!(r.code, 2, "{args:?}: {}{}", r.stdout, r.stderr);
+        assert_eq!(r.stdout, "", "{args:?}");
+        assert!(
+            r.stderr.contains("does not support `--format"),
+            "{args:?}: {}",
+            r.stderr
+        );
+    }
+}
+
+#[test]
+fn list_says_why_a_policy_is_unresolved() {
+    let tmp = tempfile::tempdir().unwrap();
+    crate::common::copy_tree(&testdata().join("demo"), tmp.path());
+    fs_err::remove_file(tmp.path().join("images.lock")).unwrap();
+    let r = run_in(tmp.path(), &["--root", ".", "list"], "");
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout
+            .contains("unresolved: no lockfile `images.lock` (run `imagelock refresh`)"),
+        "{}",
+        r.stdout
+    );
+    fs_err::write(
+        tmp.path().join("images.lock"),
+        "version: 1\nimages:\n  \"ghcr.io/other/image\":\n    tags: [\"1.0.0\"]\n",
+    )
+    .unwrap();
+    let r = run_in(tmp.path(), &["--root", ".", "list"], "");
+    assert!(
+        r.stdout
+            .contains("unresolved: its image is not locked (run `imagelock refresh`)"),
+        "{}",
+        r.stdout
+    );
+}
