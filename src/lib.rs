@@ -1,24 +1,30 @@
 //! imagelock: Flux's image update automation in git — markers validated against the declared
 //! policies, resolved offline from `images.lock`, rewritten byte-exactly.
+//!
+//! The library serves its binary: the public surface is the command line (`cli`) and what the
+//! integration tests, the corpus generator and the fuzz targets use (`image`, `lock`,
+//! `registry::transport`, and `fuzzing` behind the `fuzzing` feature). Everything else is
+//! crate-private, so the compiler sees dead code. docs/architecture.md maps the modules.
 
 pub mod cli;
-pub mod fix;
-pub mod fs;
+mod fix;
+mod fs;
+#[cfg(any(test, feature = "fuzzing"))]
 #[doc(hidden)]
 pub mod fuzzing;
-pub mod git;
+mod git;
 pub mod image;
 pub mod lock;
-pub mod manifest;
-pub mod marker;
-pub mod model;
-pub mod ops;
-pub mod par;
-pub mod policy;
+mod manifest;
+mod marker;
+mod model;
+mod ops;
+mod par;
+mod policy;
 pub mod registry;
-pub mod report;
-pub mod resources;
-pub mod rules;
-pub mod template;
-pub mod text;
-pub mod workspace;
+mod report;
+mod resources;
+mod rules;
+mod template;
+mod text;
+mod workspace;

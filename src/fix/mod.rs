@@ -9,7 +9,11 @@ pub mod quote;
 #[cfg(test)]
 mod tests;
 
-pub use apply::{apply_edits, ApplyError, EditConflict};
+pub use apply::apply_edits;
+#[cfg(test)]
+use apply::{ApplyError, EditConflict};
 pub use edit::Edit;
+#[cfg(test)]
+use quote::needs_quotes;
+pub use quote::render_scalar;
 pub(crate) use quote::resolves_to_non_string;
-pub use quote::{needs_quotes, render_scalar};

@@ -3,14 +3,14 @@
 
 mod replace;
 
-pub use replace::{replace_all_checked, replace_checked, ReplaceError, Replacement};
+pub use replace::{replace_all_checked, ReplaceError, Replacement};
 
 use std::io::{self, Write as _};
 use std::path::{Path, PathBuf};
 
-pub use fs_err::{
-    canonicalize, create_dir_all, metadata, read, read_dir, read_to_string, symlink_metadata,
-};
+#[cfg(test)]
+use fs_err::{canonicalize, metadata, read_dir, symlink_metadata};
+pub use fs_err::{read, read_to_string};
 
 /// Write `contents` to `path` atomically, unless the file already holds exactly `contents`.
 ///
@@ -151,28 +151,28 @@ fn write_target(path: &Path) -> io::Result<PathBuf> {
 
 /// Make the rename durable. Best effort: not every platform or file system can sync a
 /// directory, and the data itself is already on disk.
+#[cfg(unix)]
 fn sync_dir(dir: &Path) {
-    #[cfg(unix)]
     if let Ok(d) = fs_err::File::open(dir) {
-        let _ = d.sync_all();
+        // Best effort, as said: the rename has happened either way.
+        d.sync_all().ok();
     }
-    #[cfg(not(unix))]
-    let _ = dir;
 }
+
+#[cfg(not(unix))]
+fn sync_dir(_: &Path) {}
 
 /// Flush every file system buffer of the file system holding `dir` to disk: one wait for many
 /// files. Linux only (`syncfs`); elsewhere an error, and the caller flushes file by file.
+#[cfg(target_os = "linux")]
 fn flush_file_system(dir: &Path) -> io::Result<()> {
-    #[cfg(target_os = "linux")]
-    {
-        let d = fs_err::File::open(dir)?;
-        rustix::fs::syncfs(d.file()).map_err(|e| context(e.into(), "flush the file system of", dir))
-    }
-    #[cfg(not(target_os = "linux"))]
-    {
-        let _ = dir;
-        Err(io::Error::from(io::ErrorKind::Unsupported))
-    }
+    let d = fs_err::File::open(dir)?;
+    rustix::fs::syncfs(d.file()).map_err(|e| context(e.into(), "flush the file system of", dir))
+}
+
+#[cfg(not(target_os = "linux"))]
+fn flush_file_system(_: &Path) -> io::Result<()> {
+    Err(io::Error::from(io::ErrorKind::Unsupported))
 }
 
 fn context(err: io::Error, action: &str, path: &Path) -> io::Error {

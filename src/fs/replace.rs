@@ -36,6 +36,7 @@ pub struct Replacement<'a> {
 }
 
 /// [`replace_all_checked`] for one file.
+#[cfg(test)]
 pub fn replace_checked(
     root: &Path,
     path: &Path,
@@ -270,35 +271,32 @@ const STALE_AFTER: Duration = Duration::from_secs(3600);
 impl Staging {
     /// The staging directory of the repository at `root`, created when missing; `None` outside
     /// a repository or when it cannot be created.
+    #[cfg(unix)]
     pub(super) fn find(root: &Path) -> Option<Self> {
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::MetadataExt as _;
-            let dir = git_dir(root)?.join("imagelock-tmp");
-            fs_err::create_dir_all(&dir).ok()?;
-            let device = fs_err::metadata(&dir).ok()?.dev();
-            sweep(&dir);
-            Some(Self { dir, device })
-        }
-        #[cfg(not(unix))]
-        {
-            let _ = root;
-            None
-        }
+        use std::os::unix::fs::MetadataExt as _;
+        let dir = git_dir(root)?.join("imagelock-tmp");
+        fs_err::create_dir_all(&dir).ok()?;
+        let device = fs_err::metadata(&dir).ok()?.dev();
+        sweep(&dir);
+        Some(Self { dir, device })
+    }
+
+    /// Elsewhere no staging: files are staged beside their targets.
+    #[cfg(not(unix))]
+    pub(super) fn find(_: &Path) -> Option<Self> {
+        None
     }
 
     /// Whether a file with `meta` can be renamed from here: the same file system.
+    #[cfg(unix)]
     pub(super) fn holds(&self, meta: &std::fs::Metadata) -> bool {
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::MetadataExt as _;
-            meta.dev() == self.device
-        }
-        #[cfg(not(unix))]
-        {
-            let _ = meta;
-            false
-        }
+        use std::os::unix::fs::MetadataExt as _;
+        meta.dev() == self.device
+    }
+
+    #[cfg(not(unix))]
+    pub(super) fn holds(&self, _: &std::fs::Metadata) -> bool {
+        false
     }
 }
 

@@ -88,6 +88,7 @@ pub struct ScalarNode {
 
 impl ScalarNode {
     /// The path as `spec.containers[0].image`.
+    #[cfg(test)]
     pub fn path_string(&self) -> String {
         display_path(&self.path)
     }
@@ -101,6 +102,7 @@ pub enum PathSegment {
 }
 
 /// `spec.containers[0].image`
+#[cfg(test)]
 pub fn display_path(path: &[PathSegment]) -> String {
     let mut out = String::new();
     for seg in path {
@@ -258,18 +260,11 @@ fn check_directives(src: &Source, opaque: &[(usize, usize)]) -> Result<(), Parse
 
 impl Manifest {
     /// The scalar a marker is attached to, if Flux would set one.
+    #[cfg(test)]
     pub fn scalar_of(&self, marker: &MarkerComment) -> Option<&ScalarNode> {
         match marker.attachment {
             Attachment::Scalar(i) => self.documents.get(marker.document)?.scalars.get(i),
             Attachment::Ignored { .. } => None,
         }
-    }
-
-    /// Every scalar of every document, with its document index.
-    pub fn scalars(&self) -> impl Iterator<Item = (usize, &ScalarNode)> {
-        self.documents
-            .iter()
-            .enumerate()
-            .flat_map(|(d, doc)| doc.scalars.iter().map(move |s| (d, s)))
     }
 }

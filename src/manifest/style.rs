@@ -13,10 +13,6 @@ pub enum ScalarStyle {
 }
 
 impl ScalarStyle {
-    pub fn is_quoted(self) -> bool {
-        matches!(self, Self::SingleQuoted | Self::DoubleQuoted)
-    }
-
     pub fn is_block(self) -> bool {
         matches!(self, Self::Literal | Self::Folded)
     }

@@ -40,12 +40,6 @@ macro_rules! ids {
         $(#[$doc])*
         #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
         pub struct $name(pub(crate) usize);
-
-        impl $name {
-            pub fn index(self) -> usize {
-                self.0
-            }
-        }
     )*};
 }
 
@@ -58,6 +52,4 @@ ids! {
     PolicyId,
     /// An ImageUpdateAutomation of [`super::Model::automations`].
     AutomationId,
-    /// A marker of [`super::Model::sites`].
-    SiteId,
 }

@@ -28,7 +28,6 @@ use crate::workspace::{self, RelPath, WorkspaceError};
 pub(super) struct Loaded {
     pub files: Vec<SourceFile>,
     pub findings: Vec<Finding>,
-    pub listed: usize,
 }
 
 /// Paths handed to a worker at a time: enough to make the queue's lock cheap, few enough to even
@@ -117,7 +116,6 @@ impl Drop for CloseOnDrop<'_> {
 pub(super) fn load(root: &Path, selection: &Selection) -> Result<Loaded, ModelError> {
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
     let queue = Queue::new();
-    let mut listed: Vec<RelPath> = Vec::new();
     let (walked, mut kept) = std::thread::scope(|s| {
         let helpers: Vec<_> = (1..cores)
             .map(|_| s.spawn(|| Worker::new(root, selection).run(&queue)))
@@ -126,7 +124,6 @@ pub(super) fn load(root: &Path, selection: &Selection) -> Result<Loaded, ModelEr
             let _close = CloseOnDrop(&queue);
             let mut batch = Vec::with_capacity(BATCH);
             let walked = workspace::walk_manifests(root, &mut |rel| {
-                listed.push(rel.clone());
                 batch.push(rel);
                 if batch.len() == BATCH {
                     queue.push(std::mem::replace(&mut batch, Vec::with_capacity(BATCH)));
@@ -146,8 +143,6 @@ pub(super) fn load(root: &Path, selection: &Selection) -> Result<Loaded, ModelEr
         (walked, kept)
     });
     walked?;
-    listed.sort_unstable();
-    listed.dedup();
     kept.sort_unstable_by(|a, b| a.0.cmp(&b.0));
     kept.dedup_by(|a, b| a.0 == b.0);
     let mut files = Vec::with_capacity(kept.len());
@@ -163,11 +158,7 @@ pub(super) fn load(root: &Path, selection: &Selection) -> Result<Loaded, ModelEr
             Outcome::Failed(err) => return Err(err.into()),
         }
     }
-    Ok(Loaded {
-        files,
-        findings,
-        listed: listed.len(),
-    })
+    Ok(Loaded { files, findings })
 }
 
 struct Worker<'a> {

@@ -26,10 +26,10 @@ use crate::template::flux::ObjectId;
 use crate::workspace::WorkspaceError;
 
 pub(crate) use automations::relative_to;
-pub use automations::{Automation, Coverage};
-pub use ids::{AutomationId, FileId, ObjectKey, PolicyId, RepositoryId, SiteId};
+pub use automations::Automation;
+pub use ids::{AutomationId, FileId, ObjectKey, PolicyId, RepositoryId};
 pub use objects::Declared;
-pub use policies::{Candidates, NoCandidates, Policy, Repository, Resolution, State};
+pub use policies::{NoCandidates, Policy, Repository, State};
 pub(crate) use selection::Selection;
 pub use sites::MarkerSite;
 
@@ -72,8 +72,6 @@ pub struct Model {
     pub lock_text: Option<String>,
     /// Every finding, sorted.
     pub findings: Vec<Finding>,
-    /// Manifest files listed (before screening).
-    pub listed: usize,
 }
 
 #[derive(Debug, Error, Diagnostic)]
@@ -163,7 +161,6 @@ impl Model {
             lock_rel,
             lock_text,
             findings: Vec::new(),
-            listed: loaded.listed,
         };
         let cx = model.context();
         let mut sites = Vec::new();
@@ -226,10 +223,6 @@ impl Model {
             .binary_search_by(|r| r.decl.key.cmp(key))
             .ok()
             .map(RepositoryId)
-    }
-
-    pub fn automation(&self, id: AutomationId) -> &Automation {
-        &self.automations[id.0]
     }
 
     /// The sites whose marker names `policy`.

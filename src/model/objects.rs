@@ -20,9 +20,6 @@ pub struct Declared<T> {
     /// Index into the analysed files.
     pub file: usize,
     pub rel: String,
-    pub doc: usize,
-    /// Path from the document root to the object (`items[3]` in a `kind: List`).
-    pub prefix: Vec<PathSegment>,
     /// The object's bytes: its document, or its item of a `kind: List`.
     pub range: TextRange,
     /// Every scalar field's position, by its path below the object (`spec.exclusionList.0`).
@@ -79,7 +76,7 @@ pub(super) fn collect(files: &[SourceFile], root: &Path, default_namespace: &str
         if !file.text.contains(resources::GROUP) {
             continue;
         }
-        for (doc_index, doc) in manifest.documents.iter().enumerate() {
+        for doc in &manifest.documents {
             let whole = ObjectView::document(doc);
             let kind = scalar(doc, "kind");
             let objects = if matches!(kind, Some("List" | "ResourceList")) {
@@ -94,7 +91,6 @@ pub(super) fn collect(files: &[SourceFile], root: &Path, default_namespace: &str
                     namespaces: &mut namespaces,
                     file,
                     index,
-                    doc: doc_index,
                 };
                 ctx.object(view);
             }
@@ -123,7 +119,6 @@ struct Ctx<'a> {
     namespaces: &'a mut NamespaceResolver,
     file: &'a SourceFile,
     index: usize,
-    doc: usize,
 }
 
 impl Ctx<'_> {
@@ -222,8 +217,6 @@ impl Ctx<'_> {
         Some(Declared {
             file: self.index,
             rel: self.file.rel.clone(),
-            doc: self.doc,
-            prefix: r.view.prefix().to_vec(),
             range: r.view.range,
             fields: r.view.field_spans(),
             key,

@@ -635,7 +635,6 @@ fn find_key(text: &str, image: &str) -> TextRange {
 #[derive(Debug)]
 pub struct Candidates<'a> {
     pub image: &'a ImageName,
-    pub exclusions: &'a Exclusions,
     /// Tags the exclusion list drops, with the pattern that drops each.
     pub excluded: Vec<(String, String)>,
     /// The policy over the rest: every tag's verdict, and the winner.
@@ -685,7 +684,6 @@ impl super::Model {
             .and_then(|tag| entry.digests.get(tag).cloned());
         Ok(Candidates {
             image,
-            exclusions,
             excluded,
             evaluation,
             digest,

@@ -7,7 +7,7 @@ use super::{FileId, ObjectKey, PolicyId, SourceFile};
 use crate::fix::{render_scalar, Edit};
 use crate::image::{ImageName, Reference};
 use crate::lock::Lock;
-use crate::manifest::{Attachment, IgnoredReason, Manifest, PathSegment, ScalarNode, ScalarStyle};
+use crate::manifest::{Attachment, IgnoredReason, Manifest, PathSegment, ScalarNode};
 use crate::marker::{self, Marker, MarkerError, Suffix};
 use crate::report::{Change, Finding};
 use crate::rules::Rule;
@@ -20,12 +20,9 @@ pub struct MarkerSite {
     pub file: FileId,
     /// The document holding it.
     pub document: usize,
-    /// The comment, `#` included.
-    pub comment: TextRange,
     pub marker: Marker,
-    /// The marked scalar as written (quotes included), its style and its value.
+    /// The marked scalar as written (quotes included), and its value.
     pub range: TextRange,
-    pub style: ScalarStyle,
     pub current: String,
     /// The policy it names, when declared.
     pub policy: Option<PolicyId>,
@@ -120,10 +117,8 @@ pub(crate) fn evaluate_file(
         let mut site = MarkerSite {
             file: id,
             document: m.document,
-            comment: m.range,
             marker,
             range: scalar.range,
-            style: scalar.style,
             current: scalar.value.clone(),
             policy: cx.policy(&key),
             wanted: None,

@@ -150,7 +150,7 @@ pub fn plan(model: &Model) -> Result<CommitPlan<'_>, CommitError> {
             .coverage
             .automations()
             .iter()
-            .map(|id| id.index())
+            .map(|id| id.0)
             .find(|&i| !model.automations[i].decl.spec.suspend);
         let Some(automation) = first else {
             left_alone += 1;

@@ -163,12 +163,8 @@ fn markers(model: &Model, id: PolicyId) -> Vec<MarkerRow> {
     for site in model.sites_of(id) {
         let file = model.file(site.file);
         let lines = match &mut index {
-            Some((i, lines)) if *i == site.file.index() => lines,
-            slot => {
-                &mut slot
-                    .insert((site.file.index(), LineIndex::new(&file.text)))
-                    .1
-            }
+            Some((i, lines)) if *i == site.file.0 => lines,
+            slot => &mut slot.insert((site.file.0, LineIndex::new(&file.text))).1,
         };
         let at = lines.line_col(&file.text, site.range.start());
         let state = if !resolved {

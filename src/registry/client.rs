@@ -286,7 +286,6 @@ impl Client {
         scopes: &[String],
         credential: Option<&Credential>,
     ) -> Result<Token, RegistryError> {
-        let target = call.target;
         let has_credentials = credential.is_some();
         if let Some(Credential::IdentityToken { token, .. }) = credential {
             // OAuth2 refresh grant (distribution's oauth.md); a 404 means the service only
@@ -309,7 +308,7 @@ impl Client {
             req.body = Some(form.finish().into_bytes());
             let (resp, _) = self.exchange(call, req, None)?;
             if !matches!(resp.status, 404 | 405) {
-                return self.token_reply(realm, &resp, target, has_credentials);
+                return self.token_reply(realm, &resp, has_credentials);
             }
         }
         let mut url = realm.clone();
@@ -333,14 +332,13 @@ impl Client {
             _ => None,
         };
         let (resp, _) = self.exchange(call, req, auth)?;
-        self.token_reply(realm, &resp, target, has_credentials)
+        self.token_reply(realm, &resp, has_credentials)
     }
 
     fn token_reply(
         &self,
         realm: &Url,
         resp: &Response,
-        target: &Target,
         has_credentials: bool,
     ) -> Result<Token, RegistryError> {
         if matches!(resp.status, 401 | 403) {
@@ -357,7 +355,6 @@ impl Client {
         if !resp.is_success() {
             return Err(status_error(realm, resp));
         }
-        let _ = target;
         auth::parse_token(realm, &resp.body, self.clock.system_now())
     }
 

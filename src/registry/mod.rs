@@ -5,16 +5,16 @@
 //! [`client`] (challenges, tokens, redirects, retries, deadlines, per-host limits), [`tags`] and
 //! [`digest`] (the two endpoints), [`refresh`] (jobs per image and the new lock).
 
-pub mod auth;
-pub mod challenge;
-pub mod client;
-pub mod config;
-pub mod digest;
+pub(crate) mod auth;
+pub(crate) mod challenge;
+pub(crate) mod client;
+pub(crate) mod config;
+pub(crate) mod digest;
 mod error;
-pub mod helper;
-pub mod limit;
-pub mod refresh;
-pub mod tags;
+pub(crate) mod helper;
+pub(crate) mod limit;
+pub(crate) mod refresh;
+pub(crate) mod tags;
 pub mod transport;
 
 #[cfg(test)]

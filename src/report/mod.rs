@@ -15,7 +15,6 @@ use crate::text::TextRange;
 pub use github::render_github;
 pub use human::{render_human, summary_line};
 pub use json::render_json;
-pub use locate::{locate, Located};
 pub use sarif::render_sarif;
 
 /// One problem, at one place in one file.

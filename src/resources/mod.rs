@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 
 use read::at;
 pub use read::{ObjectView, Reader, ShapeError};
-pub use selector::{LabelSelector, Requirement};
+pub use selector::LabelSelector;
 
 /// The API group every object of interest belongs to.
 pub const GROUP: &str = "image.toolkit.fluxcd.io";
@@ -23,6 +23,8 @@ pub struct ObjectMeta {
     pub labels: BTreeMap<String, String>,
 }
 
+/// The kinds imagelock reads, named as Flux names them.
+#[allow(clippy::enum_variant_names)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Kind {
     ImageRepository,
@@ -54,7 +56,6 @@ pub struct ImageRepositorySpec {
     pub exclusion_list: Vec<String>,
     pub insecure: bool,
     pub timeout: Option<String>,
-    pub interval: Option<String>,
     pub secret_ref: Option<NameRef>,
     pub cert_secret_ref: Option<NameRef>,
     pub service_account_name: Option<String>,
@@ -74,8 +75,6 @@ pub struct ImagePolicySpec {
     pub policy: Option<PolicyChoiceSpec>,
     pub filter_tags: Option<FilterTagsSpec>,
     pub digest_reflection_policy: Option<String>,
-    pub interval: Option<String>,
-    pub suspend: bool,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -134,7 +133,6 @@ pub struct ImageUpdateAutomationSpec {
 #[derive(Clone, Debug, Default)]
 pub struct UpdateSpec {
     pub path: Option<String>,
-    pub strategy: Option<String>,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -182,12 +180,13 @@ impl NameRef {
 
 impl ImageRepositorySpec {
     pub fn read(r: &mut Reader<'_>) -> Self {
+        // Read for its shape only: a scan interval means nothing offline.
+        r.string(&["spec", "interval"]);
         Self {
             image: r.string(&["spec", "image"]),
             exclusion_list: r.strings(&["spec", "exclusionList"]),
             insecure: r.bool(&["spec", "insecure"]),
             timeout: r.string(&["spec", "timeout"]),
-            interval: r.string(&["spec", "interval"]),
             secret_ref: NameRef::read(r, &["spec", "secretRef"]),
             cert_secret_ref: NameRef::read(r, &["spec", "certSecretRef"]),
             service_account_name: r.string(&["spec", "serviceAccountName"]),
@@ -213,6 +212,10 @@ impl ImagePolicySpec {
             alphabetical: order(r, "alphabetical"),
             numerical: order(r, "numerical"),
         });
+        // Read for their shape only: a suspended policy keeps its last resolution in the
+        // cluster, and imagelock resolves from the lock either way.
+        r.string(&["spec", "interval"]);
+        r.bool(&["spec", "suspend"]);
         let filter_tags = r.mapping(&["spec", "filterTags"]).then(|| FilterTagsSpec {
             pattern: r.string(&["spec", "filterTags", "pattern"]),
             extract: r.string(&["spec", "filterTags", "extract"]),
@@ -222,17 +225,18 @@ impl ImagePolicySpec {
             policy,
             filter_tags,
             digest_reflection_policy: r.string(&["spec", "digestReflectionPolicy"]),
-            interval: r.string(&["spec", "interval"]),
-            suspend: r.bool(&["spec", "suspend"]),
         }
     }
 }
 
 impl ImageUpdateAutomationSpec {
     pub fn read(r: &mut Reader<'_>) -> Self {
-        let update = r.mapping(&["spec", "update"]).then(|| UpdateSpec {
-            path: r.string(&["spec", "update", "path"]),
-            strategy: r.string(&["spec", "update", "strategy"]),
+        let update = r.mapping(&["spec", "update"]).then(|| {
+            // Read for its shape only: `Setters` is the one strategy Flux has.
+            r.string(&["spec", "update", "strategy"]);
+            UpdateSpec {
+                path: r.string(&["spec", "update", "path"]),
+            }
         });
         let policy_selector = r
             .mapping(&["spec", "policySelector"])

@@ -81,6 +81,7 @@ impl<'a> ObjectView<'a> {
             .collect()
     }
 
+    #[cfg(test)]
     pub fn prefix(&self) -> &'a [PathSegment] {
         self.prefix
     }

@@ -23,7 +23,7 @@ mod value;
 use miette::Diagnostic;
 use thiserror::Error;
 
-pub use value::{compare_keys, List, Map, Print, Struct, Value};
+pub use value::Value;
 
 /// Rendering stops past this many bytes of output.
 pub const MAX_OUTPUT: usize = 1 << 20;
@@ -89,6 +89,7 @@ impl Template {
 }
 
 /// Parse and render in one step.
+#[cfg(test)]
 pub fn render(src: &str, data: &Value) -> Result<String, TemplateError> {
     Template::parse(src)?.render(data)
 }

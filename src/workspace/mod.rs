@@ -59,6 +59,7 @@ pub fn find_root(explicit: Option<&Path>) -> Result<PathBuf, WorkspaceError> {
 /// Manifest files under `root`, relative to it and sorted: tracked and untracked-not-ignored
 /// files when `root` is inside a git work tree (`.gitignore` honoured), every file otherwise.
 /// Hidden directories are walked, as Flux walks them; symlinks to directories are not followed.
+#[cfg(test)]
 pub fn list_manifests(root: &Path) -> Result<Vec<RelPath>, WorkspaceError> {
     let mut files = Vec::new();
     walk_manifests(root, &mut |rel| files.push(rel))?;

@@ -24,10 +24,6 @@ impl NamespaceResolver {
         }
     }
 
-    pub fn default_namespace(&self) -> &str {
-        &self.default
-    }
-
     /// The namespace of an object in file `rel` whose metadata says `declared`.
     pub fn resolve(&mut self, rel: &str, declared: Option<&str>) -> String {
         if let Some(ns) = declared.filter(|ns| !ns.is_empty()) {

@@ -16,6 +16,10 @@ mod tests_select;
 #[cfg(test)]
 mod tests_table;
 
-pub use error::{RangeError, RangeErrorKind};
-pub use range::{Range, MAX_RANGE_GROUPS, MAX_RANGE_LEN};
-pub use version::{Identifier, Version, VersionError, MAX_VERSION_LEN};
+pub use error::RangeError;
+#[cfg(test)]
+use error::RangeErrorKind;
+pub use range::Range;
+pub use version::Version;
+#[cfg(test)]
+use version::{VersionError, MAX_VERSION_LEN};
