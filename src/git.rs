@@ -95,12 +95,13 @@ pub struct Repo {
 }
 
 impl Repo {
-    /// Open the repository whose work tree holds `root`.
-    pub fn open(root: &Path) -> Result<Self, GitError> {
+    /// The repository whose work tree holds the workspace's root (found when it was opened).
+    pub fn open(workspace: &crate::workspace::Workspace) -> Result<Self, GitError> {
+        let root = &workspace.root;
         let not_repo = || GitError::NotARepository {
             path: root.to_path_buf(),
         };
-        let repo = gix::discover(root).map_err(|_| not_repo())?;
+        let repo = workspace.repository().ok_or_else(not_repo)?;
         let workdir = repo.workdir().ok_or_else(not_repo)?.to_path_buf();
         let canonical = |p: &Path| p.canonicalize().unwrap_or_else(|_| p.to_path_buf());
         let workdir = canonical(&workdir);

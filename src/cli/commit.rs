@@ -12,7 +12,7 @@ use crate::report::{self, Counts};
 
 pub fn run(global: &GlobalArgs, args: &FixArgs) -> miette::Result<ExitStatus> {
     let model = Model::build(&options(global, &args.paths)?)?;
-    let repo = Repo::open(&model.root)?;
+    let repo = Repo::open(&model.workspace)?;
     let plan = commit::plan(&model)?;
     if !args.allow_dirty {
         commit::refuse_dirty(&repo, &plan.files())?;

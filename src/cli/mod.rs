@@ -133,13 +133,13 @@ pub fn output(result: io::Result<()>) -> miette::Result<()> {
 
 /// The model's options from the global arguments and PATHs.
 fn options(global: &GlobalArgs, paths: &[std::path::PathBuf]) -> miette::Result<Options> {
-    let root = crate::workspace::find_root(global.root.as_deref())?;
+    let workspace = crate::workspace::Workspace::open(global.root.as_deref())?;
     let lockfile = match &global.lockfile {
         Some(p) => std::env::current_dir().into_diagnostic()?.join(p),
-        None => root.join("images.lock"),
+        None => workspace.root.join("images.lock"),
     };
     Ok(Options {
-        root,
+        workspace,
         lockfile,
         default_namespace: global.default_namespace.clone(),
         paths: paths.to_vec(),
@@ -182,12 +182,16 @@ fn emit(
     Ok(())
 }
 
-/// Free the model off the main thread: the process is about to exit, and freeing a large
-/// repository's parsed files one allocation at a time takes longer than the exit. Dropped inline
-/// when no thread can be started.
-fn release(model: Model) {
-    if let Err(e) = std::thread::Builder::new().spawn(move || drop(model)) {
-        drop(e);
+/// Free the parsed files off the main thread (the bulk of the model): the process is about to
+/// exit, and freeing a large repository's files one allocation at a time takes longer than the
+/// exit. Dropped inline when no thread can be started.
+fn release(mut model: Model) {
+    let files = std::mem::take(&mut model.files);
+    if std::thread::Builder::new()
+        .spawn(move || drop(files))
+        .is_err()
+    {
+        // The closure, and the files with it, were dropped here.
     }
 }
 

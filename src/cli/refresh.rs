@@ -39,7 +39,7 @@ pub fn run(global: &GlobalArgs, args: &RefreshArgs) -> miette::Result<ExitStatus
     let options = super::options(global, &[])?;
     let lock_display = options
         .lockfile
-        .strip_prefix(&options.root)
+        .strip_prefix(&options.workspace.root)
         .unwrap_or(&options.lockfile)
         .display()
         .to_string();

@@ -23,7 +23,7 @@ use crate::report::Finding;
 use crate::resources::GROUP;
 use crate::rules::Rule;
 use crate::text::TextRange;
-use crate::workspace::{self, RelPath, WorkspaceError};
+use crate::workspace::{self, RelPath, Workspace, WorkspaceError};
 
 pub(super) struct Loaded {
     pub files: Vec<SourceFile>,
@@ -113,7 +113,8 @@ impl Drop for CloseOnDrop<'_> {
     }
 }
 
-pub(super) fn load(root: &Path, selection: &Selection) -> Result<Loaded, ModelError> {
+pub(super) fn load(workspace: &Workspace, selection: &Selection) -> Result<Loaded, ModelError> {
+    let root = &workspace.root;
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
     let queue = Queue::new();
     let (walked, mut kept) = std::thread::scope(|s| {
@@ -123,7 +124,7 @@ pub(super) fn load(root: &Path, selection: &Selection) -> Result<Loaded, ModelEr
         let walked = {
             let _close = CloseOnDrop(&queue);
             let mut batch = Vec::with_capacity(BATCH);
-            let walked = workspace::walk_manifests(root, &mut |rel| {
+            let walked = workspace::walk_manifests(workspace, &mut |rel| {
                 batch.push(rel);
                 if batch.len() == BATCH {
                     queue.push(std::mem::replace(&mut batch, Vec::with_capacity(BATCH)));

@@ -23,7 +23,7 @@ use crate::lock::{Lock, LockError};
 use crate::manifest::Manifest;
 use crate::report::{Finding, Sources};
 use crate::template::flux::ObjectId;
-use crate::workspace::WorkspaceError;
+use crate::workspace::{Workspace, WorkspaceError};
 
 pub(crate) use automations::relative_to;
 pub use automations::Automation;
@@ -36,7 +36,7 @@ pub use sites::MarkerSite;
 /// What the model needs to know from the command line.
 #[derive(Clone, Debug)]
 pub struct Options {
-    pub root: PathBuf,
+    pub workspace: Workspace,
     pub lockfile: PathBuf,
     pub default_namespace: String,
     /// Restrict the files checked or fixed (relative to the working directory or absolute).
@@ -56,7 +56,8 @@ pub struct SourceFile {
 /// The repository, as imagelock understands it.
 #[derive(Debug)]
 pub struct Model {
-    pub root: PathBuf,
+    /// The opened repository: root and git.
+    pub workspace: Workspace,
     /// The files that hold a marker or a Flux image object, in path order.
     pub files: Vec<SourceFile>,
     /// Declared ImageRepositories, in key order.
@@ -97,13 +98,14 @@ pub enum ModelError {
 impl Model {
     /// Read the repository and build the model.
     pub fn build(options: &Options) -> Result<Self, ModelError> {
-        let selection = Selection::new(&options.root, &options.paths)?;
-        let lock_rel = selection::rel_for(&options.root, &options.lockfile);
+        let root = &options.workspace.root;
+        let selection = Selection::new(root, &options.paths)?;
+        let lock_rel = selection::rel_for(root, &options.lockfile);
         // The lock is one large file, independent of the manifests: read it on its own thread
         // while the manifests are listed and read. Errors keep their order: the manifests' first.
         let (loaded, lock) = std::thread::scope(|s| {
             let lock = s.spawn(|| load::read_lock(&options.lockfile, &lock_rel));
-            let loaded = load::load(&options.root, &selection);
+            let loaded = load::load(&options.workspace, &selection);
             let lock = lock
                 .join()
                 .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
@@ -113,7 +115,7 @@ impl Model {
         let (lock, lock_text) = lock?;
         let mut findings = loaded.findings;
         let files = loaded.files;
-        let objects = objects::collect(&files, &options.root, &options.default_namespace);
+        let objects = objects::collect(&files, root, &options.default_namespace);
         findings.extend(objects.findings);
 
         let mut used = policies::Use {
@@ -151,7 +153,7 @@ impl Model {
             .collect();
 
         let mut model = Self {
-            root: options.root.clone(),
+            workspace: options.workspace.clone(),
             files,
             repositories: built.repositories,
             policies: built.policies,
@@ -185,6 +187,10 @@ impl Model {
             lock: self.lock.as_ref(),
             repositories: &self.repositories,
         }
+    }
+
+    pub fn root(&self) -> &std::path::Path {
+        &self.workspace.root
     }
 
     pub fn file(&self, id: FileId) -> &SourceFile {

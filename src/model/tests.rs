@@ -148,7 +148,7 @@ proptest! {
         fs_err::write(root.join("images.lock"), LOCK).unwrap();
         fs_err::write(root.join("app.yaml"), &input).unwrap();
         let options = Options {
-            root: root.to_path_buf(),
+            workspace: crate::workspace::Workspace::open(Some(root)).unwrap(),
             lockfile: root.join("images.lock"),
             default_namespace: "flux-system".into(),
             paths: Vec::new(),

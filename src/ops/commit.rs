@@ -339,12 +339,12 @@ pub fn execute<'a>(
             .writes
             .iter()
             .map(|w| crate::fs::Replacement {
-                path: model.root.join(&w.rel),
+                path: model.root().join(&w.rel),
                 expected: w.expected.as_bytes(),
                 new: w.new.as_bytes(),
             })
             .collect();
-        let results = crate::fs::replace_all_checked(&model.root, &files);
+        let results = crate::fs::replace_all_checked(model.root(), &files);
         let mut rels = Vec::new();
         for (w, result) in planned.writes.iter().zip(results) {
             result.map_err(|source| CommitError::Write {

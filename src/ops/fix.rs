@@ -76,13 +76,13 @@ pub fn fix(model: &Model, diff: bool) -> FixOutcome {
         .filter(|_| !diff)
         .filter_map(|plan| {
             Some(crate::fs::Replacement {
-                path: model.root.join(&plan.rel),
+                path: model.root().join(&plan.rel),
                 expected: model.file(plan.file).text.as_bytes(),
                 new: plan.result.as_ref().ok()?.as_bytes(),
             })
         })
         .collect();
-    let mut writes = crate::fs::replace_all_checked(&model.root, &replacements).into_iter();
+    let mut writes = crate::fs::replace_all_checked(model.root(), &replacements).into_iter();
     let mut fixed: BTreeSet<FileId> = BTreeSet::new();
     for plan in &plans {
         let file = model.file(plan.file);

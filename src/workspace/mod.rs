@@ -40,20 +40,62 @@ pub fn is_manifest_name(path: &str) -> bool {
     name.ends_with(".yaml") || name.ends_with(".yml") || name == "Kustomization"
 }
 
-/// The root: `--root`, else the work tree of the git repository around `cwd`, else `cwd`.
-pub fn find_root(explicit: Option<&Path>) -> Result<PathBuf, WorkspaceError> {
-    let cwd = std::env::current_dir().map_err(WorkspaceError::Cwd)?;
-    if let Some(root) = explicit {
-        let root = cwd.join(root);
-        if !root.is_dir() {
-            return Err(WorkspaceError::NotADirectory(root));
-        }
-        return Ok(root);
+/// The opened repository: its root, and the git repository whose work tree holds it, found
+/// once per run and handed to whatever needs it (the walk, `fix --commit`).
+#[derive(Clone)]
+pub struct Workspace {
+    pub root: PathBuf,
+    repo: Option<gix::ThreadSafeRepository>,
+}
+
+impl std::fmt::Debug for Workspace {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Workspace")
+            .field("root", &self.root)
+            .field(
+                "git",
+                &self.repo.as_ref().map(|r| r.git_dir().to_path_buf()),
+            )
+            .finish()
     }
-    Ok(gix::discover(&cwd)
-        .ok()
-        .and_then(|repo| repo.workdir().map(Path::to_path_buf))
-        .unwrap_or(cwd))
+}
+
+impl Workspace {
+    /// The root: `--root`, else the work tree of the git repository around the working
+    /// directory, else the working directory.
+    pub fn open(explicit: Option<&Path>) -> Result<Self, WorkspaceError> {
+        let cwd = std::env::current_dir().map_err(WorkspaceError::Cwd)?;
+        let (root, repo) = match explicit {
+            Some(root) => {
+                let root = cwd.join(root);
+                if !root.is_dir() {
+                    return Err(WorkspaceError::NotADirectory(root));
+                }
+                let repo = gix::discover(&root).ok();
+                (root, repo)
+            }
+            None => match gix::discover(&cwd) {
+                Ok(repo) => {
+                    let root = repo.workdir().map_or(cwd, Path::to_path_buf);
+                    (root, Some(repo))
+                }
+                Err(_) => (cwd, None),
+            },
+        };
+        Ok(Self {
+            root,
+            repo: repo
+                .filter(|r| r.workdir().is_some())
+                .map(gix::Repository::into_sync),
+        })
+    }
+
+    /// The git repository whose work tree holds the root, if any.
+    pub fn repository(&self) -> Option<gix::Repository> {
+        self.repo
+            .as_ref()
+            .map(gix::ThreadSafeRepository::to_thread_local)
+    }
 }
 
 /// Manifest files under `root`, relative to it and sorted: tracked and untracked-not-ignored
@@ -62,7 +104,11 @@ pub fn find_root(explicit: Option<&Path>) -> Result<PathBuf, WorkspaceError> {
 #[cfg(test)]
 pub fn list_manifests(root: &Path) -> Result<Vec<RelPath>, WorkspaceError> {
     let mut files = Vec::new();
-    walk_manifests(root, &mut |rel| files.push(rel))?;
+    let workspace = Workspace {
+        root: root.to_path_buf(),
+        repo: gix::discover(root).ok().map(gix::Repository::into_sync),
+    };
+    walk_manifests(&workspace, &mut |rel| files.push(rel))?;
     files.sort_unstable();
     files.dedup();
     Ok(files)
@@ -71,17 +117,18 @@ pub fn list_manifests(root: &Path) -> Result<Vec<RelPath>, WorkspaceError> {
 /// The files of [`list_manifests`], handed to `found` as the walk meets them: in no particular
 /// order, and a file may come twice. Lets a caller read files while the walk goes on.
 pub(crate) fn walk_manifests(
-    root: &Path,
+    workspace: &Workspace,
     found: &mut dyn FnMut(RelPath),
 ) -> Result<(), WorkspaceError> {
+    let root = &workspace.root;
     let mut found = |rel: RelPath| {
         if is_manifest_name(&rel) {
             found(rel);
         }
     };
-    match gix::discover(root) {
-        Ok(repo) if repo.workdir().is_some() => walk_git(&repo, root, &mut found),
-        _ => walk_dir(root, root, &mut found),
+    match workspace.repository() {
+        Some(repo) => walk_git(&repo, root, &mut found),
+        None => walk_dir(root, root, &mut found),
     }
 }
 
