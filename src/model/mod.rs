@@ -283,6 +283,3 @@ impl Sources for Model {
         self.file_id(file).map(|id| self.file(id).text.as_str())
     }
 }
-
-#[cfg(test)]
-mod tests;

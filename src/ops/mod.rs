@@ -5,3 +5,6 @@ pub mod explain;
 pub mod fix;
 pub mod list;
 pub mod refresh;
+
+#[cfg(test)]
+mod tests;

@@ -1,9 +1,9 @@
-//! Property test of the whole pipeline: generated manifests with markers, fixed from a lock;
+//! Property test of the whole pipeline (model, then fix): generated manifests with markers, fixed from a lock;
 //! only the marked scalars change, the output parses, and a second pass changes nothing.
 
 use proptest::prelude::*;
 
-use super::{Model, Options};
+use crate::model::{Model, Options};
 use crate::ops::fix::plan;
 
 const DECLS: &str = "apiVersion: image.toolkit.fluxcd.io/v1
