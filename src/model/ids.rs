@@ -53,3 +53,24 @@ ids! {
     /// An ImageUpdateAutomation of [`super::Model::automations`].
     AutomationId,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::ObjectKey;
+
+    #[test]
+    fn keys_parse_as_markers_write_them() {
+        let key = ObjectKey::parse("flux-system:app").unwrap();
+        assert_eq!(
+            (key.to_string(), key.slash()),
+            ("flux-system:app".into(), "flux-system/app".into())
+        );
+        for bad in ["app", ":app", "ns:", "ns:a:b", "ns/app"] {
+            assert_eq!(ObjectKey::parse(bad), None, "{bad}");
+        }
+        assert!(
+            ObjectKey::new("a", "z") < ObjectKey::new("b", "a"),
+            "namespace first"
+        );
+    }
+}
