@@ -154,39 +154,31 @@ impl Ctx<'_> {
         }
         let mut r = Reader::new(view);
         let metadata = ObjectMeta::read(&mut r);
-        match kind {
+        let files = self.files;
+        let duplicate = match kind {
             Kind::ImageRepository => {
                 let spec = ImageRepositorySpec::read(&mut r);
-                if let Some(d) = self.declared(r, metadata, spec) {
-                    let found = insert(
-                        &mut self.model.repositories,
-                        d,
-                        self.files,
-                        "ImageRepository",
-                    );
-                    self.model.findings.extend(found);
-                }
+                self.declared(r, metadata, spec)
+                    .and_then(|d| insert(&mut self.model.repositories, d, files, "ImageRepository"))
             }
             Kind::ImagePolicy => {
                 let spec = ImagePolicySpec::read(&mut r);
-                if let Some(d) = self.declared(r, metadata, spec) {
-                    let found = insert(&mut self.model.policies, d, self.files, "ImagePolicy");
-                    self.model.findings.extend(found);
-                }
+                self.declared(r, metadata, spec)
+                    .and_then(|d| insert(&mut self.model.policies, d, files, "ImagePolicy"))
             }
             Kind::ImageUpdateAutomation => {
                 let spec = ImageUpdateAutomationSpec::read(&mut r);
-                if let Some(d) = self.declared(r, metadata, spec) {
-                    let found = insert(
+                self.declared(r, metadata, spec).and_then(|d| {
+                    insert(
                         &mut self.model.automations,
                         d,
-                        self.files,
+                        files,
                         "ImageUpdateAutomation",
-                    );
-                    self.model.findings.extend(found);
-                }
+                    )
+                })
             }
-        }
+        };
+        self.model.findings.extend(duplicate);
     }
 
     fn shape_error(&mut self, error: ShapeError) {
