@@ -150,7 +150,8 @@ pub(super) fn build(
         let (image, exclusions) = build_repository(&mut sink, &decl, &mut cache);
         if report {
             ctx.findings.append(&mut sink.findings);
-            if let Some(image) = &image {
+            // Only a repository that builds is looked up: an invalid one says why already.
+            if let (Some(image), Some(_)) = (&image, &exclusions) {
                 check_locked(&mut ctx, &decl, image, lock, lock_rel);
             }
         }
