@@ -182,17 +182,14 @@ fn emit(
     Ok(())
 }
 
-/// Free the parsed files off the main thread (the bulk of the model): the process is about to
-/// exit, and freeing a large repository's files one allocation at a time takes longer than the
-/// exit. Dropped inline when no thread can be started.
-fn release(mut model: Model) {
-    let files = std::mem::take(&mut model.files);
+/// Free the model off the main thread: the process is about to exit, and freeing a large
+/// repository's parsed files one allocation at a time takes longer than the exit. When no
+/// thread can be started, the model was dropped with the closure that `spawn` refused.
+fn release(model: Model) {
     if std::thread::Builder::new()
-        .spawn(move || drop(files))
+        .spawn(move || drop(model))
         .is_err()
-    {
-        // The closure, and the files with it, were dropped here.
-    }
+    {}
 }
 
 /// Exit 1 when anything failed.

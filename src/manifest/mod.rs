@@ -211,6 +211,16 @@ pub struct ParseError {
 /// Parses a YAML file: documents, scalar values with byte spans, and marker comments attached as
 /// yaml.v3 attaches them.
 pub fn parse(text: &str) -> Result<Manifest, ParseError> {
+    parse_with(text, true)
+}
+
+/// [`parse`] without [`Document::collections`]: enough for markers and scalar values, and
+/// cheaper (most parsed files hold markers and no Flux object).
+pub(crate) fn parse_values(text: &str) -> Result<Manifest, ParseError> {
+    parse_with(text, false)
+}
+
+fn parse_with(text: &str, collections: bool) -> Result<Manifest, ParseError> {
     let src = Source::new(text);
     if let Some((pos, c)) = source::find_unsupported_char(text, src.body_start) {
         let (kind, message) = match c {
@@ -225,7 +235,7 @@ pub fn parse(text: &str) -> Result<Manifest, ParseError> {
         };
         return Err(error_at(&src, pos, kind, message));
     }
-    let mut tree = tree::build(&src)?;
+    let mut tree = tree::build(&src, collections)?;
     check_directives(&src, &tree.opaque)?;
     let comments = comments::find(&src, &tree.opaque);
     let markers = comments::attach(&src, &mut tree, &comments);

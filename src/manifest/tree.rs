@@ -120,6 +120,8 @@ struct Builder<'s, 'a> {
     doc_starts: Vec<usize>,
     after_doc_end: Option<usize>,
     memo: PosMemo,
+    /// Record `Document::collections`.
+    collections: bool,
 }
 
 pub(crate) fn error_at(
@@ -170,7 +172,7 @@ fn is_null(value: &str) -> bool {
     matches!(value, "" | "~" | "null" | "Null" | "NULL")
 }
 
-pub(crate) fn build(src: &Source) -> Result<Tree, ParseError> {
+pub(crate) fn build(src: &Source, collections: bool) -> Result<Tree, ParseError> {
     // Typical manifests have an event every 15 bytes and a node every 25: sized up front, the
     // vectors do not regrow (and copy) a dozen times per file.
     let nodes = src.len() / 24;
@@ -188,6 +190,7 @@ pub(crate) fn build(src: &Source) -> Result<Tree, ParseError> {
         doc_starts: Vec::new(),
         after_doc_end: None,
         memo: PosMemo::default(),
+        collections,
     };
     let mut parser = Parser::new_from_str(src.body());
     let mut events = Vec::with_capacity(src.len() / 12);
@@ -626,7 +629,7 @@ impl Builder<'_, '_> {
     /// inside them are not values). `seg` is its own segment; the open frames give the rest.
     fn record(&mut self, id: NodeId, seg: Option<PathSegment>, kind: CollectionKind) {
         let node = &self.tree.nodes[id];
-        if node.in_key || node.role == Role::Key {
+        if !self.collections || node.in_key || node.role == Role::Key {
             return;
         }
         let range = node.range();

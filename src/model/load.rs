@@ -335,7 +335,13 @@ fn classify(rel: &str, bytes: Vec<u8>, selected: bool, has_group: bool) -> Outco
         }
     };
     let (manifest, finding) = if reported {
-        match manifest::parse(&text) {
+        // Only files that may declare Flux objects need the collections the object reader uses.
+        let parse = if has_group {
+            manifest::parse
+        } else {
+            manifest::parse_values
+        };
+        match parse(&text) {
             Ok(m) => (Some(m), None),
             Err(err) => {
                 let finding = Finding::new(

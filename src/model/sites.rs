@@ -199,16 +199,16 @@ fn downgrade(
         return None;
     }
     let compiled = policy.compiled.as_ref()?;
+    let pair = [held.to_owned(), resolution.tag.clone()];
+    if compiled.select(&pair).ok()? != held {
+        return None; // the policy does not prefer the held tag: an ordinary update
+    }
     let repo = cx.repositories.get(policy.repository_id?.0)?;
     let (image, exclusions) = repo.built()?;
     let entry = cx.lock?.image(&image.canonical())?;
-    let locked = exclusions.apply(entry.tags.iter().cloned());
-    if locked.iter().any(|t| t == held) {
+    let locked = entry.tags.iter().any(|t| t == held) && exclusions.excluded_by(held).is_none();
+    if locked {
         return None; // the held tag is locked and lost on the policy's own terms
-    }
-    let pair = [held.to_owned(), resolution.tag.clone()];
-    if compiled.select(&pair).ok()? != held {
-        return None;
     }
     Some(
         Finding::new(

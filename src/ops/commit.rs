@@ -192,7 +192,7 @@ pub fn plan(model: &Model) -> Result<CommitPlan<'_>, CommitError> {
             let source = model.file(file);
             let new = apply_edits(&source.text, &applied[&file])
                 .map_err(|e| e.to_string())
-                .and_then(|t| match crate::manifest::parse(&t) {
+                .and_then(|t| match crate::manifest::parse_values(&t) {
                     Ok(_) => Ok(t),
                     Err(e) => Err(format!("the fixed file would not parse ({})", e.message)),
                 })

@@ -37,7 +37,7 @@ pub fn plan(model: &Model) -> Vec<FileFix> {
 }
 
 fn verify(model: &Model, id: FileId, new_text: String) -> Result<String, String> {
-    let manifest = manifest::parse(&new_text).map_err(|e| {
+    let manifest = manifest::parse_values(&new_text).map_err(|e| {
         format!(
             "the fixed file would not parse ({}); left unchanged",
             e.message
