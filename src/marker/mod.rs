@@ -16,6 +16,44 @@ pub fn find_key(hay: &[u8]) -> Option<usize> {
     })
 }
 
+/// Whether a comment that mentions the key is plausibly an attempt at a marker, and so worth a
+/// diagnostic when Flux would not read it: it starts like a JSON object, or quotes the key, or
+/// has the key between braces. Anything else is prose (`# no $imagepolicy here on purpose`),
+/// which Flux ignores and imagelock leaves alone.
+pub fn looks_like_marker(text: &str) -> bool {
+    let text = text.trim_start();
+    if text.starts_with('{') {
+        return true;
+    }
+    let Some(at) = find_key(text.as_bytes()) else {
+        return false;
+    };
+    let quoted = |q: u8| {
+        at > 0 && text.as_bytes()[at - 1] == q && text.as_bytes().get(at + KEY.len()) == Some(&q)
+    };
+    quoted(b'"') || quoted(b'\'') || (text[..at].contains('{') && text[at..].contains('}'))
+}
+
+/// Whether `bytes` hold a comment that [`looks_like_marker`]: the screen for files with markers,
+/// so that a file mentioning the key only in prose is not parsed (nor reported when it does not
+/// parse, as a Helm template would not).
+pub fn mentions_marker(bytes: &[u8]) -> bool {
+    let mut from = 0;
+    while let Some(found) = find_key(&bytes[from..]) {
+        let at = from + found;
+        let line_start = memchr::memrchr(b'\n', &bytes[..at]).map_or(0, |i| i + 1);
+        let line_end = memchr::memchr(b'\n', &bytes[at..]).map_or(bytes.len(), |i| at + i);
+        if let Some(hash) = memchr::memrchr(b'#', &bytes[line_start..at]) {
+            let comment = String::from_utf8_lossy(&bytes[line_start + hash..line_end]);
+            if looks_like_marker(comment.trim_start_matches('#')) {
+                return true;
+            }
+        }
+        from = at + 1;
+    }
+    false
+}
+
 /// Which part of the image a marker writes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -262,5 +300,58 @@ mod tests {
             panic!()
         };
         assert_eq!(&text[setter_range.as_range()], "\"ns:p:TAG\"");
+    }
+}
+
+#[cfg(test)]
+mod lookalike_tests {
+    use super::looks_like_marker;
+
+    #[test]
+    fn attempts_at_markers_are_told_from_prose() {
+        for attempt in [
+            r#" {"$imagepolicy": "flux-system:app"}"#,
+            r#"{"$imagepolicy": flux-system:app}"#,
+            r#"{'$imagepolicy': 'flux-system:app'}"#,
+            r#" {$imagepolicy: flux-system:app}"#,
+            r#" image policy: "$imagepolicy": "flux-system:app""#,
+            r#" '$ImagePolicy'"#,
+            r#" marker {"$IMAGEPOLICY" "x"}"#,
+            " {",
+        ] {
+            assert!(looks_like_marker(attempt), "{attempt}");
+        }
+        for prose in [
+            " The image line below carries the $imagepolicy setter comment.",
+            " pinned by hand, no $imagepolicy marker on purpose",
+            " $imagepolicy: flux-system:app",
+            " see {docs} for $imagepolicy",
+            " $imagepolicy} {",
+        ] {
+            assert!(!looks_like_marker(prose), "{prose}");
+        }
+    }
+}
+
+#[cfg(test)]
+mod screen_tests {
+    use super::mentions_marker;
+
+    #[test]
+    fn the_screen_passes_attempts_and_drops_prose() {
+        let marked = b"a: 1\nimage: x:1 # {\"$imagepolicy\": \"ns:app\"}\n";
+        assert!(mentions_marker(marked));
+        assert!(mentions_marker(
+            b"# prose $imagepolicy\n- x # {\"$imagepolicy\": \"a:b\"}"
+        ));
+        assert!(mentions_marker(b"## {'$ImagePolicy': 'a:b'}"));
+        assert!(!mentions_marker(
+            b"# the $imagepolicy marker goes below\nimage: x:1\n"
+        ));
+        assert!(
+            !mentions_marker(b"description: \"{$imagepolicy}\"\n"),
+            "not in a comment"
+        );
+        assert!(!mentions_marker(b"no key at all"));
     }
 }

@@ -208,7 +208,7 @@ impl<'a> Worker<'a> {
         };
         let bytes = &self.buf[..len];
         let has_group = self.screen.has_group(bytes);
-        if !has_group && marker::find_key(bytes).is_none() {
+        if !has_group && !marker::mentions_marker(bytes) {
             return None;
         }
         Some(classify(rel, bytes.to_vec(), selected, has_group))

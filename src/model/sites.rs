@@ -86,6 +86,9 @@ pub(crate) fn evaluate_file(
 ) -> FileOutcome {
     let mut out = FileOutcome::default();
     for m in &manifest.markers {
+        if !marker::looks_like_marker(&m.text) {
+            continue; // prose that mentions the key
+        }
         let scalar = match &m.attachment {
             Attachment::Ignored { reason, .. } => {
                 out.findings.push(ignored(file, m.range, reason));
@@ -133,12 +136,19 @@ pub(crate) fn evaluate_file(
         };
         let policy = &cx.policies[policy_id.0];
         site.coverage = coverage(cx.automations, policy, &file.rel);
-        coverage_finding(file, setter_range, &site, &mut out);
         if let Some(resolution) = policy.resolution() {
             image_mismatch(file, scalar, &site.marker, resolution, &mut out);
             site.wanted = expected_value(&site.marker, resolution);
         }
-        if let Some(wanted) = site.wanted.clone().filter(|w| *w != scalar.value) {
+        let stale = site.wanted.clone().filter(|w| *w != scalar.value);
+        // Where automations are declared, a marker none of them updates is Flux's to leave: said
+        // once, as a warning that names the drift, and neither out of date nor fixed.
+        let updated = matches!(
+            site.coverage,
+            Coverage::NoAutomations | Coverage::Covered(_)
+        );
+        coverage_finding(file, setter_range, &site, stale.as_deref(), &mut out);
+        if let Some(wanted) = stale.filter(|_| updated) {
             let old_source = file.text.get(scalar.range.as_range()).unwrap_or("");
             let edit = Edit {
                 range: scalar.range,
@@ -369,9 +379,15 @@ fn unknown_policy(
 }
 
 /// What the automations leave undone: each case of [`Coverage`] but the covered.
-fn coverage_finding(file: &SourceFile, range: TextRange, site: &MarkerSite, out: &mut FileOutcome) {
+fn coverage_finding(
+    file: &SourceFile,
+    range: TextRange,
+    site: &MarkerSite,
+    stale: Option<&str>,
+    out: &mut FileOutcome,
+) {
     let marker = &site.marker;
-    let (rule, message) = match site.coverage {
+    let (rule, mut message) = match site.coverage {
         Coverage::NoAutomations | Coverage::Covered(_) => return,
         Coverage::NoneInNamespace => (
             Rule::PolicyOutsideAutomationNamespace,
@@ -395,6 +411,12 @@ fn coverage_finding(file: &SourceFile, range: TextRange, site: &MarkerSite, out:
             ),
         ),
     };
+    if let Some(wanted) = stale {
+        message.push_str(&format!(
+            "; its value differs from the policy's ({} → {wanted}), which Flux leaves as it is",
+            display(&site.current)
+        ));
+    }
     out.findings
         .push(Finding::new(rule, &file.rel, range, message));
 }
