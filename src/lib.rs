@@ -7,6 +7,7 @@
 //! crate-private, so the compiler sees dead code. docs/architecture.md maps the modules.
 
 pub mod cli;
+mod config;
 mod fix;
 mod fs;
 #[cfg(any(test, feature = "fuzzing"))]

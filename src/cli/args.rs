@@ -27,9 +27,9 @@ pub struct GlobalArgs {
     /// The lockfile [default: images.lock at the root]
     #[arg(long, global = true, value_name = "PATH")]
     pub lockfile: Option<PathBuf>,
-    /// Namespace of objects that declare none and have no kustomization namespace above them
-    #[arg(long, global = true, value_name = "NS", default_value = "flux-system")]
-    pub default_namespace: String,
+    /// Namespace of objects that declare none and have no kustomization namespace above them [default: .imagelock.yaml's default-namespace, else flux-system]
+    #[arg(long, global = true, value_name = "NS")]
+    pub default_namespace: Option<String>,
     /// Output format
     #[arg(long, global = true, value_enum, default_value_t = Format::Human)]
     pub format: Format,

@@ -138,11 +138,18 @@ fn options(global: &GlobalArgs, paths: &[std::path::PathBuf]) -> miette::Result<
         Some(p) => std::env::current_dir().into_diagnostic()?.join(p),
         None => workspace.root.join("images.lock"),
     };
+    let config = crate::config::Config::load(&workspace.root, global.default_namespace.as_deref())?;
+    if global.verbose > 0 {
+        if let Some(source) = &config.source {
+            let mut err = io::stderr().lock();
+            output(writeln!(err, "configuration: {}", source.display()))?;
+        }
+    }
     Ok(Options {
         workspace,
         lockfile,
-        default_namespace: global.default_namespace.clone(),
         paths: paths.to_vec(),
+        config,
     })
 }
 

@@ -55,7 +55,7 @@ pub fn run(global: &GlobalArgs, args: &RefreshArgs) -> miette::Result<ExitStatus
         &model,
         old_lock,
         &args.repository,
-        &global.default_namespace,
+        &options.config.default_namespace,
     )?;
     let mut failed = false;
     for key in &planned.invalid {

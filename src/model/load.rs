@@ -16,6 +16,7 @@ use std::sync::{Condvar, Mutex, PoisonError};
 use memchr::memmem::Finder;
 
 use super::{ModelError, Selection, SourceFile};
+use crate::config::Config;
 use crate::lock::{self, Lock, LockError};
 use crate::manifest;
 use crate::marker;
@@ -113,7 +114,11 @@ impl Drop for CloseOnDrop<'_> {
     }
 }
 
-pub(super) fn load(workspace: &Workspace, selection: &Selection) -> Result<Loaded, ModelError> {
+pub(super) fn load(
+    workspace: &Workspace,
+    selection: &Selection,
+    config: &Config,
+) -> Result<Loaded, ModelError> {
     let root = &workspace.root;
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
     let queue = Queue::new();
@@ -125,6 +130,9 @@ pub(super) fn load(workspace: &Workspace, selection: &Selection) -> Result<Loade
             let _close = CloseOnDrop(&queue);
             let mut batch = Vec::with_capacity(BATCH);
             let walked = workspace::walk_manifests(workspace, &mut |rel| {
+                if config.excludes(&rel) {
+                    return;
+                }
                 batch.push(rel);
                 if batch.len() == BATCH {
                     queue.push(std::mem::replace(&mut batch, Vec::with_capacity(BATCH)));

@@ -18,6 +18,7 @@ use std::path::PathBuf;
 use miette::Diagnostic;
 use thiserror::Error;
 
+use crate::config::{Config, Suppressions};
 use crate::fix::Edit;
 use crate::lock::{Lock, LockError};
 use crate::manifest::Manifest;
@@ -38,9 +39,10 @@ pub use sites::MarkerSite;
 pub struct Options {
     pub workspace: Workspace,
     pub lockfile: PathBuf,
-    pub default_namespace: String,
     /// Restrict the files checked or fixed (relative to the working directory or absolute).
     pub paths: Vec<PathBuf>,
+    /// `.imagelock.yaml` with the flags applied.
+    pub config: Config,
 }
 
 /// One file that was read in full.
@@ -73,6 +75,8 @@ pub struct Model {
     pub lock_text: Option<String>,
     /// Every finding, sorted.
     pub findings: Vec<Finding>,
+    /// What `.imagelock.yaml` and the flags say.
+    pub config: Config,
 }
 
 #[derive(Debug, Error, Diagnostic)]
@@ -105,7 +109,7 @@ impl Model {
         // while the manifests are listed and read. Errors keep their order: the manifests' first.
         let (loaded, lock) = std::thread::scope(|s| {
             let lock = s.spawn(|| load::read_lock(&options.lockfile, &lock_rel));
-            let loaded = load::load(&options.workspace, &selection);
+            let loaded = load::load(&options.workspace, &selection, &options.config);
             let lock = lock
                 .join()
                 .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
@@ -115,7 +119,7 @@ impl Model {
         let (lock, lock_text) = lock?;
         let mut findings = loaded.findings;
         let files = loaded.files;
-        let objects = objects::collect(&files, root, &options.default_namespace);
+        let objects = objects::collect(&files, root, &options.config.default_namespace);
         findings.extend(objects.findings);
 
         let mut used = policies::Use {
@@ -163,6 +167,7 @@ impl Model {
             lock_rel,
             lock_text,
             findings: Vec::new(),
+            config: options.config.clone(),
         };
         let cx = model.context();
         let mut sites = Vec::new();
@@ -174,10 +179,34 @@ impl Model {
             findings.extend(outcome.findings);
             sites.extend(outcome.sites);
         }
-        crate::report::sort(&mut findings);
         model.sites = sites;
-        model.findings = findings;
+        let config = options.config.clone();
+        model.findings = model.configure(findings, &config);
         Ok(model)
+    }
+
+    /// The configuration's and the inline suppressions' say over the findings. An out-of-date
+    /// value whose finding is suppressed is pinned: `fix` leaves it too.
+    fn configure(&mut self, findings: Vec<Finding>, config: &Config) -> Vec<Finding> {
+        let mut suppressions = Suppressions::default();
+        for file in &self.files {
+            suppressions.scan(&file.rel, &file.text);
+        }
+        let (mut findings, dropped) = config.filter(findings, &mut suppressions, &*self);
+        let selected = |f: &str| self.file_id(f).is_some_and(|id| self.file(id).selected);
+        findings.extend(config.apply(suppressions.unused(&selected)));
+        let pinned: BTreeSet<(FileId, crate::text::TextRange)> = dropped
+            .iter()
+            .filter(|f| f.rule == crate::rules::Rule::OutOfDate)
+            .filter_map(|f| Some((self.file_id(&f.file)?, f.range)))
+            .collect();
+        for site in &mut self.sites {
+            if pinned.contains(&(site.file, site.range)) {
+                site.edit = None;
+            }
+        }
+        crate::report::sort(&mut findings);
+        findings
     }
 
     fn context(&self) -> sites::Context<'_> {
@@ -261,7 +290,22 @@ impl Model {
             manifest: None,
             selected: true,
         };
-        let sites = sites::evaluate_file(&self.context(), id, &probe, manifest).sites;
+        let outcome = sites::evaluate_file(&self.context(), id, &probe, manifest);
+        let mut suppressions = Suppressions::default();
+        suppressions.scan(&probe.rel, &probe.text);
+        let one = OneFile(&probe);
+        let (_, dropped) = self
+            .config
+            .filter(outcome.findings, &mut suppressions, &one);
+        let mut sites = outcome.sites;
+        for site in &mut sites {
+            let pinned = dropped
+                .iter()
+                .any(|f| f.rule == crate::rules::Rule::OutOfDate && f.range == site.range);
+            if pinned {
+                site.edit = None;
+            }
+        }
         (probe.text, sites)
     }
 
@@ -272,6 +316,15 @@ impl Model {
             .as_ref()
             .map(|m| sites::object_id(m, site.document))
             .unwrap_or_default()
+    }
+}
+
+/// One file as the only source.
+struct OneFile<'a>(&'a SourceFile);
+
+impl Sources for OneFile<'_> {
+    fn text(&self, file: &str) -> Option<&str> {
+        (file == self.0.rel).then_some(self.0.text.as_str())
     }
 }
 

@@ -150,7 +150,7 @@ proptest! {
         let options = Options {
             workspace: crate::workspace::Workspace::open(Some(root)).unwrap(),
             lockfile: root.join("images.lock"),
-            default_namespace: "flux-system".into(),
+            config: crate::config::Config::load(root, None).unwrap(),
             paths: Vec::new(),
         };
         let model = Model::build(&options).unwrap();

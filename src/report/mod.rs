@@ -103,7 +103,7 @@ impl Counts {
             ..Counts::default()
         };
         for f in findings {
-            if f.rule == Rule::OutOfDate {
+            if f.rule == Rule::OutOfDate && f.severity == Severity::Error {
                 c.out_of_date += 1;
             } else if f.severity == Severity::Error {
                 c.errors += 1;

@@ -86,6 +86,8 @@ rules! {
         "Two ImageRepository, ImagePolicy or ImageUpdateAutomation objects with the same namespace and name"),
     Downgrade = ("IL024", "downgrade", Warning,
         "A marker that fixing would move to a tag its policy ranks lower, because the tag it holds is not locked"),
+    UnusedSuppression = ("IL025", "unused-suppression", Warning,
+        "An `# imagelock: ignore` comment that suppresses nothing, or that imagelock cannot read"),
 }
 
 impl Rule {
