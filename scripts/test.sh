@@ -5,7 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-step() { printf '\n==> %s\n' "$*"; }
+# Each step with the seconds since the start, to see where a run's time goes.
+step() { printf '\n==> %s (at %ds)\n' "$*" "$SECONDS"; }
 
 step "cargo fmt --check"
 cargo fmt --all -- --check
@@ -67,5 +68,6 @@ case "$summary" in
     *", 0 failed") ;;
     *) [ "$status" -ne 0 ] || status=1 ;;
 esac
-printf '\n%s\n' "$summary"
+step "done"
+printf '%s\n' "$summary"
 exit "$status"
