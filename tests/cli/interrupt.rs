@@ -63,7 +63,8 @@ fn sigkill_never_leaves_a_torn_file_or_a_stray_temp_file() {
         after_first(100),
         after_first(300),
         after_first(1000),
-        Kill::AfterProbe(span),
+        // Well after: the renames take a fraction of a run.
+        Kill::AfterProbe(span * 2),
     ];
     let apps = root.join("apps");
     let modified = || fs_err::metadata(&apps).unwrap().modified().unwrap();
