@@ -122,17 +122,58 @@ pub trait Clock: Send + Sync {
     fn sleep(&self, duration: Duration);
 }
 
+/// The real clock.
+///
+/// For the integration tests only: when `IMAGELOCK_TEST_SLEEP_LOG` names a file (read once per
+/// process), sleeps do not wait. Each advances a process-wide virtual offset that `now` and
+/// `system_now` add, so deadlines and `Retry-After` dates see the time as passed, and appends its
+/// duration in milliseconds, one per line, to that file, for the test to check the waits.
 pub struct SystemClock;
+
+fn test_sleep_log() -> Option<&'static (PathBuf, std::sync::Mutex<Duration>)> {
+    static LOG: std::sync::OnceLock<Option<(PathBuf, std::sync::Mutex<Duration>)>> =
+        std::sync::OnceLock::new();
+    LOG.get_or_init(|| {
+        std::env::var_os("IMAGELOCK_TEST_SLEEP_LOG")
+            .filter(|p| !p.is_empty())
+            .map(|p| (PathBuf::from(p), std::sync::Mutex::default()))
+    })
+    .as_ref()
+}
+
+fn test_offset() -> Duration {
+    test_sleep_log().map_or(Duration::ZERO, |(_, offset)| {
+        *offset
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    })
+}
 
 impl Clock for SystemClock {
     fn now(&self) -> Instant {
-        Instant::now()
+        Instant::now() + test_offset()
     }
     fn system_now(&self) -> SystemTime {
-        SystemTime::now()
+        SystemTime::now() + test_offset()
     }
     fn sleep(&self, duration: Duration) {
-        std::thread::sleep(duration);
+        let Some((path, offset)) = test_sleep_log() else {
+            std::thread::sleep(duration);
+            return;
+        };
+        let mut offset = offset
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        *offset += duration;
+        let line = format!("{}\n", duration.as_millis());
+        let appended = fs_err::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+            .and_then(|mut f| std::io::Write::write_all(&mut f, line.as_bytes()));
+        if let Err(e) = appended {
+            panic!("IMAGELOCK_TEST_SLEEP_LOG: {e}");
+        }
     }
 }
 
@@ -389,6 +430,17 @@ fn map_error(err: reqwest::Error) -> TransportError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_system_clock_really_sleeps_without_the_test_log() {
+        // The real path of the integration tests' virtual clock: unit tests never set
+        // IMAGELOCK_TEST_SLEEP_LOG.
+        assert!(test_sleep_log().is_none());
+        let started = Instant::now();
+        SystemClock.sleep(Duration::from_millis(20));
+        assert!(started.elapsed() >= Duration::from_millis(20));
+        assert!(SystemClock.now() >= started + Duration::from_millis(20));
+    }
 
     #[test]
     fn resolve_pins_parse_as_curl_writes_them() {

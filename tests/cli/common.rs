@@ -1,7 +1,8 @@
 //! Helpers shared by the integration tests.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
 
 pub fn bin() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_imagelock"));
@@ -86,57 +87,45 @@ pub fn stray_temp_files(root: &Path) -> Vec<PathBuf> {
         .collect()
 }
 
-/// When to kill a run that takes `span` to finish: anywhere in the first `spread` rounds, then
-/// closing in on the moment its outcome flips, between the latest kill that left everything as
-/// it was and the earliest that found everything done. A run slower than `span` (a loaded
-/// machine) widens the range.
-pub struct Kills {
-    seed: u64,
-    limit: u64,
-    spread: usize,
-    none_done: u64,
-    all_done: Option<u64>,
-    pub round: usize,
+/// When a SIGKILL lands in a run of imagelock (see [`kill_run`]).
+#[derive(Clone, Copy, Debug)]
+pub enum Kill {
+    /// This long after the spawn.
+    After(Duration),
+    /// This long after the test's probe first sees the moment it watches for (a temporary file
+    /// staged, the first rename), however long the run takes to get there.
+    AfterProbe(Duration),
 }
 
-impl Kills {
-    pub fn new(span: std::time::Duration, spread: usize) -> Self {
-        Self {
-            seed: 0x9e37_79b9_7f4a_7c15,
-            limit: span.as_micros().max(1) as u64,
-            spread,
-            none_done: 0,
-            all_done: None,
-            round: 0,
+/// Kill `child` at `kill`, then reap it; `probe` is polled for [`Kill::AfterProbe`]. Returns
+/// whether the probe saw its moment before the kill (false for [`Kill::After`], and when the run
+/// ended first).
+pub fn kill_run(mut child: Child, kill: Kill, probe: impl Fn() -> bool) -> bool {
+    let seen = match kill {
+        Kill::After(delay) => {
+            std::thread::sleep(delay);
+            false
         }
-    }
-
-    /// The next delay, in microseconds (xorshift: the same schedule on every run).
-    pub fn next_delay(&mut self) -> u64 {
-        self.round += 1;
-        self.seed ^= self.seed << 13;
-        self.seed ^= self.seed >> 7;
-        self.seed ^= self.seed << 17;
-        let high = self.all_done.unwrap_or(self.limit);
-        if self.round <= self.spread || high <= self.none_done {
-            self.seed % self.limit
-        } else {
-            self.none_done + self.seed % (high - self.none_done + 1)
-        }
-    }
-
-    /// What a kill after `micros` left: nothing done, or everything.
-    pub fn saw(&mut self, micros: u64, none_done: bool, all_done: bool) {
-        if none_done {
-            self.none_done = self.none_done.max(micros);
-            if self.all_done.is_none() && micros >= self.limit / 5 * 4 {
-                self.limit *= 2;
+        Kill::AfterProbe(delay) => {
+            let give_up = Instant::now() + Duration::from_secs(60);
+            let seen = loop {
+                if probe() {
+                    break true;
+                }
+                if matches!(child.try_wait(), Ok(Some(_))) || Instant::now() > give_up {
+                    break probe();
+                }
+                std::thread::yield_now();
+            };
+            if seen {
+                std::thread::sleep(delay);
             }
+            seen
         }
-        if all_done {
-            self.all_done = Some(self.all_done.map_or(micros, |t| t.min(micros)));
-        }
-    }
+    };
+    let _ = child.kill();
+    let _ = child.wait();
+    seen
 }
 
 /// `text` with its line wrapping and the diagnostic frame's bars folded away, so that a phrase

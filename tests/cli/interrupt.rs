@@ -1,10 +1,10 @@
-//! `fix` killed with SIGKILL at many moments: every file holds its old or its new content, never a
+//! `fix` killed with SIGKILL before, during and after its renames: every file holds its old or its new content, never a
 //! mix, and no temporary file is left in the work tree.
 
 use std::process::Stdio;
 use std::time::Duration;
 
-use crate::common::{bin, copy_tree, stray_temp_files, testdata, Kills};
+use crate::common::{bin, copy_tree, kill_run, stray_temp_files, testdata, Kill};
 
 const FILES: usize = 400;
 
@@ -49,48 +49,63 @@ fn sigkill_never_leaves_a_torn_file_or_a_stray_temp_file() {
         "{}",
         String::from_utf8_lossy(&full.stderr)
     );
-    let mut killed_midway = 0;
-    // The renames all happen within a few milliseconds: the kills close in on them.
-    let mut kills = Kills::new(span, 16);
-    while kills.round < 16 || (killed_midway < 3 && kills.round < 160) {
+    // A fixed schedule: kills early in a run (before any write), kills at the
+    // first rename and closing after it (in the middle of the renames, which all happen within
+    // a few milliseconds), and kills well after it (every file replaced).
+    let after_first = |micros: u64| Kill::AfterProbe(Duration::from_micros(micros));
+    let schedule = [
+        Kill::After(Duration::ZERO),
+        Kill::After(span / 3),
+        Kill::After(span * 2 / 3),
+        after_first(0),
+        after_first(0),
+        after_first(0),
+        after_first(100),
+        after_first(300),
+        after_first(1000),
+        // Well after: the renames take a fraction of a run.
+        Kill::AfterProbe(span * 2),
+    ];
+    let apps = root.join("apps");
+    let modified = || fs_err::metadata(&apps).unwrap().modified().unwrap();
+    let (mut none_done, mut killed_midway, mut all_done) = (0, 0, 0);
+    for (round, kill) in schedule.into_iter().enumerate() {
         write_all();
-        let micros = kills.next_delay();
-        let round = kills.round;
-        let delay = Duration::from_micros(micros);
-        let mut child = bin()
+        // A rename into apps/ changes the directory's modification time.
+        let before = modified();
+        let child = bin()
             .args(["fix", "-q"])
             .current_dir(root)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
             .unwrap();
-        std::thread::sleep(delay);
-        let _ = child.kill();
-        let _ = child.wait();
+        kill_run(child, kill, || modified() != before);
         let mut changed = 0;
         for i in 0..FILES {
             let text = fs_err::read_to_string(root.join(format!("apps/f{i:03}.yaml"))).unwrap();
             assert!(
                 text == old(i) || text == new(i),
-                "round {round}: file {i} is torn:\n{text}"
+                "round {round} ({kill:?}): file {i} is torn:\n{text}"
             );
             changed += usize::from(text == new(i));
         }
-        kills.saw(micros, changed == 0, changed == FILES);
-        if changed > 0 && changed < FILES {
-            killed_midway += 1;
+        match changed {
+            0 => none_done += 1,
+            FILES => all_done += 1,
+            _ => killed_midway += 1,
         }
         let strays = stray_temp_files(root);
         assert!(
             strays.is_empty(),
-            "round {round}: stray temporary files {strays:?}"
+            "round {round} ({kill:?}): stray temporary files {strays:?}"
         );
     }
     #[allow(clippy::print_stderr)] // a figure to read with --nocapture
     {
         eprintln!(
-            "{} kills, {killed_midway} of them while files were being renamed",
-            kills.round
+            "{} kills: {none_done} before any rename, {killed_midway} while files were being renamed, {all_done} after",
+            schedule.len()
         );
     }
     // The kills must land mid-run sometimes, or the test proves nothing.
@@ -101,5 +116,9 @@ fn sigkill_never_leaves_a_torn_file_or_a_stray_temp_file() {
     assert!(
         killed_midway > 0,
         "no kill landed while files were being written"
+    );
+    assert!(
+        none_done > 0 && all_done > 0,
+        "{none_done} before, {all_done} after"
     );
 }

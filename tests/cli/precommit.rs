@@ -2,12 +2,13 @@
 //!
 //! A snapshot of this crate (its tracked and untracked-not-ignored files) is committed into
 //! `target/precommit-src/<revision>`; temporary repositories take their hooks from it by path
-//! and revision, and pre-commit builds them as it does for users, with
-//! `cargo install --bins --path .` and no `--locked`. The build happens once per test run: the
-//! scenarios share one `PRE_COMMIT_HOME` (`target/precommit-home`). Cargo's intermediate files
-//! go to `target/precommit-build`, so a later run rebuilds only what changed; the release profile
-//! is built at `opt-level = 0` (through cargo's environment overrides) to keep the first build
-//! short on small machines.
+//! and revision, and pre-commit installs them as it does for users, running
+//! `cargo install --bins --root <env> --path .` in the snapshot. That `cargo` is a shim
+//! (`target/precommit-cargo/cargo`, first on pre-commit's PATH): it checks that pre-commit asked
+//! for exactly that, that the snapshot's manifest and `Cargo.lock` agree
+//! (`cargo metadata --locked --offline`), and installs the imagelock that `cargo test` built
+//! from these same files instead of compiling it a second time; every other cargo command goes
+//! to the real cargo. The scenarios share one `PRE_COMMIT_HOME` (`target/precommit-home`).
 //!
 //! pre-commit comes from `IMAGELOCK_PRE_COMMIT` or `target/precommit-venv/bin/pre-commit`, which
 //! `scripts/test.sh` installs from PyPI. Without it the tests are skipped, except under CI
@@ -23,7 +24,8 @@ use crate::common::Run;
 struct Setup {
     pre_commit: PathBuf,
     home: PathBuf,
-    build: PathBuf,
+    /// Directories before the system's PATH: the `cargo` shim's.
+    path: std::ffi::OsString,
     hooks_repo: PathBuf,
     rev: String,
     git_config: PathBuf,
@@ -64,22 +66,28 @@ fn setup() -> Option<&'static Setup> {
             let git_config = target.join("precommit-gitconfig");
             fs_err::write(&git_config, "").unwrap();
             let (hooks_repo, rev) = snapshot(&target.join("precommit-src"), &git_config);
+            let shim = cargo_shim(&target.join("precommit-cargo"));
             let setup = Setup {
                 pre_commit,
                 home: target.join("precommit-home"),
-                build: target.join("precommit-build"),
+                path: std::env::join_paths(
+                    std::iter::once(shim).chain(std::env::split_paths(
+                        &std::env::var_os("PATH").unwrap_or_default(),
+                    )),
+                )
+                .unwrap(),
                 hooks_repo,
                 rev,
                 git_config,
             };
-            // Forget environments of snapshots that are gone, then build this one's, once.
+            // Forget environments of snapshots that are gone, then install this one's, once.
             let _ = setup.pre_commit(&target, &["gc"]);
             let user = user_repo(&setup, &["imagelock-check", "imagelock-fix"]);
             let started = Instant::now();
             let run = setup.pre_commit(user.path(), &["install-hooks"]);
             assert_eq!(run.code, 0, "pre-commit install-hooks failed:\n{}{}", run.stdout, run.stderr);
             eprintln!(
-                "pre-commit install-hooks (cargo install without --locked): {:.0?}",
+                "pre-commit install-hooks (the cargo shim): {:.0?}",
                 started.elapsed()
             );
             Some(setup)
@@ -93,12 +101,9 @@ impl Setup {
         cmd.current_dir(dir)
             .env("PRE_COMMIT_HOME", &self.home)
             .env("PRE_COMMIT_COLOR", "never")
-            .env("CARGO_TARGET_DIR", &self.build)
-            // The test checks that the hooks build and behave, not how fast imagelock runs:
-            // build the release profile unoptimised and incrementally (cargo reads these).
-            .env("CARGO_PROFILE_RELEASE_OPT_LEVEL", "0")
-            .env("CARGO_PROFILE_RELEASE_LTO", "false")
-            .env("CARGO_PROFILE_RELEASE_INCREMENTAL", "true")
+            .env("PATH", &self.path)
+            .env("IMAGELOCK_TEST_REAL_CARGO", real_cargo())
+            .env("IMAGELOCK_TEST_BIN", env!("CARGO_BIN_EXE_imagelock"))
             .env("GIT_CONFIG_NOSYSTEM", "1")
             .env("GIT_CONFIG_GLOBAL", &self.git_config)
             .env("NO_COLOR", "1")
@@ -129,6 +134,38 @@ impl Setup {
         assert_eq!(run.code, 0, "git {args:?}: {}{}", run.stdout, run.stderr);
         run
     }
+}
+
+/// The cargo that runs the tests (cargo sets `CARGO` for them and for the build).
+fn real_cargo() -> PathBuf {
+    std::env::var_os("CARGO").map_or_else(|| PathBuf::from(env!("CARGO")), PathBuf::from)
+}
+
+/// What pre-commit's `language: rust` runs to install a hook repository, checked, with the
+/// imagelock already built put in place of a second build (see the module's documentation).
+const CARGO_SHIM: &str = r#"#!/bin/sh
+# cargo for pre-commit in imagelock's hook tests (tests/cli/precommit.rs).
+if [ "$1" = install ]; then
+    if [ "$#" -ne 6 ] || [ "$2" != --bins ] || [ "$3" != --root ] || [ "$5" != --path ] || [ "$6" != . ]; then
+        echo "cargo shim: pre-commit ran an unexpected command: cargo $*" >&2
+        exit 2
+    fi
+    "$IMAGELOCK_TEST_REAL_CARGO" metadata --locked --offline --format-version 1 >/dev/null || exit 1
+    mkdir -p "$4/bin" && cp "$IMAGELOCK_TEST_BIN" "$4/bin/imagelock"
+    exit
+fi
+exec "$IMAGELOCK_TEST_REAL_CARGO" "$@"
+"#;
+
+/// `<dir>/cargo`, the shim; returns `dir`. Written aside and renamed, as test runs may overlap.
+fn cargo_shim(dir: &Path) -> PathBuf {
+    use std::os::unix::fs::PermissionsExt as _;
+    fs_err::create_dir_all(dir).unwrap();
+    let tmp = tempfile::NamedTempFile::new_in(dir).unwrap();
+    fs_err::write(tmp.path(), CARGO_SHIM).unwrap();
+    fs_err::set_permissions(tmp.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    tmp.persist(dir.join("cargo")).unwrap();
+    dir.to_path_buf()
 }
 
 /// Commit this crate's files into a repository `<root>/<revision>`; the revision depends on the

@@ -129,13 +129,12 @@ fn too_many_requests_waits_for_retry_after() {
         "",
     )]);
     let start = Instant::now();
-    let run = sandbox.refresh(&[]);
+    let (run, waits) = sandbox.refresh_on_a_virtual_clock(&[]);
     let took = start.elapsed();
     assert_eq!(run.code, 0, "{}", run.stderr);
-    assert!(
-        took >= Duration::from_secs(2) && took < Duration::from_secs(10),
-        "{took:?}"
-    );
+    // Two waits of the second the server asked for, each before a new attempt.
+    assert_eq!(waits, [1000, 1000], "the waits, in ms");
+    assert!(took < Duration::from_secs(10), "{took:?}");
     assert_eq!(count.load(Ordering::SeqCst), 3);
 }
 
@@ -157,7 +156,10 @@ fn server_errors_are_retried_then_reported_and_the_old_entry_kept() {
         "# old\nversion: 1\nimages:\n  \"{host}/broken/app\":\n    tags:\n      - \"0.1.0\"\n    digests:\n      \"0.1.0\": \"{DIGEST_A}\"\n  \"{host}/flaky/app\":\n    tags:\n      - \"1.0.0\"\n"
     );
     sandbox.write_lock(&old);
-    let run = sandbox.refresh_exits(2, &[]);
+    let (run, waits) = sandbox.refresh_on_a_virtual_clock(&[]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    // Backoff: flaky's one retry after 0.5 s; broken's three after 0.5, 1 and 2 s.
+    assert_eq!(waits, [500, 500, 1000, 2000], "the waits, in ms");
     assert!(run.stderr.contains(&format!("cannot refresh `{host}/broken/app` (flux-system/broken); its previous lock entry is kept")), "{}", run.stderr);
     assert_stderr(&run, "HTTP 500: UNKNOWN: database on fire");
     assert_eq!(tag_lists(&server, "broken/app"), 4, "three retries");

@@ -1,4 +1,4 @@
-//! `refresh` killed with SIGKILL at many moments: `images.lock` holds its old or its new content,
+//! `refresh` killed with SIGKILL before, as and after it replaces the lock: `images.lock` holds its old or its new content,
 //! never a mix, and no temporary file is left in the work tree.
 
 use std::process::Stdio;
@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use super::distribution::{push_image, Kind, Pusher, Registry};
 use super::{policy, repository, Sandbox};
-use crate::common::{stray_temp_files, Kills};
+use crate::common::{kill_run, stray_temp_files, Kill};
 
 const IMAGES: usize = 6;
 
@@ -56,38 +56,56 @@ fn sigkill_leaves_the_old_lock_or_the_new_one() {
     let new = sandbox.lock();
     assert_ne!(old, new);
 
-    // Kills close in on the moment the lock is replaced.
-    let mut kills = Kills::new(span, 12);
+    // A fixed schedule: kills early in a run (before the registry has answered), kills as the
+    // new lock is staged and about to be renamed into place, and kills just after the rename.
+    let staging = sandbox.repo().join(".git/imagelock-tmp");
+    let staged = || fs_err::read_dir(&staging).is_ok_and(|mut d| d.next().is_some());
+    let replaced = || sandbox.lock() != old;
+    let at_staging = |micros: u64| (Kill::AfterProbe(Duration::from_micros(micros)), true);
+    let schedule = [
+        (Kill::After(Duration::ZERO), false),
+        (Kill::After(span / 2), false),
+        at_staging(0),
+        at_staging(0),
+        at_staging(50),
+        at_staging(200),
+        at_staging(1000),
+        (Kill::AfterProbe(Duration::ZERO), false),
+    ];
     let (mut olds, mut news) = (0, 0);
-    while kills.round < 24 || ((olds == 0 || news == 0) && kills.round < 120) {
+    for (round, (kill, at_staging)) in schedule.into_iter().enumerate() {
         sandbox.write_lock(&old);
-        let micros = kills.next_delay();
-        let round = kills.round;
-        let mut child = sandbox
+        // What killed runs left staged (swept only when an hour old) would trip the probe.
+        let _ = fs_err::remove_dir_all(&staging);
+        let child = sandbox
             .command(&[], &["refresh"])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
             .unwrap();
-        std::thread::sleep(Duration::from_micros(micros));
-        let _ = child.kill();
-        let _ = child.wait();
+        if at_staging {
+            kill_run(child, kill, staged);
+        } else {
+            kill_run(child, kill, replaced);
+        }
         let lock = sandbox.lock();
-        assert!(lock == old || lock == new, "round {round}: a torn lock");
-        kills.saw(micros, lock == old, lock == new);
+        assert!(
+            lock == old || lock == new,
+            "round {round} ({kill:?}): a torn lock"
+        );
         olds += usize::from(lock == old);
         news += usize::from(lock == new);
         let strays = stray_temp_files(&sandbox.repo());
         assert!(
             strays.is_empty(),
-            "round {round}: stray temporary files {strays:?}"
+            "round {round} ({kill:?}): stray temporary files {strays:?}"
         );
     }
     #[allow(clippy::print_stderr)] // a figure to read with --nocapture
     {
         eprintln!(
             "{} kills: {olds} left the old lock, {news} the new one",
-            kills.round
+            schedule.len()
         );
     }
     // Kills on both sides of the write, or the test proves nothing.

@@ -107,6 +107,25 @@ impl Sandbox {
         run
     }
 
+    /// `refresh` on a virtual clock: imagelock's retry waits (`Retry-After`, backoff) pass at
+    /// once instead of in real time, and come back in milliseconds, sorted
+    /// (`IMAGELOCK_TEST_SLEEP_LOG`, which the registry client's clock reads).
+    pub fn refresh_on_a_virtual_clock(&self, args: &[&str]) -> (Run, Vec<u64>) {
+        let log = self.path().join("sleeps.log");
+        let _ = fs_err::remove_file(&log);
+        let run = self.imagelock_env(
+            &[("IMAGELOCK_TEST_SLEEP_LOG", &log)],
+            &[&["refresh"], args].concat(),
+        );
+        let mut waits: Vec<u64> = fs_err::read_to_string(&log)
+            .unwrap_or_default()
+            .lines()
+            .map(|l| l.parse().expect("milliseconds"))
+            .collect();
+        waits.sort_unstable();
+        (run, waits)
+    }
+
     pub fn imagelock(&self, args: &[&str]) -> Run {
         self.imagelock_env(&[], args)
     }
