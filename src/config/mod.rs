@@ -225,8 +225,8 @@ impl Config {
     }
 
     /// The severity a rule has in a file: `None` when it is ignored there.
-    fn severity(&self, rule: Rule, file: &str) -> Option<Severity> {
-        let mut severity = rule.severity();
+    fn severity(&self, rule: Rule, file: &str, own: Severity) -> Option<Severity> {
+        let mut severity = own;
         if self.ignore.contains(&rule) {
             return None;
         }
@@ -256,7 +256,7 @@ impl Config {
         let mut kept = Vec::with_capacity(findings.len());
         let mut dropped = Vec::new();
         for mut f in findings {
-            match self.severity(f.rule, &f.file) {
+            match self.severity(f.rule, &f.file, f.severity) {
                 Some(severity) => {
                     f.severity = severity;
                     kept.push(f);

@@ -35,21 +35,40 @@ pub(super) struct Loaded {
 /// out the cores when the parsed files cluster in one directory.
 const BATCH: usize = 16;
 
-/// The screen: a marker key (any letter case) or the Flux image API group.
+/// The screen: a marker key (any letter case), the Flux image API group, or a Namespace (whose
+/// labels decide cross-namespace access).
 struct Screen {
     group: Finder<'static>,
+    namespace: Finder<'static>,
 }
 
 impl Screen {
     fn new() -> Self {
         Self {
             group: Finder::new(GROUP.as_bytes()),
+            namespace: Finder::new(b"Namespace"),
         }
     }
 
     fn has_group(&self, bytes: &[u8]) -> bool {
         self.group.find(bytes).is_some()
     }
+
+    fn has_namespace(&self, bytes: &[u8]) -> bool {
+        self.namespace.find(bytes).is_some()
+    }
+}
+
+/// Why a file was kept.
+#[derive(Clone, Copy)]
+struct Kept {
+    selected: bool,
+    /// It names the Flux image API group.
+    group: bool,
+    /// It has a comment that looks like a marker.
+    marker: bool,
+    /// It may declare a Namespace: read for its labels, never reported.
+    namespace: bool,
 }
 
 /// What became of one listed file that was kept (or could not be read).
@@ -215,11 +234,19 @@ impl<'a> Worker<'a> {
             }
         };
         let bytes = &self.buf[..len];
-        let has_group = self.screen.has_group(bytes);
-        if !has_group && !marker::mentions_marker(bytes) {
+        let group = self.screen.has_group(bytes);
+        let marker = marker::mentions_marker(bytes);
+        let namespace = !group && !marker && self.screen.has_namespace(bytes);
+        if !(group || marker || namespace) {
             return None;
         }
-        Some(classify(rel, bytes.to_vec(), selected, has_group))
+        let kept = Kept {
+            selected,
+            group,
+            marker,
+            namespace,
+        };
+        Some(classify(rel, bytes.to_vec(), kept))
     }
 }
 
@@ -317,8 +344,9 @@ fn too_large(rel: &str, size: u64, selected: bool) -> Outcome {
 
 /// Decode and parse a file that passed the screen. A file outside the PATH arguments matters only
 /// for the Flux objects it declares: one without any is kept unparsed.
-fn classify(rel: &str, bytes: Vec<u8>, selected: bool, has_group: bool) -> Outcome {
-    let reported = selected || has_group;
+fn classify(rel: &str, bytes: Vec<u8>, kept: Kept) -> Outcome {
+    let selected = kept.selected;
+    let reported = kept.group || (selected && kept.marker);
     let text = match String::from_utf8(bytes) {
         Ok(t) => t,
         Err(err) => {
@@ -342,9 +370,9 @@ fn classify(rel: &str, bytes: Vec<u8>, selected: bool, has_group: bool) -> Outco
             return Outcome::File(Box::new((file, finding)));
         }
     };
-    let (manifest, finding) = if reported {
+    let (manifest, finding) = if reported || kept.namespace {
         // Only files that may declare Flux objects need the collections the object reader uses.
-        let parse = if has_group {
+        let parse = if kept.group || kept.namespace {
             manifest::parse
         } else {
             manifest::parse_values
@@ -360,7 +388,7 @@ fn classify(rel: &str, bytes: Vec<u8>, selected: bool, has_group: bool) -> Outco
                 )
                 .label(err.message.clone())
                 .help("Flux skips a file it cannot parse, with no error: none of its markers or objects take effect");
-                (None, Some(finding))
+                (None, reported.then_some(finding))
             }
         }
     } else {

@@ -4,6 +4,7 @@
 //! (discover → parse → objects → policies → sites → findings) and nothing here touches the
 //! network. See docs/architecture.md.
 
+mod access;
 mod automations;
 mod ids;
 mod load;
@@ -126,6 +127,7 @@ impl Model {
             selected: BTreeSet::new(),
             digest: BTreeSet::new(),
             full: files.iter().all(|f| f.selected),
+            namespaces: &objects.namespaces,
         };
         for file in &files {
             let Some(manifest) = &file.manifest else {

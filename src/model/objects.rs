@@ -39,6 +39,8 @@ pub(super) struct Objects {
     pub repositories: BTreeMap<ObjectKey, RepositoryDecl>,
     pub policies: BTreeMap<ObjectKey, PolicyDecl>,
     pub automations: BTreeMap<ObjectKey, AutomationDecl>,
+    /// Namespace objects (`v1`), by name: their labels.
+    pub namespaces: BTreeMap<String, BTreeMap<String, String>>,
     pub findings: Vec<Finding>,
 }
 
@@ -74,8 +76,12 @@ pub(super) fn collect(files: &[SourceFile], root: &Path, default_namespace: &str
             continue;
         };
         if !file.text.contains(resources::GROUP) {
+            if file.text.contains("Namespace") {
+                collect_namespaces(manifest, &mut model.namespaces);
+            }
             continue;
         }
+        collect_namespaces(manifest, &mut model.namespaces);
         for doc in &manifest.documents {
             let whole = ObjectView::document(doc);
             let kind = scalar(doc, "kind");
@@ -97,6 +103,32 @@ pub(super) fn collect(files: &[SourceFile], root: &Path, default_namespace: &str
         }
     }
     model
+}
+
+/// The Namespace objects of a file (as documents or items of a `kind: List`), with their labels.
+fn collect_namespaces(
+    manifest: &crate::manifest::Manifest,
+    out: &mut BTreeMap<String, BTreeMap<String, String>>,
+) {
+    for doc in &manifest.documents {
+        let objects = if matches!(scalar(doc, "kind"), Some("List")) {
+            ObjectView::list_items(doc)
+        } else {
+            vec![ObjectView::document(doc)]
+        };
+        for view in objects {
+            if top(&view, "apiVersion").as_deref() != Some("v1")
+                || top(&view, "kind").as_deref() != Some("Namespace")
+            {
+                continue;
+            }
+            let mut r = Reader::new(view);
+            let meta = ObjectMeta::read(&mut r);
+            if let (Some(name), true) = (meta.name, r.errors.is_empty()) {
+                out.entry(name).or_insert(meta.labels);
+            }
+        }
+    }
 }
 
 /// A top-level scalar of a document.

@@ -3,6 +3,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
+use super::access::{access, Access};
 use super::objects::{Declared, PolicyDecl, RepositoryDecl};
 use super::{ObjectKey, RepositoryId, SourceFile};
 use crate::image::ImageName;
@@ -109,11 +110,13 @@ impl Ctx<'_> {
 
 /// What resolution needs to know about the markers: the policies that markers in the selected
 /// files name, and those a `:digest` marker anywhere names.
-pub(super) struct Use {
+pub(super) struct Use<'a> {
     pub selected: BTreeSet<ObjectKey>,
     pub digest: BTreeSet<ObjectKey>,
     /// Every file is selected (no PATH arguments).
     pub full: bool,
+    /// The declared Namespaces' labels, for cross-namespace access.
+    pub namespaces: &'a BTreeMap<String, BTreeMap<String, String>>,
 }
 
 pub(super) fn build(
@@ -123,7 +126,7 @@ pub(super) fn build(
     lock: Option<&Lock>,
     lock_rel: &str,
     lock_text: Option<&str>,
-    used: &Use,
+    used: &Use<'_>,
 ) -> Built {
     let mut ctx = Ctx {
         files,
@@ -212,7 +215,8 @@ pub(super) fn build(
         };
         let compiled = build_policy(&mut ctx, decl, &index);
         let repo = repository_id.map(|id| &built_repos[id.0]);
-        let (state, reflection, needs) = match &compiled {
+        let allowed = repo.is_none_or(|r| check_access(&mut ctx, decl, &r.decl, used.namespaces));
+        let (state, reflection, needs) = match compiled.as_ref().filter(|_| allowed) {
             None => (State::Invalid, DigestReflection::Never, needs_marker_digest),
             Some((policy, reflection)) => {
                 let needs = *reflection != DigestReflection::Never || needs_marker_digest;
@@ -252,6 +256,56 @@ pub(super) fn build(
         policies: built_policies,
         findings: ctx.findings,
     }
+}
+
+/// Whether the policy may use its repository in another namespace; reported when not, or when
+/// it cannot be told (then resolved all the same).
+fn check_access(
+    ctx: &mut Ctx<'_>,
+    decl: &PolicyDecl,
+    repo: &RepositoryDecl,
+    namespaces: &BTreeMap<String, BTreeMap<String, String>>,
+) -> bool {
+    let (why, allowed) = match access(&decl.key.namespace, repo, namespaces) {
+        Access::Allowed => return true,
+        Access::Denied(why) => (why, false),
+        Access::Unknown(why) => (why, true),
+    };
+    let path: &[&str] = if decl
+        .spec
+        .image_repository_ref
+        .as_ref()
+        .is_some_and(|r| r.namespace.is_some())
+    {
+        &["spec", "imageRepositoryRef", "namespace"]
+    } else {
+        &["spec", "imageRepositoryRef", "name"]
+    };
+    let f = ctx.push(
+        decl,
+        Rule::CrossNamespaceAccess,
+        path,
+        format!(
+            "ImagePolicy `{}` {} ImageRepository `{}`: {why}",
+            decl.id(),
+            if allowed {
+                "may not be allowed to use"
+            } else {
+                "may not use"
+            },
+            repo.key
+        ),
+    );
+    f.help = Some(format!(
+        "grant it on the ImageRepository: spec.accessFrom.namespaceSelectors: [{{matchLabels: {{kubernetes.io/metadata.name: {}}}}}]",
+        decl.key.namespace
+    ));
+    if allowed {
+        f.severity = crate::rules::Severity::Warning;
+    } else {
+        f.label = Some("Flux denies this reference: the policy never becomes ready".to_owned());
+    }
+    allowed
 }
 
 /// Select a tag for one compiled policy from its repository's lock entry.

@@ -61,6 +61,9 @@ pub struct ImageRepositorySpec {
     pub service_account_name: Option<String>,
     pub provider: Option<String>,
     pub suspend: bool,
+    /// `spec.accessFrom.namespaceSelectors`, each a `matchLabels` map: who in other namespaces
+    /// may use it. `None` when `accessFrom` is absent.
+    pub access_from: Option<Vec<BTreeMap<String, String>>>,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -192,6 +195,16 @@ impl ImageRepositorySpec {
             service_account_name: r.string(&["spec", "serviceAccountName"]),
             provider: r.string(&["spec", "provider"]),
             suspend: r.bool(&["spec", "suspend"]),
+            access_from: r.mapping(&["spec", "accessFrom"]).then(|| {
+                let selectors = ["spec", "accessFrom", "namespaceSelectors"];
+                let count = r.mappings(&selectors);
+                (0..count)
+                    .map(|i| {
+                        let i = i.to_string();
+                        r.string_map(&at(&selectors, &[&i, "matchLabels"]))
+                    })
+                    .collect()
+            }),
         }
     }
 }

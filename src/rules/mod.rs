@@ -88,6 +88,8 @@ rules! {
         "A marker that fixing would move to a tag its policy ranks lower, because the tag it holds is not locked"),
     UnusedSuppression = ("IL025", "unused-suppression", Warning,
         "An `# imagelock: ignore` comment that suppresses nothing, or that imagelock cannot read"),
+    CrossNamespaceAccess = ("IL026", "cross-namespace-access", Error,
+        "An ImagePolicy using an ImageRepository in another namespace whose spec.accessFrom does not grant it"),
 }
 
 impl Rule {
