@@ -188,7 +188,8 @@ pub(crate) fn parse(s: &str) -> Result<Node, GoError> {
                     pos += 1;
                 }
                 Some((min, max, after)) => {
-                    if min < 0 || min > MAX_REPEAT || max > MAX_REPEAT || max >= 0 && min > max {
+                    if !(0..=MAX_REPEAT).contains(&min) || max > MAX_REPEAT || max >= 0 && min > max
+                    {
                         return Err(GoError::at(ErrorCode::InvalidRepeatSize, s, pos..after));
                     }
                     repeat = Some(pos);
