@@ -8,6 +8,7 @@
 //! nothing is left to the `regex` crate's own reading of classes or flags.
 
 mod classes;
+mod escape;
 mod parse;
 mod translate;
 
