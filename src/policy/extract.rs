@@ -3,6 +3,8 @@
 
 use regex::{Captures, Regex};
 
+use super::goregex::go_group_name;
+
 /// A parsed `extract` template.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Template {
@@ -62,8 +64,13 @@ impl Template {
                     }
                 }
                 Part::Name(name) => {
-                    let index = regex.capture_names().position(|n| n == Some(name.as_str()));
-                    if let Some(m) = index.and_then(|i| caps.get(i)) {
+                    // Go takes the first group of that name that took part in the match.
+                    let found = regex
+                        .capture_names()
+                        .enumerate()
+                        .filter(|(_, n)| n.map(go_group_name) == Some(name.as_str()))
+                        .find_map(|(i, _)| caps.get(i));
+                    if let Some(m) = found {
                         out.push_str(m.as_str());
                     }
                 }
@@ -78,7 +85,11 @@ impl Template {
         for part in &self.parts {
             match part {
                 Part::Index(i) if *i >= regex.captures_len() => missing.push(format!("${i}")),
-                Part::Name(name) if !regex.capture_names().any(|n| n == Some(name.as_str())) => {
+                Part::Name(name)
+                    if !regex
+                        .capture_names()
+                        .any(|n| n.map(go_group_name) == Some(name.as_str())) =>
+                {
                     missing.push(format!("${{{name}}}"));
                 }
                 _ => {}

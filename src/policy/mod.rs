@@ -7,6 +7,7 @@
 
 mod extract;
 mod gofloat;
+mod goregex;
 pub mod semver;
 
 use miette::{Diagnostic, SourceSpan};
@@ -89,30 +90,32 @@ pub struct Policy {
 /// The repository's `exclusionList`: a tag matching any entry is dropped before storage.
 #[derive(Clone, Debug)]
 pub struct Exclusions {
-    patterns: Vec<Regex>,
+    /// Each pattern as written (the compiled one is its translation) and its regex.
+    patterns: Vec<(String, Regex)>,
 }
 
 impl Exclusions {
     /// An empty list means Flux's default, `^.*\.sig$`.
     pub fn new<S: AsRef<str>>(patterns: &[S]) -> Result<Self, PolicyError> {
+        let compile = |p: &str| Ok((p.to_owned(), compile_regex(p)?));
         let patterns = if patterns.is_empty() {
-            vec![compile_regex(DEFAULT_EXCLUSION)?]
+            vec![compile(DEFAULT_EXCLUSION)?]
         } else {
             patterns
                 .iter()
-                .map(|p| compile_regex(p.as_ref()))
-                .collect::<Result<_, _>>()?
+                .map(|p| compile(p.as_ref()))
+                .collect::<Result<_, PolicyError>>()?
         };
         Ok(Self { patterns })
     }
 
     /// The index of the first pattern that excludes `tag`.
     pub fn excluded_by(&self, tag: &str) -> Option<usize> {
-        self.patterns.iter().position(|re| re.is_match(tag))
+        self.patterns.iter().position(|(_, re)| re.is_match(tag))
     }
 
     pub fn pattern(&self, index: usize) -> &str {
-        self.patterns.get(index).map_or("", Regex::as_str)
+        self.patterns.get(index).map_or("", |(p, _)| p.as_str())
     }
 
     pub fn apply(&self, tags: impl IntoIterator<Item = String>) -> Vec<String> {
@@ -122,35 +125,16 @@ impl Exclusions {
     }
 }
 
-/// Compile a pattern as Flux compiles RE2, with the offending byte span on failure.
+/// Compile a pattern as Flux does (Go's `regexp.Compile`), with Go's error and its byte span.
 pub fn compile_regex(pattern: &str) -> Result<Regex, PolicyError> {
-    Regex::new(pattern).map_err(|err| {
-        let span = regex_syntax::ast::parse::Parser::new()
-            .parse(pattern)
-            .err()
-            .map(|e| {
-                let s = e.span();
-                SourceSpan::from((s.start.offset, s.end.offset.saturating_sub(s.start.offset)))
-            });
-        let message = match &err {
-            regex::Error::Syntax(_) => syntax_summary(pattern),
-            other => other.to_string(),
-        };
-        PolicyError::InvalidRegex {
-            pattern: pattern.to_owned(),
-            message,
-            span,
-        }
+    goregex::compile(pattern).map_err(|err| PolicyError::InvalidRegex {
+        pattern: pattern.to_owned(),
+        message: err.to_string(),
+        span: Some(SourceSpan::from((
+            err.span.start,
+            err.span.end.saturating_sub(err.span.start),
+        ))),
     })
-}
-
-/// The one-line reason of a syntax error (regex's own message spans several lines).
-fn syntax_summary(pattern: &str) -> String {
-    match regex_syntax::Parser::new().parse(pattern) {
-        Err(regex_syntax::Error::Parse(e)) => e.kind().to_string(),
-        Err(regex_syntax::Error::Translate(e)) => e.kind().to_string(),
-        _ => "invalid pattern".to_owned(),
-    }
 }
 
 /// A policy that cannot be built from its spec.

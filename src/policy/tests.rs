@@ -406,3 +406,22 @@ proptest! {
         prop_assert_eq!(policy.select(&shuffled), expected);
     }
 }
+
+#[test]
+fn extract_names_follow_go() {
+    // A name used twice: Go's Expand takes the first group of that name that matched.
+    let f = Filter::new("^(?P<v>a[0-9])$|^(?P<v>b[0-9])$", Some("$v")).unwrap();
+    assert_eq!(f.key("b7").as_deref(), Some("b7"));
+    assert_eq!(f.key("a1").as_deref(), Some("a1"));
+    // A name may start with a digit in Go; the regex crate's copy is renamed, `${1x}` still finds it.
+    let f = Filter::new("^(?P<1x>[0-9]+)-(?P<ts>[0-9]+)$", Some("${1x}.$ts")).unwrap();
+    assert_eq!(f.key("12-34").as_deref(), Some("12.34"));
+    assert!(Filter::new(r"\Qv1.0\E", None)
+        .unwrap()
+        .key("v1.0")
+        .is_some());
+    assert!(Filter::new(r"\Qv1.0\E", None)
+        .unwrap()
+        .key("v1x0")
+        .is_none());
+}

@@ -1,0 +1,107 @@
+// Command gen writes testdata/goregex/table.json: for each pattern of
+// testdata/goregex/cases.txt, Go's verdict (regexp.Compile's error text) and,
+// for every input, what FindStringSubmatchIndex returns. The Rust test in
+// src/policy/goregex/tests.rs reads the table; CI needs no Go.
+//
+// Run from the repository root: go run tests/goregex/gen.go
+//
+// cases.txt: "p PATTERN" (the rest of the line, verbatim), "q "QUOTED"" (a Go
+// string literal), "i "QUOTED"" (an input for the pattern above, on top of the
+// default inputs), "#" comments.
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"os"
+	"regexp"
+	"runtime"
+	"strconv"
+	"strings"
+)
+
+var defaultInputs = []string{
+	"", "a", "abc", "ABC", "aaa", "a{,2}", "{", "x{}", "a.sig", "sha256-abc",
+	"main-1a2b3c-1700000000", "v1.2.3", "1.2.3-rc.1", "ab cd", "a\nb\n", "é日本",
+	"\u212a", "\u017f", "k_9-", "\x0b\t",
+}
+
+type match struct {
+	Input   string `json:"input"`
+	Indices []int  `json:"indices"`
+}
+
+type result struct {
+	Pattern string  `json:"pattern"`
+	Error   *string `json:"error"`
+	Matches []match `json:"matches,omitempty"`
+}
+
+type pending struct {
+	pattern string
+	inputs  []string
+}
+
+func main() {
+	f, err := os.Open("testdata/goregex/cases.txt")
+	if err != nil {
+		panic(err)
+	}
+	defer f.Close()
+	var cases []pending
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 1<<20), 1<<22)
+	for n := 1; sc.Scan(); n++ {
+		line := sc.Text()
+		switch {
+		case line == "" || strings.HasPrefix(line, "#"):
+		case strings.HasPrefix(line, "p "):
+			cases = append(cases, pending{pattern: line[2:]})
+		case strings.HasPrefix(line, "q "), strings.HasPrefix(line, "i "):
+			s, err := strconv.Unquote(line[2:])
+			if err != nil {
+				panic(fmt.Sprintf("line %d: %v", n, err))
+			}
+			if line[0] == 'q' {
+				cases = append(cases, pending{pattern: s})
+			} else {
+				last := &cases[len(cases)-1]
+				last.inputs = append(last.inputs, s)
+			}
+		default:
+			panic(fmt.Sprintf("line %d: unknown line %q", n, line))
+		}
+	}
+	if err := sc.Err(); err != nil {
+		panic(err)
+	}
+	out := struct {
+		Go            string   `json:"go"`
+		DefaultInputs []string `json:"default_inputs"`
+		Cases         []result `json:"cases"`
+	}{Go: runtime.Version(), DefaultInputs: defaultInputs}
+	for _, c := range cases {
+		r := result{Pattern: c.pattern}
+		re, err := regexp.Compile(c.pattern)
+		if err != nil {
+			msg := err.Error()
+			r.Error = &msg
+		} else {
+			for _, in := range append(append([]string{}, defaultInputs...), c.inputs...) {
+				r.Matches = append(r.Matches, match{Input: in, Indices: re.FindStringSubmatchIndex(in)})
+			}
+		}
+		out.Cases = append(out.Cases, r)
+	}
+	w, err := os.Create("testdata/goregex/table.json")
+	if err != nil {
+		panic(err)
+	}
+	defer w.Close()
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", " ")
+	if err := enc.Encode(out); err != nil {
+		panic(err)
+	}
+}
