@@ -5,6 +5,10 @@
 use super::objects::AutomationDecl;
 use super::policies::Policy;
 use super::AutomationId;
+use crate::report::Finding;
+use crate::resources::CommitSpec;
+use crate::rules::Rule;
+use crate::template::flux::{self, Change, CommitData, ObjectId};
 
 /// A declared ImageUpdateAutomation.
 #[derive(Debug)]
@@ -21,6 +25,62 @@ impl Automation {
             .as_ref()
             .and_then(|u| u.path.as_deref())
             .unwrap_or("")
+    }
+
+    /// `spec.git.commit` (v1alpha1: `spec.commit`), and the path it sits at.
+    pub fn commit_spec(&self) -> Option<(&CommitSpec, &'static [&'static str])> {
+        let spec = &self.decl.spec;
+        match (
+            spec.git.as_ref().and_then(|g| g.commit.as_ref()),
+            &spec.commit,
+        ) {
+            (Some(commit), _) => Some((commit, &["spec", "git", "commit"])),
+            (None, Some(commit)) => Some((commit, &["spec", "commit"])),
+            (None, None) => None,
+        }
+    }
+
+    /// The commit message template rendered on a sample change, as `fix --commit` will render
+    /// it on real ones: a template that fails here (a removed field such as `.Updated`, a
+    /// syntax error) stalls the automation in the cluster and stops `fix --commit`.
+    pub(crate) fn check_template(&self) -> Option<Finding> {
+        let (commit, at) = self.commit_spec()?;
+        let template = commit.message_template.as_deref()?;
+        let mut data = CommitData {
+            automation_namespace: self.decl.key.namespace.clone(),
+            automation_name: self.decl.key.name.clone(),
+            values: commit.message_template_values.clone(),
+            ..CommitData::default()
+        };
+        data.file_changes
+            .entry("deploy/app.yaml".to_owned())
+            .or_default()
+            .entry(ObjectId {
+                api_version: "apps/v1".to_owned(),
+                kind: "Deployment".to_owned(),
+                name: "app".to_owned(),
+                namespace: self.decl.key.namespace.clone(),
+            })
+            .or_default()
+            .push(Change {
+                old_value: "ghcr.io/org/app:1.0.0".to_owned(),
+                new_value: "ghcr.io/org/app:1.0.1".to_owned(),
+                setter: format!("{}:app", self.decl.key.namespace),
+            });
+        let err = flux::render_message(Some(template), &data).err()?;
+        let path: Vec<&str> = at.iter().copied().chain(["messageTemplate"]).collect();
+        Some(
+            Finding::new(
+                Rule::InvalidCommitTemplate,
+                &self.decl.rel,
+                self.decl.span(&path),
+                format!(
+                    "ImageUpdateAutomation `{}` cannot render its commit message: {err}",
+                    self.decl.key.slash()
+                ),
+            )
+            .help("Flux stalls the automation on this template, and `imagelock fix --commit` refuses it; see docs/ci.md for the data Flux gives templates"),
+        )
     }
 }
 

@@ -157,6 +157,11 @@ impl Model {
             .into_values()
             .map(|decl| Automation { decl })
             .collect();
+        for automation in &automations {
+            if automation_reported(automation, &files) {
+                findings.extend(automation.check_template());
+            }
+        }
 
         let mut model = Self {
             workspace: options.workspace.clone(),
@@ -319,6 +324,11 @@ impl Model {
             .map(|m| sites::object_id(m, site.document))
             .unwrap_or_default()
     }
+}
+
+/// An automation's findings are reported with its file, or in every run without PATHs.
+fn automation_reported(automation: &Automation, files: &[SourceFile]) -> bool {
+    files.get(automation.decl.file).is_some_and(|f| f.selected)
 }
 
 /// One file as the only source.

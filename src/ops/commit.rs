@@ -249,12 +249,7 @@ fn render(
     model: &Model,
 ) -> Result<(Identity, String), CommitError> {
     let decl = &automation.decl;
-    let commit = decl
-        .spec
-        .git
-        .as_ref()
-        .and_then(|g| g.commit.as_ref())
-        .or(decl.spec.commit.as_ref());
+    let commit = automation.commit_spec().map(|(c, _)| c);
     let author = author(automation, commit)?;
     let mut data = CommitData {
         automation_namespace: decl.key.namespace.clone(),

@@ -90,6 +90,8 @@ rules! {
         "An `# imagelock: ignore` comment that suppresses nothing, or that imagelock cannot read"),
     CrossNamespaceAccess = ("IL026", "cross-namespace-access", Error,
         "An ImagePolicy using an ImageRepository in another namespace whose spec.accessFrom does not grant it"),
+    InvalidCommitTemplate = ("IL027", "invalid-commit-template", Error,
+        "An ImageUpdateAutomation commit message template that Flux cannot render"),
 }
 
 impl Rule {
