@@ -37,6 +37,9 @@ pub(crate) struct Suppressions {
 impl Suppressions {
     /// Find the suppressions in one file.
     pub fn scan(&mut self, file: &str, text: &str) {
+        if memchr::memmem::find(text.as_bytes(), DIRECTIVE.as_bytes()).is_none() {
+            return; // most files: one fast pass instead of a line-by-line one
+        }
         let mut line_start = 0;
         for line in text.split_inclusive('\n') {
             if let Some(s) = parse_line(file, line, line_start) {

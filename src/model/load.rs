@@ -59,6 +59,17 @@ impl Screen {
     }
 }
 
+/// What a walk keeps.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Want {
+    /// Files with markers or Flux image objects: the repository.
+    Repository,
+    /// Files that may declare a Namespace and were not kept the first time (no marker, no
+    /// image object): read only when a policy refers to another namespace, so that the common
+    /// case pays no second scan of every file.
+    Namespaces,
+}
+
 /// Why a file was kept.
 #[derive(Clone, Copy)]
 struct Kept {
@@ -137,13 +148,14 @@ pub(super) fn load(
     workspace: &Workspace,
     selection: &Selection,
     config: &Config,
+    want: Want,
 ) -> Result<Loaded, ModelError> {
     let root = &workspace.root;
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
     let queue = Queue::new();
     let (walked, mut kept) = std::thread::scope(|s| {
         let helpers: Vec<_> = (1..cores)
-            .map(|_| s.spawn(|| Worker::new(root, selection).run(&queue)))
+            .map(|_| s.spawn(|| Worker::new(root, selection, want).run(&queue)))
             .collect();
         let walked = {
             let _close = CloseOnDrop(&queue);
@@ -161,7 +173,7 @@ pub(super) fn load(
             walked
         };
         // The walk is over: this thread reads too, until the queue is empty.
-        let mut kept = Worker::new(root, selection).run(&queue);
+        let mut kept = Worker::new(root, selection, want).run(&queue);
         for helper in helpers {
             match helper.join() {
                 Ok(mut more) => kept.append(&mut more),
@@ -192,16 +204,18 @@ pub(super) fn load(
 struct Worker<'a> {
     root: &'a Path,
     selection: &'a Selection,
+    want: Want,
     screen: Screen,
     /// The read buffer, reused across files; only `buf[..len]` holds the current file.
     buf: Vec<u8>,
 }
 
 impl<'a> Worker<'a> {
-    fn new(root: &'a Path, selection: &'a Selection) -> Self {
+    fn new(root: &'a Path, selection: &'a Selection, want: Want) -> Self {
         Self {
             root,
             selection,
+            want,
             screen: Screen::new(),
             buf: vec![0; 16 * 1024],
         }
@@ -236,8 +250,12 @@ impl<'a> Worker<'a> {
         let bytes = &self.buf[..len];
         let group = self.screen.has_group(bytes);
         let marker = marker::mentions_marker(bytes);
-        let namespace = !group && !marker && self.screen.has_namespace(bytes);
-        if !(group || marker || namespace) {
+        let namespace = match self.want {
+            Want::Repository => false,
+            Want::Namespaces if group || marker => return None, // read the first time
+            Want::Namespaces => self.screen.has_namespace(bytes),
+        };
+        if !(group || marker) && !namespace {
             return None;
         }
         let kept = Kept {

@@ -110,7 +110,12 @@ impl Model {
         // while the manifests are listed and read. Errors keep their order: the manifests' first.
         let (loaded, lock) = std::thread::scope(|s| {
             let lock = s.spawn(|| load::read_lock(&options.lockfile, &lock_rel));
-            let loaded = load::load(&options.workspace, &selection, &options.config);
+            let loaded = load::load(
+                &options.workspace,
+                &selection,
+                &options.config,
+                load::Want::Repository,
+            );
             let lock = lock
                 .join()
                 .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
@@ -120,8 +125,22 @@ impl Model {
         let (lock, lock_text) = lock?;
         let mut findings = loaded.findings;
         let files = loaded.files;
-        let objects = objects::collect(&files, root, &options.config.default_namespace);
-        findings.extend(objects.findings);
+        let mut objects = objects::collect(&files, root, &options.config.default_namespace);
+        findings.append(&mut objects.findings);
+        if objects
+            .policies
+            .values()
+            .any(|p| policies::repo_key(p).namespace != p.key.namespace)
+        {
+            // A cross-namespace reference: the labels of Namespaces declared anywhere decide it.
+            let more = load::load(
+                &options.workspace,
+                &selection,
+                &options.config,
+                load::Want::Namespaces,
+            )?;
+            objects::add_namespaces(&more.files, &mut objects.namespaces);
+        }
 
         let mut used = policies::Use {
             selected: BTreeSet::new(),

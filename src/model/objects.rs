@@ -105,6 +105,16 @@ pub(super) fn collect(files: &[SourceFile], root: &Path, default_namespace: &str
     model
 }
 
+/// The Namespaces of files read only for them.
+pub(super) fn add_namespaces(
+    files: &[SourceFile],
+    out: &mut BTreeMap<String, BTreeMap<String, String>>,
+) {
+    for manifest in files.iter().filter_map(|f| f.manifest.as_ref()) {
+        collect_namespaces(manifest, out);
+    }
+}
+
 /// The Namespace objects of a file (as documents or items of a `kind: List`), with their labels.
 fn collect_namespaces(
     manifest: &crate::manifest::Manifest,
