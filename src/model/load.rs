@@ -255,7 +255,7 @@ impl<'a> Worker<'a> {
             Want::Namespaces if group || marker => return None, // read the first time
             Want::Namespaces => self.screen.has_namespace(bytes),
         };
-        if !(group || marker) && !namespace {
+        if !(group || marker || namespace) {
             return None;
         }
         let kept = Kept {
