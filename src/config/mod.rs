@@ -96,13 +96,9 @@ pub enum ConfigError {
         #[label("here")]
         span: Option<SourceSpan>,
     },
-    #[error("cannot read `{}`: {source}", path.display())]
-    #[diagnostic(code(imagelock::io))]
-    Io {
-        path: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Io(#[from] crate::workspace::WorkspaceError),
 }
 
 /// The configuration in effect.
@@ -125,7 +121,7 @@ impl Config {
         let text = match crate::fs::read_to_string(&path) {
             Ok(text) => Some(text),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-            Err(source) => return Err(ConfigError::Io { path, source }),
+            Err(source) => return Err(crate::workspace::WorkspaceError::Io { path, source }.into()),
         };
         let mut config = match &text {
             Some(text) => Self::parse(FILE_NAME, text)?,

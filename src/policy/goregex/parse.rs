@@ -148,28 +148,17 @@ pub(crate) fn parse(s: &str) -> Result<Node, GoError> {
                 p.right_paren()?;
                 pos += 1;
             }
-            b'^' => {
-                p.push_leaf(if p.flags.one_line {
-                    Kind::BeginText
-                } else {
-                    Kind::BeginLine
-                });
-                pos += 1;
-            }
-            b'$' => {
-                p.push_leaf(if p.flags.one_line {
-                    Kind::EndText
-                } else {
-                    Kind::EndLine
-                });
-                pos += 1;
-            }
-            b'.' => {
-                p.push_leaf(if p.flags.dot_nl {
-                    Kind::Any
-                } else {
-                    Kind::AnyNotNl
-                });
+            b'^' | b'$' | b'.' => {
+                // What `^`, `$` and `.` mean depends on the flags in effect (`m`, `s`).
+                let kind = match (bytes[pos], p.flags.one_line, p.flags.dot_nl) {
+                    (b'^', true, _) => Kind::BeginText,
+                    (b'^', false, _) => Kind::BeginLine,
+                    (b'$', true, _) => Kind::EndText,
+                    (b'$', false, _) => Kind::EndLine,
+                    (_, _, true) => Kind::Any,
+                    (_, _, false) => Kind::AnyNotNl,
+                };
+                p.push_leaf(kind);
                 pos += 1;
             }
             b'[' => pos = p.class(pos)?,
