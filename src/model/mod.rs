@@ -183,7 +183,7 @@ impl Model {
             .collect();
         for automation in &automations {
             if automation_reported(automation, &files) {
-                findings.extend(automation.check_template());
+                findings.extend(automation.check_template(options.config.flux_version));
             }
         }
 
