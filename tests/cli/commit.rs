@@ -390,6 +390,8 @@ spec:
         ("images.lock", LOCK),
         ("flux.yaml", flux),
         ("app.yaml", OUTSIDE),
+        // No modelled Flux serves v1alpha1 (IL028); this test is about the commit it writes.
+        (".imagelock.yaml", "ignore: [unsupported-api-version]\n"),
     ]);
     let dir = tmp.path();
     let run = imagelock(dir, &["fix", "--commit"]);
