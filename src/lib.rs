@@ -9,6 +9,7 @@
 pub mod cli;
 mod config;
 mod fix;
+mod flux_version;
 mod fs;
 #[cfg(any(test, feature = "fuzzing"))]
 #[doc(hidden)]

@@ -30,6 +30,9 @@ pub struct GlobalArgs {
     /// Namespace of objects that declare none and have no kustomization namespace above them [default: .imagelock.yaml's default-namespace, else flux-system]
     #[arg(long, global = true, value_name = "NS")]
     pub default_namespace: Option<String>,
+    /// The Flux release the repository runs, as MAJOR.MINOR: the API versions and commit template data it is checked against [default: .imagelock.yaml's flux-version, else the newest modelled, 2.9]
+    #[arg(long, global = true, value_name = "X.Y")]
+    pub flux_version: Option<String>,
     /// Output format
     #[arg(long, global = true, value_enum, default_value_t = Format::Human)]
     pub format: Format,

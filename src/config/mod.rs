@@ -13,6 +13,7 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 use thiserror::Error;
 
+use crate::flux_version::FluxVersion;
 use crate::report::Finding;
 use crate::rules::{Rule, Severity};
 
@@ -45,6 +46,11 @@ pub struct ConfigFile {
     /// Rules ignored or made warnings in the files a glob matches.
     #[serde(default)]
     pub per_path: BTreeMap<String, PathRules>,
+    /// The Flux release the repository runs, as `MAJOR.MINOR` (`"2.7"`; `v2.7` and `2.7.1` are
+    /// accepted): which API versions and commit template data are checked against
+    /// (`--flux-version` overrides it; default: the newest release imagelock models).
+    #[serde(default)]
+    pub flux_version: Option<String>,
 }
 
 /// What one `per-path` glob changes.
@@ -96,6 +102,25 @@ pub enum ConfigError {
         #[label("here")]
         span: Option<SourceSpan>,
     },
+    #[error("`{path}`: {message}")]
+    #[diagnostic(
+        code(imagelock::config),
+        help("docs/flux-versions.md lists the Flux versions imagelock models")
+    )]
+    FluxVersion {
+        path: String,
+        message: String,
+        #[source_code]
+        src: NamedSource<String>,
+        #[label("flux-version")]
+        span: Option<SourceSpan>,
+    },
+    #[error("--flux-version: {message}")]
+    #[diagnostic(
+        code(imagelock::usage),
+        help("docs/flux-versions.md lists the Flux versions imagelock models")
+    )]
+    FluxVersionFlag { message: String },
     #[error(transparent)]
     #[diagnostic(transparent)]
     Io(#[from] crate::workspace::WorkspaceError),
@@ -107,6 +132,8 @@ pub struct Config {
     /// The file it was read from, if any.
     pub source: Option<PathBuf>,
     pub default_namespace: String,
+    /// The Flux release the repository is checked against.
+    pub(crate) flux_version: FluxVersion,
     exclude: Option<GlobSet>,
     ignore: BTreeSet<Rule>,
     warn: BTreeSet<Rule>,
@@ -135,6 +162,15 @@ impl Config {
             "flux-system".clone_into(&mut config.default_namespace);
         }
         Ok(config)
+    }
+
+    /// The target Flux release from `--flux-version`, which wins over the file's.
+    pub fn with_flux_version(mut self, flag: Option<&str>) -> Result<Self, ConfigError> {
+        if let Some(flag) = flag {
+            self.flux_version = FluxVersion::parse(flag)
+                .map_err(|message| ConfigError::FluxVersionFlag { message })?;
+        }
+        Ok(self)
     }
 
     /// Build from the text of a configuration file named `name`.
@@ -195,6 +231,18 @@ impl Config {
                 span: None,
             })
         };
+        let flux_version = match &file.flux_version {
+            None => FluxVersion::default(),
+            Some(v) => FluxVersion::parse(v).map_err(|message| ConfigError::FluxVersion {
+                path: name.to_owned(),
+                message,
+                src: src(),
+                span: text
+                    .find("flux-version")
+                    .and_then(|at| text[at..].find(v.as_str()).map(|off| at + off))
+                    .map(|at| SourceSpan::from((at, v.len()))),
+            })?,
+        };
         let mut per_path = Vec::new();
         for (glob, r) in &file.per_path {
             per_path.push((
@@ -206,6 +254,7 @@ impl Config {
         Ok(Self {
             source: None,
             default_namespace: file.default_namespace.unwrap_or_default(),
+            flux_version,
             exclude: (!file.exclude.is_empty())
                 .then(|| globs(&file.exclude))
                 .transpose()?,

@@ -84,6 +84,42 @@ fn the_flag_beats_the_file_which_beats_the_default() {
     );
 }
 
+#[test]
+fn the_flux_version_flag_beats_the_file_which_beats_the_newest() {
+    use crate::flux_version::FluxVersion;
+    let dir = tempfile::tempdir().unwrap();
+    let load = |flag| {
+        Config::load(dir.path(), None)
+            .and_then(|c| c.with_flux_version(flag))
+            .map(|c| c.flux_version.to_string())
+    };
+    assert_eq!(load(None).unwrap(), FluxVersion::NEWEST.to_string());
+    fs_err::write(dir.path().join(FILE_NAME), "flux-version: \"v2.6.3\"\n").unwrap();
+    assert_eq!(load(None).unwrap(), "2.6");
+    assert_eq!(load(Some("2.7")).unwrap(), "2.7");
+    let err = load(Some("2.7x")).unwrap_err();
+    assert!(err.to_string().contains("`2.7x`"), "{err}");
+}
+
+#[test]
+fn a_bad_flux_version_points_at_its_value() {
+    let text = "ignore: []\nflux-version: \"1.9\"\n";
+    let err = Config::parse("c.yaml", text).unwrap_err();
+    let ConfigError::FluxVersion { message, span, .. } = &err else {
+        panic!("{err:?}")
+    };
+    assert!(
+        message.contains("`1.9`") && message.contains("older"),
+        "{message}"
+    );
+    assert_eq!(span.map(|s| s.offset()), text.find("1.9"));
+    let err = Config::parse("c.yaml", "flux-version: latest\n").unwrap_err();
+    assert!(
+        err.to_string().contains("`latest` is not a Flux version"),
+        "{err}"
+    );
+}
+
 struct Texts<'a>(&'a [(&'a str, &'a str)]);
 
 impl Sources for Texts<'_> {

@@ -5,10 +5,11 @@
 use super::objects::AutomationDecl;
 use super::policies::Policy;
 use super::AutomationId;
+use crate::flux_version::FluxVersion;
 use crate::report::Finding;
 use crate::resources::CommitSpec;
 use crate::rules::Rule;
-use crate::template::flux::{self, Change, CommitData, ObjectId};
+use crate::template::flux::{self, Change, CommitData, LatestImage, ObjectId};
 
 /// A declared ImageUpdateAutomation.
 #[derive(Debug)]
@@ -43,15 +44,25 @@ impl Automation {
     /// The commit message template rendered on a sample change, as `fix --commit` will render
     /// it on real ones: a template that fails here (a removed field such as `.Updated`, a
     /// syntax error) stalls the automation in the cluster and stops `fix --commit`.
-    pub(crate) fn check_template(&self) -> Option<Finding> {
+    pub(crate) fn check_template(&self, flux: FluxVersion) -> Option<Finding> {
         let (commit, at) = self.commit_spec()?;
         let template = commit.message_template.as_deref()?;
         let mut data = CommitData {
             automation_namespace: self.decl.key.namespace.clone(),
             automation_name: self.decl.key.name.clone(),
             values: commit.message_template_values.clone(),
+            flux,
             ..CommitData::default()
         };
+        data.images.insert(
+            format!("{}:app", self.decl.key.namespace),
+            LatestImage {
+                image: "ghcr.io/org/app".to_owned(),
+                tag: "1.0.1".to_owned(),
+                policy_namespace: self.decl.key.namespace.clone(),
+                policy_name: "app".to_owned(),
+            },
+        );
         data.file_changes
             .entry("deploy/app.yaml".to_owned())
             .or_default()
@@ -79,7 +90,7 @@ impl Automation {
                     self.decl.key.slash()
                 ),
             )
-            .help("Flux stalls the automation on this template, and `imagelock fix --commit` refuses it; see docs/ci.md for the data Flux gives templates"),
+            .help(format!("Flux {flux} stalls the automation on this template, and `imagelock fix --commit` refuses it; see docs/ci.md for the data Flux gives templates, docs/flux-versions.md for how it differs between releases")),
         )
     }
 }

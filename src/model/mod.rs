@@ -125,7 +125,12 @@ impl Model {
         let (lock, lock_text) = lock?;
         let mut findings = loaded.findings;
         let files = loaded.files;
-        let mut objects = objects::collect(&files, root, &options.config.default_namespace);
+        let mut objects = objects::collect(
+            &files,
+            root,
+            &options.config.default_namespace,
+            options.config.flux_version,
+        );
         findings.append(&mut objects.findings);
         if objects
             .policies
@@ -178,7 +183,7 @@ impl Model {
             .collect();
         for automation in &automations {
             if automation_reported(automation, &files) {
-                findings.extend(automation.check_template());
+                findings.extend(automation.check_template(options.config.flux_version));
             }
         }
 

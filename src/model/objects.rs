@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use super::{ObjectKey, SourceFile};
+use crate::flux_version::{ApiStatus, FluxVersion};
 use crate::manifest::PathSegment;
 use crate::report::Finding;
 use crate::resources::{
@@ -68,7 +69,12 @@ impl<T> Declared<T> {
 
 /// Collect every ImageRepository, ImagePolicy and ImageUpdateAutomation, read from the parsed
 /// documents of the files that name the API group.
-pub(super) fn collect(files: &[SourceFile], root: &Path, default_namespace: &str) -> Objects {
+pub(super) fn collect(
+    files: &[SourceFile],
+    root: &Path,
+    default_namespace: &str,
+    flux: FluxVersion,
+) -> Objects {
     let mut model = Objects::default();
     let mut namespaces = NamespaceResolver::new(root, default_namespace);
     for (index, file) in files.iter().enumerate() {
@@ -97,6 +103,7 @@ pub(super) fn collect(files: &[SourceFile], root: &Path, default_namespace: &str
                     namespaces: &mut namespaces,
                     file,
                     index,
+                    flux,
                 };
                 ctx.object(view);
             }
@@ -161,6 +168,7 @@ struct Ctx<'a> {
     namespaces: &'a mut NamespaceResolver,
     file: &'a SourceFile,
     index: usize,
+    flux: FluxVersion,
 }
 
 impl Ctx<'_> {
@@ -189,6 +197,9 @@ impl Ctx<'_> {
             .help(format!("use one of {}", resources::VERSIONS.join(", ")));
             self.model.findings.push(finding);
             return;
+        }
+        if let Some(status) = self.flux.api_status(kind, version) {
+            self.api_version_finding(&view, &api_version, kind, status);
         }
         if let Some(dup) = view.duplicate_key() {
             self.shape_error(dup);
@@ -221,6 +232,60 @@ impl Ctx<'_> {
             }
         };
         self.model.findings.extend(duplicate);
+    }
+
+    /// An API version the target release does not serve, or deprecates, at `apiVersion`.
+    fn api_version_finding(
+        &mut self,
+        view: &ObjectView<'_>,
+        api_version: &str,
+        kind: Kind,
+        status: ApiStatus,
+    ) {
+        let range = view
+            .field_spans()
+            .into_iter()
+            .find(|(p, _)| p == "apiVersion")
+            .map_or(TextRange::empty(view.range.start()), |(_, r)| r);
+        let target = self.flux;
+        let recommended = target.recommended(kind);
+        let kind = kind.as_str();
+        // The oldest modelled release stands for "before it": the sources date these changes
+        // to controller releases older than Flux 2.0.
+        let since = |v: FluxVersion| {
+            if v == FluxVersion::OLDEST {
+                format!("before Flux {v}")
+            } else {
+                format!("in Flux {v}")
+            }
+        };
+        let (message, severity) = match status {
+            ApiStatus::Removed(v) => (
+                format!(
+                    "Flux {target} does not serve {kind} `{api_version}`: it was removed {}",
+                    since(v)
+                ),
+                crate::rules::Severity::Error,
+            ),
+            ApiStatus::NotYetServed(v) => (
+                format!("Flux {target} does not serve {kind} `{api_version}`: it is served from Flux {v} on"),
+                crate::rules::Severity::Error,
+            ),
+            ApiStatus::Deprecated(v) => (
+                format!(
+                    "{kind} `{api_version}` is deprecated in Flux {target}: it was deprecated {}",
+                    since(v)
+                ),
+                crate::rules::Severity::Warning,
+            ),
+        };
+        let mut finding = Finding::new(Rule::UnsupportedApiVersion, &self.file.rel, range, message)
+            .help(format!(
+                "write `apiVersion: {}/{recommended}`; `flux-version` in .imagelock.yaml (or --flux-version) names the Flux release checked against (now {target}): see docs/flux-versions.md",
+                crate::resources::GROUP
+            ));
+        finding.severity = severity;
+        self.model.findings.push(finding);
     }
 
     fn shape_error(&mut self, error: ShapeError) {

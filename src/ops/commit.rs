@@ -17,7 +17,7 @@ use crate::model::{relative_to, Automation, FileId, Model};
 use crate::report::Finding;
 use crate::resources::CommitSpec;
 use crate::rules::Rule;
-use crate::template::flux::{self, Change, CommitData};
+use crate::template::flux::{self, Change, CommitData, LatestImage};
 use crate::text::TextRange;
 
 #[derive(Debug, Error, Diagnostic)]
@@ -257,6 +257,21 @@ fn render(
         values: commit
             .map(|c| c.message_template_values.clone())
             .unwrap_or_default(),
+        flux: model.config.flux_version,
+        images: model
+            .policies
+            .iter()
+            .filter_map(|p| {
+                let r = p.resolution()?;
+                let latest = LatestImage {
+                    image: r.name.clone(),
+                    tag: r.tag.clone(),
+                    policy_namespace: p.decl.key.namespace.clone(),
+                    policy_name: p.decl.key.name.clone(),
+                };
+                Some((p.decl.id(), latest))
+            })
+            .collect(),
         ..CommitData::default()
     };
     for p in mine {

@@ -33,6 +33,14 @@ pub enum Kind {
 }
 
 impl Kind {
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Self::ImageRepository => "ImageRepository",
+            Self::ImagePolicy => "ImagePolicy",
+            Self::ImageUpdateAutomation => "ImageUpdateAutomation",
+        }
+    }
+
     pub fn parse(kind: &str) -> Option<Self> {
         match kind {
             "ImageRepository" => Some(Self::ImageRepository),

@@ -92,6 +92,8 @@ rules! {
         "An ImagePolicy using an ImageRepository in another namespace whose spec.accessFrom does not grant it"),
     InvalidCommitTemplate = ("IL027", "invalid-commit-template", Error,
         "An ImageUpdateAutomation commit message template that Flux cannot render"),
+    UnsupportedApiVersion = ("IL028", "unsupported-api-version", Error,
+        "An image.toolkit.fluxcd.io API version the target Flux release does not serve (error) or deprecates (warning)"),
 }
 
 impl Rule {

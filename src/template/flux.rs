@@ -8,6 +8,10 @@
 //! - `.Changed.Objects`: object → its changes across all files, each list sorted the same way;
 //! - `.Values`: `spec.git.commit.messageTemplateValues`.
 //!
+//! For a target Flux release before 2.7 the data also has the legacy result
+//! (docs/flux-versions.md): `.Updated` and, from 2.3, `.Changed.ImageResult`; before 2.3 there is
+//! no `.Changed` and no `.Values`.
+//!
 //! Maps range in Go's key order: files by path, objects by APIVersion, Kind, Name, Namespace (the
 //! field order of kyaml's `ResourceIdentifier`).
 
@@ -15,6 +19,7 @@ use std::collections::BTreeMap;
 
 use super::value::{Print, Value};
 use super::{Template, TemplateError};
+use crate::flux_version::FluxVersion;
 
 /// Flux's message when the automation has no template.
 pub const DEFAULT_MESSAGE: &str = "Update from image update automation";
@@ -46,6 +51,68 @@ pub struct CommitData {
     /// File (relative to `update.path`) → object → changes in file order.
     pub file_changes: BTreeMap<String, BTreeMap<ObjectId, Vec<Change>>>,
     pub values: BTreeMap<String, String>,
+    /// The release whose template data this is.
+    pub(crate) flux: FluxVersion,
+    /// For the legacy result: each policy's latest image, by `namespace:name`.
+    pub(crate) images: BTreeMap<String, LatestImage>,
+}
+
+/// A policy's latest image, as the legacy result's image references describe it.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub(crate) struct LatestImage {
+    /// The repository's `spec.image`, as written.
+    pub(crate) image: String,
+    pub(crate) tag: String,
+    pub(crate) policy_namespace: String,
+    pub(crate) policy_name: String,
+}
+
+impl LatestImage {
+    /// `namespace:name` of the policy a marker's setter (`ns:name` or `ns:name:tag`) names.
+    pub(crate) fn policy_key(setter: &str) -> String {
+        setter.splitn(3, ':').take(2).collect::<Vec<_>>().join(":")
+    }
+
+    /// go-containerregistry's reference with Flux's `ImageRef` methods.
+    fn to_value(&self) -> Value {
+        let (registry, repository) = match crate::image::ImageName::parse(&self.image) {
+            Ok(name) => (name.registry, name.repository),
+            // The repository's spec is reported invalid elsewhere; keep the text as written.
+            Err(_) => (String::new(), self.image.clone()),
+        };
+        let string = format!("{}:{}", self.image, self.tag);
+        Value::structure(
+            "update.imageRef",
+            Vec::new(),
+            vec![
+                ("String", Value::str(&string)),
+                ("Identifier", Value::str(&self.tag)),
+                ("Repository", Value::str(&repository)),
+                ("Registry", Value::str(&registry)),
+                (
+                    "Name",
+                    Value::str(format!("{registry}/{repository}:{}", self.tag)),
+                ),
+                (
+                    "Policy",
+                    namespaced_name(&self.policy_namespace, &self.policy_name),
+                ),
+            ],
+            Print::Stringer(string),
+        )
+    }
+}
+
+fn namespaced_name(namespace: &str, name: &str) -> Value {
+    Value::structure(
+        "types.NamespacedName",
+        vec![
+            ("Namespace", Value::str(namespace)),
+            ("Name", Value::str(name)),
+        ],
+        Vec::new(),
+        Print::Stringer(format!("{namespace}/{name}")),
+    )
 }
 
 impl CommitData {
@@ -79,18 +146,7 @@ impl CommitData {
 
     /// The value of `.` for the template.
     pub fn to_value(&self) -> Value {
-        let automation = Value::structure(
-            "types.NamespacedName",
-            vec![
-                ("Namespace", Value::str(&self.automation_namespace)),
-                ("Name", Value::str(&self.automation_name)),
-            ],
-            Vec::new(),
-            Print::Stringer(format!(
-                "{}/{}",
-                self.automation_namespace, self.automation_name
-            )),
-        );
+        let automation = namespaced_name(&self.automation_namespace, &self.automation_name);
         let file_changes = Value::map(
             "update.FileChanges",
             self.file_changes
@@ -102,9 +158,17 @@ impl CommitData {
         );
         let changes = changes_value(&self.changes());
         let objects = object_changes(&self.objects());
+        let legacy = self
+            .flux
+            .has_legacy_template_data()
+            .then(|| self.legacy_result());
+        let mut changed_fields = vec![("FileChanges", file_changes)];
+        if let Some(legacy) = &legacy {
+            changed_fields.push(("ImageResult", legacy.clone()));
+        }
         let changed = Value::structure(
             "update.Result",
-            vec![("FileChanges", file_changes)],
+            changed_fields,
             vec![("Changes", changes), ("Objects", objects)],
             Print::Refuse,
         );
@@ -117,14 +181,95 @@ impl CommitData {
             Print::Default,
             Value::str(""),
         );
+        let mut fields = vec![("AutomationObject", automation)];
+        if let Some(legacy) = legacy {
+            fields.push(("Updated", legacy));
+        }
+        if self.flux.has_changed_template_data() {
+            fields.push(("Changed", changed));
+            fields.push(("Values", values));
+        }
+        Value::structure("source.TemplateData", fields, Vec::new(), Print::Refuse)
+    }
+
+    /// File → object → the latest image of each change's policy, once per change, in file order.
+    fn legacy_files(&self) -> BTreeMap<&str, BTreeMap<&ObjectId, Vec<&LatestImage>>> {
+        self.file_changes
+            .iter()
+            .map(|(file, objects)| {
+                let objects = objects
+                    .iter()
+                    .map(|(id, changes)| {
+                        let images = changes
+                            .iter()
+                            .filter_map(|c| self.images.get(&LatestImage::policy_key(&c.setter)))
+                            .collect();
+                        (id, images)
+                    })
+                    .collect();
+                (file.as_str(), objects)
+            })
+            .collect()
+    }
+
+    /// The pre-2.7 `update.Result`: `.Files` (file → `{Objects}`), `.Objects` (merged over
+    /// files) and `.Images` (each image reference once). Flux ranges over Go maps to build the
+    /// last two, in random order; here files and objects go in key order.
+    fn legacy_result(&self) -> Value {
+        let files = self.legacy_files();
+        let refs = |images: &[&LatestImage]| {
+            Value::list(
+                "[]update.ImageRef",
+                images.iter().map(|i| i.to_value()).collect(),
+                Print::Refuse,
+            )
+        };
+        let object_refs = |objects: &BTreeMap<&ObjectId, Vec<&LatestImage>>| {
+            Value::map(
+                "map[update.ObjectIdentifier][]update.ImageRef",
+                objects
+                    .iter()
+                    .map(|(id, images)| (object_id_value(id), refs(images)))
+                    .collect(),
+                Print::Refuse,
+                Value::Nil,
+            )
+        };
+        let mut merged: BTreeMap<&ObjectId, Vec<&LatestImage>> = BTreeMap::new();
+        let mut all: Vec<&LatestImage> = Vec::new();
+        for objects in files.values() {
+            for (id, images) in objects {
+                merged.entry(id).or_default().extend(images.iter().copied());
+                for image in images {
+                    if !all.contains(image) {
+                        all.push(image);
+                    }
+                }
+            }
+        }
+        let file_results = Value::map(
+            "map[string]update.FileResult",
+            files
+                .iter()
+                .map(|(file, objects)| {
+                    (
+                        Value::str(*file),
+                        Value::structure(
+                            "update.FileResult",
+                            vec![("Objects", object_refs(objects))],
+                            Vec::new(),
+                            Print::Refuse,
+                        ),
+                    )
+                })
+                .collect(),
+            Print::Refuse,
+            Value::Nil,
+        );
         Value::structure(
-            "source.TemplateData",
-            vec![
-                ("AutomationObject", automation),
-                ("Changed", changed),
-                ("Values", values),
-            ],
-            Vec::new(),
+            "update.Result",
+            vec![("Files", file_results)],
+            vec![("Images", refs(&all)), ("Objects", object_refs(&merged))],
             Print::Refuse,
         )
     }

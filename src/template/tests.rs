@@ -1,6 +1,6 @@
 use std::collections::BTreeMap;
 
-use super::flux::{render_message, Change, CommitData, ObjectId, DEFAULT_MESSAGE};
+use super::flux::{render_message, Change, CommitData, LatestImage, ObjectId, DEFAULT_MESSAGE};
 use super::{render, ErrorKind, Template, Value};
 
 fn change(old: &str, new: &str, setter: &str) -> Change {
@@ -46,6 +46,7 @@ fn data() -> CommitData {
         automation_name: "flux-system".into(),
         file_changes,
         values: BTreeMap::from([("cluster".to_owned(), "prod".to_owned())]),
+        ..CommitData::default()
     }
 }
 
@@ -351,5 +352,120 @@ fn errors_name_line_and_column() {
         e.to_string()
             .starts_with("template error: line 2, column 6:"),
         "{e}"
+    );
+}
+
+/// `data()` as a Flux release before 2.7 sees it: the policies' latest images are known.
+fn legacy_data(flux: &str) -> CommitData {
+    let latest = |image: &str, tag: &str, name: &str| LatestImage {
+        image: image.into(),
+        tag: tag.into(),
+        policy_namespace: "flux-system".into(),
+        policy_name: name.into(),
+    };
+    CommitData {
+        flux: crate::flux_version::FluxVersion::parse(flux).unwrap(),
+        images: BTreeMap::from([
+            (
+                "flux-system:redis".to_owned(),
+                latest("redis", "6.2", "redis"),
+            ),
+            (
+                "flux-system:podinfo".to_owned(),
+                latest("ghcr.io/stefanprodan/podinfo", "5.0.3", "podinfo"),
+            ),
+        ]),
+        ..data()
+    }
+}
+
+fn legacy_msg(flux: &str, template: &str) -> Result<String, super::TemplateError> {
+    render_message(Some(template), &legacy_data(flux))
+}
+
+/// IAC 0.7's documented `.Updated` example: files, objects, images.
+const LEGACY_DOC_TEMPLATE: &str = "Automation name: {{ .AutomationObject }}
+
+Files:
+{{ range $filename, $_ := .Updated.Files -}}
+- {{ $filename }}
+{{ end -}}
+
+Objects:
+{{ range $resource, $_ := .Updated.Objects -}}
+- {{ $resource.Kind }} {{ $resource.Name }}
+{{ end -}}
+
+Images:
+{{ range .Updated.Images -}}
+- {{.}}
+{{ end -}}
+";
+
+#[test]
+fn legacy_updated_data_renders_for_targets_before_2_7() {
+    let want = "Automation name: flux-system/flux-system
+
+Files:
+- apps/podinfo.yaml
+- apps/redis.yaml
+Objects:
+- Deployment podinfo
+- Deployment redis
+Images:
+- ghcr.io/stefanprodan/podinfo:5.0.3
+- redis:6.2
+";
+    for flux in ["2.0", "2.3", "2.6"] {
+        assert_eq!(
+            legacy_msg(flux, LEGACY_DOC_TEMPLATE).unwrap(),
+            want,
+            "{flux}"
+        );
+    }
+    let err = legacy_msg("2.7", LEGACY_DOC_TEMPLATE).unwrap_err();
+    assert!(err.to_string().contains("Updated"), "{err}");
+}
+
+#[test]
+fn legacy_image_refs_have_flux_methods() {
+    let t = "{{ range .Updated.Images }}{{ .String }}|{{ .Identifier }}|{{ .Repository }}|\
+{{ .Registry }}|{{ .Name }}|{{ .Policy }}|{{ .Policy.Name }}\n{{ end }}";
+    assert_eq!(
+        legacy_msg("2.6", t).unwrap(),
+        "ghcr.io/stefanprodan/podinfo:5.0.3|5.0.3|stefanprodan/podinfo|ghcr.io|\
+ghcr.io/stefanprodan/podinfo:5.0.3|flux-system/podinfo|podinfo
+redis:6.2|6.2|library/redis|index.docker.io|index.docker.io/library/redis:6.2|\
+flux-system/redis|redis
+"
+    );
+    let files = "{{ range $f, $r := .Updated.Files }}{{ $f }}:\
+{{ range $o, $refs := $r.Objects }} {{ $o.Name }}={{ range $refs }}{{ .Identifier }}{{ end }}{{ end }};{{ end }}";
+    assert_eq!(
+        legacy_msg("2.0", files).unwrap(),
+        "apps/podinfo.yaml: podinfo=5.0.3;apps/redis.yaml: redis=6.2;"
+    );
+}
+
+#[test]
+fn template_data_by_target_release() {
+    // 2.3 to 2.6: both `.Updated` and `.Changed`, which also has `.ImageResult`.
+    let both = "{{ len .Updated.Images }} {{ len .Changed.Changes }} {{ len .Changed.ImageResult.Images }} {{ .Values.cluster }}";
+    assert_eq!(legacy_msg("2.3", both).unwrap(), "2 2 2 prod");
+    assert_eq!(legacy_msg("2.6", both).unwrap(), "2 2 2 prod");
+    // Before 2.3 there is no `.Changed` and no `.Values`.
+    for t in ["{{ .Changed.Changes }}", "{{ .Values.cluster }}"] {
+        let err = legacy_msg("2.2", t).unwrap_err();
+        assert!(
+            err.to_string().contains("can't evaluate field"),
+            "{t}: {err}"
+        );
+    }
+    // From 2.7 `.Changed.ImageResult` is gone too.
+    let err = legacy_msg("2.7", "{{ .Changed.ImageResult }}").unwrap_err();
+    assert!(err.to_string().contains("ImageResult"), "{err}");
+    assert_eq!(
+        legacy_msg("2.9", "{{ len .Changed.Changes }}").unwrap(),
+        "2"
     );
 }

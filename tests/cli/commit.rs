@@ -390,6 +390,8 @@ spec:
         ("images.lock", LOCK),
         ("flux.yaml", flux),
         ("app.yaml", OUTSIDE),
+        // No modelled Flux serves v1alpha1 (IL028); this test is about the commit it writes.
+        (".imagelock.yaml", "ignore: [unsupported-api-version]\n"),
     ]);
     let dir = tmp.path();
     let run = imagelock(dir, &["fix", "--commit"]);
@@ -484,5 +486,36 @@ fn without_an_automation_or_a_repository_commit_is_refused() {
     assert_eq!(
         fs_err::read_to_string(plain.path().join("apps/p.yaml")).unwrap(),
         DEPLOYMENT
+    );
+}
+
+#[test]
+fn an_older_target_commits_with_the_legacy_updated_data() {
+    let case = crate::common::testdata().join("cases/22-flux-versions/in");
+    let mut files = Vec::new();
+    for rel in [
+        ".imagelock.yaml",
+        "images.lock",
+        "flux/images.yaml",
+        "apps/app.yaml",
+    ] {
+        files.push((rel, fs_err::read_to_string(case.join(rel)).unwrap()));
+    }
+    let files: Vec<(&str, &str)> = files.iter().map(|(r, t)| (*r, t.as_str())).collect();
+    let tmp = repo(&files);
+    let dir = tmp.path();
+    // Flux 2.9 has no `.Updated`: the template is refused and nothing is committed.
+    let refused = imagelock(dir, &["fix", "--commit", "--flux-version", "2.9"]);
+    assert_eq!(refused.code, 2, "{}{}", refused.stdout, refused.stderr);
+    assert!(refused.stderr.contains("Updated"), "{}", refused.stderr);
+    // The file's Flux 2.6 renders it as that release did (exit 1: the fixture's API versions
+    // that Flux 2.6 does not serve remain).
+    let run = imagelock(dir, &["fix", "--commit"]);
+    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
+    assert!(!run.stdout.contains("IL022"), "{}", run.stdout);
+    let message = git(dir, &["log", "-1", "--format=%B"]).stdout;
+    assert_eq!(
+        message,
+        "Update images\n- ghcr.io/org/app:1.1.0 (flux-system/app)\n\n\n"
     );
 }

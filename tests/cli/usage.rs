@@ -292,3 +292,47 @@ fn list_says_why_a_policy_is_unresolved() {
         r.stdout
     );
 }
+
+#[test]
+fn the_flux_version_flag_overrides_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    crate::common::copy_tree(&testdata().join("cases/22-flux-versions/in"), dir.path());
+    let check = |extra: &[&str]| {
+        let mut args = vec![
+            "--root", ".", "-v", "check", "--color", "never", "--format", "json",
+        ];
+        args.extend_from_slice(extra);
+        run_in(dir.path(), &args, "")
+    };
+    // The file says 2.6: `v1` is not served yet, and `v1beta2` is fine.
+    let file = check(&[]);
+    assert!(file.stderr.contains("flux version: 2.6"), "{}", file.stderr);
+    assert!(
+        file.stdout.contains("served from Flux 2.7 on"),
+        "{}",
+        file.stdout
+    );
+    assert!(
+        !file.stdout.contains("`image.toolkit.fluxcd.io/v1beta2`"),
+        "{}",
+        file.stdout
+    );
+    // The flag says 2.9: `v1` is served and `v1beta2` is removed.
+    let flag = check(&["--flux-version", "v2.9.1"]);
+    assert!(flag.stderr.contains("flux version: 2.9"), "{}", flag.stderr);
+    assert!(
+        !flag.stdout.contains("served from Flux 2.7 on"),
+        "{}",
+        flag.stdout
+    );
+    assert!(
+        flag.stdout
+            .contains("does not serve ImageRepository `image.toolkit.fluxcd.io/v1beta2`"),
+        "{}",
+        flag.stdout
+    );
+    // A value imagelock does not model is a usage error naming it.
+    let bad = check(&["--flux-version", "1.9"]);
+    assert_eq!(bad.code, 2, "{}{}", bad.stdout, bad.stderr);
+    assert!(bad.stderr.contains("`1.9`"), "{}", bad.stderr);
+}
