@@ -1,6 +1,5 @@
 //! Go's `parseEscape` and `parseClassChar`: one escaped or plain rune.
 
-use super::parse::next_char;
 use super::{ErrorCode, GoError};
 
 /// Go's `parseClassChar`: a rune or an escaped rune inside a class opened at `class_start`.
@@ -112,4 +111,11 @@ fn is_octal(b: Option<&u8>) -> bool {
 
 fn unhex(c: char) -> Option<u32> {
     c.to_digit(16)
+}
+
+/// The char at byte `pos`, which the caller knows is a char boundary inside `s`.
+pub(super) fn next_char(s: &str, pos: usize) -> char {
+    s.get(pos..)
+        .and_then(|t| t.chars().next())
+        .unwrap_or('\u{fffd}')
 }

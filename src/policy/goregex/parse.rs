@@ -4,7 +4,7 @@
 use regex_syntax::hir::ClassUnicode;
 
 use super::classes;
-use super::escape::{class_char, parse_escape};
+use super::escape::{class_char, next_char, parse_escape};
 use super::{ErrorCode, GoError};
 
 /// Go's `maxHeight`: deeper parse trees are rejected.
@@ -200,13 +200,6 @@ pub(crate) fn parse(s: &str) -> Result<Node, GoError> {
         return Err(GoError::whole(ErrorCode::MissingParen, s));
     }
     Ok(node)
-}
-
-/// The char at byte `pos`, which the caller knows is a char boundary inside `s`.
-pub(super) fn next_char(s: &str, pos: usize) -> char {
-    s.get(pos..)
-        .and_then(|t| t.chars().next())
-        .unwrap_or('\u{fffd}')
 }
 
 /// Go's `parseRepeat`: `{n}`, `{n,}`, `{n,m}` at `pos`, as (min, max or -1, end); a count too big
