@@ -138,6 +138,15 @@ pub fn flat(text: &str) -> String {
 }
 
 /// `needle` is in the run's stderr, as printed or with its wrapping folded.
+/// Stdout holds `needle`.
+pub fn assert_stdout(run: &Run, needle: &str) {
+    assert!(
+        run.stdout.contains(needle),
+        "stdout lacks {needle:?}:\n{}",
+        run.stdout
+    );
+}
+
 pub fn assert_stderr(run: &Run, needle: &str) {
     assert!(
         run.stderr.contains(needle) || flat(&run.stderr).contains(needle),

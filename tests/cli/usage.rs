@@ -1,6 +1,6 @@
 //! Exit codes and command-line behaviour that every command shares.
 
-use crate::common::{bin, run_in, testdata};
+use crate::common::{assert_stdout, bin, run_in, testdata};
 
 #[test]
 fn demo_reports_drift_and_fix_diff_shows_it() {
@@ -273,11 +273,9 @@ fn list_says_why_a_policy_is_unresolved() {
     fs_err::remove_file(tmp.path().join("images.lock")).unwrap();
     let r = run_in(tmp.path(), &["--root", ".", "list"], "");
     assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
-    assert!(
-        r.stdout
-            .contains("unresolved: no lockfile `images.lock` (run `imagelock refresh`)"),
-        "{}",
-        r.stdout
+    assert_stdout(
+        &r,
+        "unresolved: no lockfile `images.lock` (run `imagelock refresh`)",
     );
     fs_err::write(
         tmp.path().join("images.lock"),
@@ -285,11 +283,9 @@ fn list_says_why_a_policy_is_unresolved() {
     )
     .unwrap();
     let r = run_in(tmp.path(), &["--root", ".", "list"], "");
-    assert!(
-        r.stdout
-            .contains("unresolved: its image is not locked (run `imagelock refresh`)"),
-        "{}",
-        r.stdout
+    assert_stdout(
+        &r,
+        "unresolved: its image is not locked (run `imagelock refresh`)",
     );
 }
 
