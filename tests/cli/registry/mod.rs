@@ -5,6 +5,7 @@
 
 mod distribution;
 mod faults;
+mod first_seen;
 mod hostile;
 mod interrupt;
 mod real;
