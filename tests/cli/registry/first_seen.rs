@@ -104,27 +104,15 @@ fn tags_and_digests_keep_the_time_they_were_first_seen() {
         locked_digest(&at_t3, &mutable, "1.0.0").as_deref(),
         Some(second_digest.as_str())
     );
+    let (new_line, old_line) = (
+        format!("      \"1.0.0\": {{digest: \"{second_digest}\", seen: \"2026-12-02T12:00:00Z\"}}"),
+        format!("      \"1.0.0\": {{digest: \"{first_digest}\", seen: \"2026-11-29T12:00:00Z\"}}"),
+    );
     assert_eq!(
         changed_lines(&at_t1, &at_t3),
         (
-            vec![
-                "refreshed: \"2026-12-02T12:00:00Z\"".to_owned(),
-                format!(
-                    "      \"1.0.0\": {{digest: \"{second_digest}\", seen: \"2026-12-02T12:00:00Z\"}}"
-                )
-            ]
-            .iter()
-            .map(String::as_str)
-            .collect::<Vec<_>>(),
-            vec![
-                "refreshed: \"2026-11-30T12:00:00Z\"".to_owned(),
-                format!(
-                    "      \"1.0.0\": {{digest: \"{first_digest}\", seen: \"2026-11-29T12:00:00Z\"}}"
-                )
-            ]
-            .iter()
-            .map(String::as_str)
-            .collect::<Vec<_>>(),
+            vec!["refreshed: \"2026-12-02T12:00:00Z\"", new_line.as_str()],
+            vec!["refreshed: \"2026-11-30T12:00:00Z\"", old_line.as_str()],
         )
     );
     assert!(at_t3.contains(&format!(
