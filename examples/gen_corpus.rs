@@ -22,7 +22,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use imagelock::image::ImageName;
-use imagelock::lock::{self, ImageEntry, Lock};
+use imagelock::lock::{self, ImageEntry, Lock, LockedDigest, Timestamp};
 
 const POLICIES: usize = 200;
 const TAGS: usize = 300;
@@ -629,11 +629,16 @@ fn run(args: &Args) -> Result<String, Box<dyn std::error::Error>> {
 
     // The lock, written by imagelock's own writer.
     let mut lock = Lock::new();
+    // One refresh time for every tag, as after a first refresh: fixed, so the corpus is too.
+    let seen = Timestamp::from_unix(1_795_953_600).ok_or("time out of range")?;
+    lock.refreshed = Some(seen);
     for p in &policies {
         let canonical = ImageName::parse(&p.image)?.canonical();
         let entry = ImageEntry {
-            tags: p.tags.iter().cloned().collect(),
-            digests: [(p.winner.clone(), p.digest.clone())].into_iter().collect(),
+            tags: p.tags.iter().map(|t| (t.clone(), Some(seen))).collect(),
+            digests: [(p.winner.clone(), LockedDigest::new(&p.digest, Some(seen)))]
+                .into_iter()
+                .collect(),
         };
         lock.images.insert(canonical, entry);
     }

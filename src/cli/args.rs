@@ -122,6 +122,10 @@ pub struct RefreshArgs {
     /// Connect to ADDR for HOST on PORT instead of asking DNS, as curl's --resolve (repeatable)
     #[arg(long, value_name = "HOST:PORT:ADDR")]
     pub resolve: Vec<crate::registry::Pin>,
+    /// The time recorded for tags and digests first seen now (RFC 3339, e.g.
+    /// 2026-11-29T12:00:00Z); default: SOURCE_DATE_EPOCH when set, else the system clock
+    #[arg(long, value_name = "RFC3339")]
+    pub now: Option<crate::lock::Timestamp>,
 }
 
 #[derive(Debug, Args)]

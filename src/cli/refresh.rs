@@ -10,7 +10,6 @@ use miette::Diagnostic;
 
 use super::args::{GlobalArgs, RefreshArgs};
 use super::ExitStatus;
-use crate::lock;
 use crate::model::Model;
 use crate::ops::refresh::{self as ops, RefreshError};
 use crate::registry::refresh::{self as plan, Key};
@@ -36,6 +35,11 @@ pub fn run(global: &GlobalArgs, args: &RefreshArgs) -> miette::Result<ExitStatus
         connect_timeout: None,
         pins: args.resolve.clone(),
     });
+    let (now, now_source) = ops::now(
+        args.now,
+        std::env::var_os("SOURCE_DATE_EPOCH"),
+        &SystemClock,
+    )?;
     let options = super::options(global, &[])?;
     let lock_display = options
         .lockfile
@@ -116,7 +120,7 @@ pub fn run(global: &GlobalArgs, args: &RefreshArgs) -> miette::Result<ExitStatus
     // No more workers than requests may be in flight: a worker beyond that would only wait.
     let hosts: BTreeSet<&str> = jobs.iter().map(|j| j.image.registry.as_str()).collect();
     let workers = usize::from(args.jobs).min(usize::from(args.per_host) * hosts.len());
-    let outcomes = plan::run_all(&live, jobs, workers, &|done, total| {
+    let outcomes = plan::run_all(&live, jobs, now, workers, &|done, total| {
         progress.update(done, total)
     });
     progress.finish();
@@ -171,8 +175,27 @@ pub fn run(global: &GlobalArgs, args: &RefreshArgs) -> miette::Result<ExitStatus
         }
     }
 
-    let new_lock = planned.merge(old_lock, entries);
-    let text = lock::to_string(&new_lock);
+    let stamped = ops::stamp(
+        planned.merge(old_lock, entries),
+        old_lock,
+        old_text.as_deref(),
+        now,
+    );
+    out.verbose(format_args!(
+        "now: {now} ({})",
+        match now_source {
+            ops::NowSource::Flag => "--now",
+            ops::NowSource::SourceDateEpoch => "SOURCE_DATE_EPOCH",
+            ops::NowSource::Clock => "the system clock",
+        }
+    ));
+    for (image, n) in &stamped.untimed {
+        out.verbose(format_args!(
+            "{image}: {n} {} first seen: now (no earlier record)",
+            if *n == 1 { "tag" } else { "tags" }
+        ));
+    }
+    let text = stamped.text;
     let changed = old_text.as_deref() != Some(text.as_str());
     out.timing("lock built", started);
 

@@ -448,64 +448,90 @@ pub(super) fn read_lock(
     Ok((Some(lock), Some(text)))
 }
 
-/// A lock exactly as `lock::to_string` writes it, read line by line; `None` for anything else
-/// (another layout, escapes, a version other than 1, a duplicate key), which then goes through
-/// the YAML reader and its diagnostics. A lock lists every tag of every image, so it is often
-/// the largest file of a repository: this reads 200 images × 300 tags some 20× faster than the
-/// YAML deserializer, with the same result.
+/// A lock exactly as `lock::to_string` writes it (version 2), or as its version 1 wrote it, read
+/// line by line; `None` for anything else (another layout, escapes, another version, unsorted
+/// or duplicate keys), which then goes through the YAML reader and its diagnostics. A lock lists
+/// every tag of every image, so it is often the largest file of a repository: this reads 200
+/// images × 300 tags some 20× faster than the YAML deserializer, with the same result.
 fn read_canonical(text: &str) -> Option<Lock> {
     let mut lines = text.lines().skip_while(|l| l.starts_with('#'));
-    if lines.next()? != format!("version: {}", lock::VERSION) {
-        return None;
-    }
+    let v1 = match lines.next()? {
+        "version: 1" => true,
+        "version: 2" => false,
+        _ => return None,
+    };
     let mut lock = Lock::new();
-    match lines.next()? {
+    let mut times = Times::default();
+    let mut next = lines.next()?;
+    if let Some(t) = next.strip_prefix("refreshed: ").filter(|_| !v1) {
+        lock.refreshed = Some(times.parse(t)?);
+        next = lines.next()?;
+    }
+    match next {
         "images: {}" => return lines.next().is_none().then_some(lock),
         "images:" => {}
         _ => return None,
     }
-    // Tags are collected in a Vec and made a set once: they come sorted, so that is one pass
-    // instead of a search per insertion.
-    let mut entry: Option<(&str, Vec<String>, lock::ImageEntry)> = None;
-    // 0: after the image key, 1: in `tags`, 2: in `digests`, 3: after `tags: []`.
+    let empty_tags = if v1 { "    tags: []" } else { "    tags: {}" };
+    // Tags are collected in a Vec and made a map once: they come sorted (checked), so that is
+    // one pass instead of a search per insertion.
+    type Building<'a> = (&'a str, Vec<(String, lock::Seen)>, lock::ImageEntry);
+    let mut entry: Option<Building<'_>> = None;
+    // 0: after the image key, 1: in `tags`, 2: in `digests`, 3: after an empty `tags`.
     let mut section = 0;
-    let finish =
-        |lock: &mut Lock, entry: Option<(&str, Vec<String>, lock::ImageEntry)>, section| {
-            let Some((name, tags, mut image)) = entry else {
-                return Some(());
-            };
-            image.tags = tags.into_iter().collect();
-            // An image without tags or digests, or a `tags:`/`digests:` without items, is a null
-            // in YAML: let the YAML reader say so.
-            let empty = match section {
-                1 => image.tags.is_empty(),
-                2 => image.digests.is_empty(),
-                3 => false,
-                _ => true,
-            };
-            if empty || lock.images.insert(name.to_owned(), image).is_some() {
-                return None;
-            }
-            Some(())
+    let finish = |lock: &mut Lock, entry: Option<Building<'_>>, section| {
+        let Some((name, tags, mut image)) = entry else {
+            return Some(());
         };
+        image.tags = tags.into_iter().collect();
+        // An image without tags or digests, or a `tags:`/`digests:` without items, is a null
+        // in YAML: let the YAML reader say so.
+        let empty = match section {
+            1 => image.tags.is_empty(),
+            2 => image.digests.is_empty(),
+            3 => false,
+            _ => true,
+        };
+        if empty || lock.images.insert(name.to_owned(), image).is_some() {
+            return None;
+        }
+        Some(())
+    };
     for line in lines {
-        if let Some(item) = line.strip_prefix("      - ") {
-            let (_, tags, _) = entry.as_mut().filter(|_| section == 1)?;
-            tags.push(plain_quoted(item)?.to_owned());
-        } else if let Some(pair) = line.strip_prefix("      ") {
-            let (_, _, image) = entry.as_mut().filter(|_| section == 2)?;
-            let (tag, digest) = pair.split_once(": ")?;
-            let (tag, digest) = (plain_quoted(tag)?, plain_quoted(digest)?);
-            if image
-                .digests
-                .insert(tag.to_owned(), digest.to_owned())
-                .is_some()
-            {
-                return None;
+        if let Some(item) = line.strip_prefix("      ") {
+            let (_, tags, image) = entry.as_mut()?;
+            match section {
+                1 if v1 => {
+                    let tag = plain_quoted(item.strip_prefix("- ")?)?;
+                    push_sorted(tags, tag, None)?;
+                }
+                1 => {
+                    let (tag, seen) = item.split_once(": ")?;
+                    let seen = times.seen(seen)?;
+                    push_sorted(tags, plain_quoted(tag)?, seen)?;
+                }
+                2 => {
+                    let (tag, value) = item.split_once(": ")?;
+                    let locked = if v1 {
+                        lock::LockedDigest::new(plain_quoted(value)?, None)
+                    } else {
+                        let value = value.strip_prefix("{digest: ")?.strip_suffix('}')?;
+                        let (digest, seen) = value.split_once(", seen: ")?;
+                        lock::LockedDigest::new(plain_quoted(digest)?, times.seen(seen)?)
+                    };
+                    if image
+                        .digests
+                        .insert(plain_quoted(tag)?.to_owned(), locked)
+                        .is_some()
+                    {
+                        return None;
+                    }
+                }
+                _ => return None,
             }
         } else if line == "    tags:" && section == 0 && entry.is_some() {
             section = 1;
-        } else if line == "    tags: []" && section == 0 && entry.is_some() {
+        } else if line == empty_tags && section == 0 && entry.is_some() {
             section = 3;
         } else if line == "    digests:" && matches!(section, 1 | 3) {
             let tags_empty = section == 3;
@@ -523,6 +549,46 @@ fn read_canonical(text: &str) -> Option<Lock> {
     }
     finish(&mut lock, entry, section)?;
     Some(lock)
+}
+
+/// A tag after the previous one in byte order (so no duplicate either).
+fn push_sorted(tags: &mut Vec<(String, lock::Seen)>, tag: &str, seen: lock::Seen) -> Option<()> {
+    if tags.last().is_some_and(|(last, _)| last.as_str() >= tag) {
+        return None;
+    }
+    tags.push((tag.to_owned(), seen));
+    Some(())
+}
+
+/// Times as the writer quotes them. Most tags of a lock share a few times (one per refresh that
+/// found something), so the last one read is kept and a repeat is not parsed again.
+#[derive(Default)]
+struct Times<'a> {
+    last: Option<(&'a str, lock::Timestamp)>,
+}
+
+impl<'a> Times<'a> {
+    fn parse(&mut self, quoted: &'a str) -> Option<lock::Timestamp> {
+        if let Some((_, t)) = self.last.filter(|(text, _)| *text == quoted) {
+            return Some(t);
+        }
+        // Only the canonical shape: 20 bytes ending in `Z`, quoted.
+        let inner = quoted.strip_prefix('"')?.strip_suffix('"')?;
+        if inner.len() != 20 || !inner.ends_with('Z') {
+            return None;
+        }
+        let t = inner.parse().ok()?;
+        self.last = Some((quoted, t));
+        Some(t)
+    }
+
+    /// `null` or a time.
+    fn seen(&mut self, value: &'a str) -> Option<lock::Seen> {
+        if value == "null" {
+            return Some(None);
+        }
+        self.parse(value).map(Some)
+    }
 }
 
 /// The content of a `"..."` token that needs no unescaping: no `"` or `\` inside, and only
@@ -545,25 +611,60 @@ mod tests {
 
     fn sample() -> Lock {
         let mut lock = Lock::new();
-        let entry = |tags: &[&str], digests: &[(&str, &str)]| ImageEntry {
-            tags: tags.iter().map(|t| (*t).to_owned()).collect(),
-            digests: digests
-                .iter()
-                .map(|(t, d)| ((*t).to_owned(), (*d).to_owned()))
-                .collect(),
-        };
+        let t0: lock::Seen = Some("2026-11-01T08:00:00Z".parse().unwrap());
+        let t1: lock::Seen = Some("2026-11-29T12:00:00Z".parse().unwrap());
+        lock.refreshed = t1;
+        let entry =
+            |tags: &[(&str, lock::Seen)], digests: &[(&str, &str, lock::Seen)]| ImageEntry {
+                tags: tags.iter().map(|(t, s)| ((*t).to_owned(), *s)).collect(),
+                digests: digests
+                    .iter()
+                    .map(|(t, d, s)| ((*t).to_owned(), lock::LockedDigest::new(*d, *s)))
+                    .collect(),
+            };
         lock.images.insert(
             "ghcr.io/a/b".into(),
-            entry(&["1.0", "1.10", "2.0.0-rc.1"], &[("1.10", "sha256:00")]),
+            entry(
+                &[("1.0", t0), ("1.10", t1), ("2.0.0-rc.1", None)],
+                &[("1.10", "sha256:00", t1)],
+            ),
         );
         lock.images
             .insert("index.docker.io/library/x".into(), entry(&[], &[]));
-        lock.images
-            .insert("quay.io/c/d".into(), entry(&[], &[("latest", "sha256:ff")]));
-        lock.images
-            .insert("r.example/é".into(), entry(&["ü", "yes", "~"], &[]));
+        lock.images.insert(
+            "quay.io/c/d".into(),
+            entry(&[], &[("latest", "sha256:ff", None)]),
+        );
+        lock.images.insert(
+            "r.example/é".into(),
+            entry(&[("ü", t0), ("yes", t0), ("~", t1)], &[]),
+        );
         lock
     }
+
+    /// `sample` as version 1 wrote it, without times.
+    const SAMPLE_V1: &str = "# generated
+version: 1
+images:
+  \"ghcr.io/a/b\":
+    tags:
+      - \"1.0\"
+      - \"1.10\"
+      - \"2.0.0-rc.1\"
+    digests:
+      \"1.10\": \"sha256:00\"
+  \"index.docker.io/library/x\":
+    tags: []
+  \"quay.io/c/d\":
+    tags: []
+    digests:
+      \"latest\": \"sha256:ff\"
+  \"r.example/é\":
+    tags:
+      - \"yes\"
+      - \"~\"
+      - \"ü\"
+";
 
     #[test]
     fn canonical_locks_read_as_the_yaml_reader_reads_them() {
@@ -573,33 +674,61 @@ mod tests {
             assert_eq!(fast, lock::parse("images.lock", &text).unwrap());
             assert_eq!(fast, lock);
         }
+        let fast = read_canonical(SAMPLE_V1).expect("a version 1 lock takes the fast path");
+        assert_eq!(fast, lock::parse("images.lock", SAMPLE_V1).unwrap());
+        let mut untimed = sample();
+        untimed.refreshed = None;
+        for entry in untimed.images.values_mut() {
+            entry.tags.values_mut().for_each(|s| *s = None);
+            entry.digests.values_mut().for_each(|d| d.seen = None);
+        }
+        assert_eq!(fast.images, untimed.images);
+        let empty = "version: 1\nimages: {}\n";
+        assert_eq!(
+            read_canonical(empty),
+            Some(lock::parse("l", empty).unwrap())
+        );
     }
 
     #[test]
     fn anything_else_goes_to_the_yaml_reader() {
         let text = lock::to_string(&sample());
         let cases = [
-            text.replace("version: 1", "version: 2"),
-            text.replace("version: 1", "version: \"1\""),
+            text.replace("version: 2", "version: 3"),
+            text.replace("version: 2", "version: \"2\""),
             text.replace("\"1.10\": ", "\"1.10\":  "),
             text.replace("\"ghcr.io/a/b\"", "ghcr.io/a/b"),
             text.replace("\"1.0\"", "\"1.\\u0030\""),
             text.replace("\"1.0\"", "'1.0'"),
-            text.replace("      - \"1.0\"\n", "      - \"1.0\" # x\n"),
+            text.replace("      \"1.0\": \"2026-11-01T08:00:00Z\"\n", "      \"1.0\": \"2026-11-01T08:00:00Z\" # x\n"),
             text.replace("images:\n", "images:\n\n"),
             text.replace("quay.io/c/d", "ghcr.io/a/b"),
             text.replace(
                 "    digests:\n      \"1.10\"",
-                "    digests:\n      \"1.10\": \"x\"\n      \"1.10\"",
+                "    digests:\n      \"1.10\": {digest: \"x\", seen: null}\n      \"1.10\"",
             ),
-            text.replace(
-                "      - \"1.0\"\n      - \"1.10\"\n      - \"2.0.0-rc.1\"\n",
-                "",
-            ),
-            text.replace("    tags: []\n", ""),
-            text.replace("    tags: []\n", "    extra: []\n"),
+            text.replace("      \"1.0\": \"2026-11-01T08:00:00Z\"\n      \"1.10\": \"2026-11-29T12:00:00Z\"\n      \"2.0.0-rc.1\": null\n", ""),
+            text.replace("    tags: {}\n", ""),
+            text.replace("    tags: {}\n", "    tags: []\n"),
+            text.replace("    tags: {}\n", "    extra: {}\n"),
+            // Times other than the writer's: an offset, a fraction, unquoted, a date alone.
+            text.replace("\"2026-11-01T08:00:00Z\"", "\"2026-11-01T09:00:00+01:00\""),
+            text.replace("\"2026-11-01T08:00:00Z\"", "\"2026-11-01T08:00:00.5Z\""),
+            text.replace("\"2026-11-01T08:00:00Z\"", "2026-11-01T08:00:00Z"),
+            text.replace("\"2026-11-01T08:00:00Z\"", "\"2026-11-01\""),
+            text.replace("\"2026-11-01T08:00:00Z\"", "~"),
+            text.replace("refreshed: \"2026-11-29T12:00:00Z\"", "refreshed: null"),
+            text.replace(", seen: ", ",  seen: "),
+            text.replace("{digest: ", "{ digest: "),
+            // A version 1 shape in a version 2 lock, and unsorted or repeated tags.
+            text.replace("      \"1.0\": \"2026-11-01T08:00:00Z\"", "      - \"1.0\""),
+            text.replace("\"1.0\": \"2026-11-01T08:00:00Z\"", "\"1.2\": \"2026-11-01T08:00:00Z\""),
+            text.replace("\"1.0\": \"2026-11-01T08:00:00Z\"", "\"1.10\": \"2026-11-01T08:00:00Z\""),
             format!("{text}  \"z\":\n"),
             format!("{text}# trailing comment\n"),
+            SAMPLE_V1.replace("version: 1", "version: 1\nrefreshed: \"2026-11-01T08:00:00Z\""),
+            SAMPLE_V1.replace("    tags: []", "    tags: {}"),
+            SAMPLE_V1.replace("      \"1.10\": \"sha256:00\"", "      \"1.10\": {digest: \"sha256:00\", seen: null}"),
         ];
         for case in cases {
             assert_ne!(case, text);

@@ -324,7 +324,7 @@ fn resolve_policy(
     let Some(entry) = lock.and_then(|l| l.image(&image.canonical())) else {
         return State::NotLocked;
     };
-    let tags = exclusions.apply(entry.tags.iter().cloned());
+    let tags = exclusions.apply(entry.tag_names().cloned());
     let tag = match policy.select(&tags) {
         Ok(tag) => tag,
         Err(err) => {
@@ -332,7 +332,7 @@ fn resolve_policy(
             return State::NoTag(err.to_string());
         }
     };
-    let digest = entry.digests.get(&tag).cloned();
+    let digest = entry.digest(&tag).map(str::to_owned);
     if needs_digest && digest.is_none() {
         ctx.push(
             decl,
@@ -725,7 +725,7 @@ impl super::Model {
             .ok_or(NoCandidates::NotLocked(canonical))?;
         let mut excluded = Vec::new();
         let mut kept = Vec::new();
-        for tag in &entry.tags {
+        for tag in entry.tag_names() {
             match exclusions.excluded_by(tag) {
                 Some(i) => excluded.push((tag.clone(), exclusions.pattern(i).to_owned())),
                 None => kept.push(tag.clone()),
@@ -736,7 +736,7 @@ impl super::Model {
             .result
             .as_ref()
             .ok()
-            .and_then(|tag| entry.digests.get(tag).cloned());
+            .and_then(|tag| entry.digest(tag).map(str::to_owned));
         Ok(Candidates {
             image,
             excluded,

@@ -216,7 +216,7 @@ fn downgrade(
     let repo = cx.repositories.get(policy.repository_id?.0)?;
     let (image, exclusions) = repo.built()?;
     let entry = cx.lock?.image(&image.canonical())?;
-    let locked = entry.tags.iter().any(|t| t == held) && exclusions.excluded_by(held).is_none();
+    let locked = entry.tags.contains_key(held) && exclusions.excluded_by(held).is_none();
     if locked {
         return None; // the held tag is locked and lost on the policy's own terms
     }

@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use miette::Diagnostic;
 use thiserror::Error;
 
-use crate::lock::Lock;
+use crate::lock::{Lock, Timestamp};
 use crate::model::{Model, ModelError, ObjectKey, Options};
 use crate::registry::refresh::{self as plan, Key, PolicyInput, RepositoryInput};
 use crate::registry::RegistryError;
@@ -48,6 +48,14 @@ pub enum RefreshError {
         help("run `imagelock refresh` without --locked, and commit the new lock")
     )]
     Locked { path: String },
+    #[error(
+        "SOURCE_DATE_EPOCH `{value}` is not a number of seconds since 1970 (up to the year 9999)"
+    )]
+    #[diagnostic(
+        code(imagelock::usage),
+        help("set it to whole seconds, such as `git log -1 --format=%ct`, or pass --now 2026-11-29T12:00:00Z")
+    )]
+    SourceDateEpoch { value: String },
     #[error("`{path}` cannot be read; refresh writes a new one")]
     #[diagnostic(severity(Warning), code(imagelock::refresh::unreadable_lock))]
     UnreadableLock {
@@ -302,4 +310,158 @@ fn select_repositories(
         keys.insert(key);
     }
     Ok(Some(keys))
+}
+
+/// Where refresh's "now" came from, for `-v`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NowSource {
+    Flag,
+    SourceDateEpoch,
+    Clock,
+}
+
+/// The time this refresh records: `--now`, else `SOURCE_DATE_EPOCH` (reproducible builds'
+/// convention, for tests and CI) when set and not empty, else the clock.
+pub fn now(
+    flag: Option<Timestamp>,
+    source_date_epoch: Option<std::ffi::OsString>,
+    clock: &dyn crate::registry::Clock,
+) -> Result<(Timestamp, NowSource), RefreshError> {
+    if let Some(t) = flag {
+        return Ok((t, NowSource::Flag));
+    }
+    if let Some(value) = source_date_epoch.filter(|v| !v.is_empty()) {
+        let value = value.to_string_lossy().into_owned();
+        return value
+            .trim()
+            .parse::<u64>()
+            .ok()
+            .and_then(Timestamp::from_unix)
+            .map(|t| (t, NowSource::SourceDateEpoch))
+            .ok_or(RefreshError::SourceDateEpoch { value });
+    }
+    Ok((Timestamp::from_system(clock.system_now()), NowSource::Clock))
+}
+
+/// The lock refresh writes, as text, and the images whose tags had no time.
+#[derive(Debug)]
+pub struct Stamped {
+    pub text: String,
+    /// Image, number of its tags that had no recorded time (a version 1 lock): now they have
+    /// `now`.
+    pub untimed: Vec<(String, usize)>,
+}
+
+/// Give what has no time `now`, and move `refreshed` to `now` only when something else changed.
+/// A refresh that finds nothing new must leave the lock byte-identical (no churn, no commit,
+/// `--locked` passes), so `refreshed` is the time of the last refresh that changed the lock.
+pub fn stamp(mut new: Lock, old: Option<&Lock>, old_text: Option<&str>, now: Timestamp) -> Stamped {
+    let untimed = new.stamp(now);
+    new.refreshed = old.and_then(|l| l.refreshed);
+    let mut text = crate::lock::to_string(&new);
+    if old_text != Some(text.as_str()) {
+        new.refreshed = Some(now);
+        text = crate::lock::to_string(&new);
+    }
+    Stamped { text, untimed }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lock::{ImageEntry, Seen};
+
+    fn t(s: &str) -> Timestamp {
+        s.parse().unwrap()
+    }
+
+    fn lock(tags: &[(&str, Seen)]) -> Lock {
+        let mut lock = Lock::new();
+        let entry = ImageEntry {
+            tags: tags.iter().map(|(t, s)| ((*t).to_owned(), *s)).collect(),
+            digests: Default::default(),
+        };
+        lock.images.insert("ghcr.io/o/a".into(), entry);
+        lock
+    }
+
+    #[test]
+    fn refreshed_moves_only_when_something_else_changes() {
+        let (t0, t1, t2) = (
+            t("2026-11-01T00:00:00Z"),
+            t("2026-11-02T00:00:00Z"),
+            t("2026-11-03T00:00:00Z"),
+        );
+        let first = stamp(lock(&[("1", Some(t0))]), None, None, t0);
+        assert!(first.text.contains("refreshed: \"2026-11-01T00:00:00Z\"\n"));
+        let old = crate::lock::parse("images.lock", &first.text).unwrap();
+        // Nothing new at t1: byte-identical, `refreshed` included.
+        let same = stamp(lock(&[("1", Some(t0))]), Some(&old), Some(&first.text), t1);
+        assert_eq!(same.text, first.text);
+        assert!(same.untimed.is_empty());
+        // A new tag at t2: one added line, and `refreshed` moves.
+        let more = stamp(
+            lock(&[("1", Some(t0)), ("2", Some(t2))]),
+            Some(&old),
+            Some(&first.text),
+            t2,
+        );
+        let diff: Vec<_> = more
+            .text
+            .lines()
+            .filter(|l| !first.text.lines().any(|f| f == *l))
+            .collect();
+        assert_eq!(
+            diff,
+            [
+                "refreshed: \"2026-11-03T00:00:00Z\"",
+                "      \"2\": \"2026-11-03T00:00:00Z\""
+            ]
+        );
+    }
+
+    #[test]
+    fn a_version_1_lock_is_rewritten_with_times_and_says_which_had_none() {
+        let v1 = "version: 1\nimages:\n  \"ghcr.io/o/a\":\n    tags:\n      - \"1\"\n";
+        let old = crate::lock::parse("images.lock", v1).unwrap();
+        let now = t("2026-11-29T12:00:00Z");
+        let mut new = old.clone();
+        new.images
+            .get_mut("ghcr.io/o/a")
+            .unwrap()
+            .tags
+            .insert("2".into(), Some(now));
+        let out = stamp(new, Some(&old), Some(v1), now);
+        assert_eq!(out.untimed, [("ghcr.io/o/a".to_owned(), 1)]);
+        assert!(out
+            .text
+            .contains("version: 2\nrefreshed: \"2026-11-29T12:00:00Z\"\n"));
+        assert!(out.text.contains("      \"1\": \"2026-11-29T12:00:00Z\"\n"));
+    }
+
+    #[test]
+    fn now_comes_from_the_flag_then_source_date_epoch_then_the_clock() {
+        let clock = crate::registry::SystemClock;
+        let flag = t("2026-11-29T12:00:00Z");
+        let sde = Some("1795953600".into());
+        assert_eq!(
+            now(Some(t("2027-01-01T00:00:00Z")), sde.clone(), &clock).unwrap(),
+            (t("2027-01-01T00:00:00Z"), NowSource::Flag)
+        );
+        assert_eq!(
+            now(None, sde, &clock).unwrap(),
+            (flag, NowSource::SourceDateEpoch)
+        );
+        assert_eq!(
+            now(None, Some("".into()), &clock).unwrap().1,
+            NowSource::Clock
+        );
+        for bad in ["-1", "1.5", "soon", "253402300800"] {
+            let err = now(None, Some(bad.into()), &clock).unwrap_err();
+            assert!(
+                matches!(err, RefreshError::SourceDateEpoch { ref value } if value == bad),
+                "{err}"
+            );
+        }
+    }
 }

@@ -26,7 +26,7 @@ pub use client::{Client, RateLimit, Settings, Target};
 pub use config::{AuthEnv, Credential, CredentialStore, Found};
 pub use error::RegistryError;
 pub use refresh::{Job, Outcome, Session, Source};
-pub use transport::{HttpOptions, HttpTransport, Pin, SystemClock};
+pub use transport::{Clock, HttpOptions, HttpTransport, Pin, SystemClock};
 
 /// The real registries: credentials from the local store, requests through the client.
 pub struct Live<'a> {

@@ -10,7 +10,7 @@ use std::time::Duration;
 use super::error::RegistryError;
 use super::tags::Listing;
 use crate::image::ImageName;
-use crate::lock::{ImageEntry, Lock};
+use crate::lock::{ImageEntry, Lock, LockedDigest, Timestamp};
 use crate::policy::{Exclusions, Policy, SelectError};
 
 pub type Key = crate::model::ObjectKey;
@@ -153,7 +153,9 @@ impl Outcome {
     }
 }
 
-pub fn run(source: &dyn Source, job: &Job) -> Outcome {
+/// Refresh one image at `now`: a tag or a digest seen for the first time gets `now`; one already
+/// locked keeps its time (or its lack of one, which the caller stamps and reports).
+pub fn run(source: &dyn Source, job: &Job, now: Timestamp) -> Outcome {
     let mut outcome = Outcome {
         canonical: job.canonical.clone(),
         entry: Ok(ImageEntry::default()),
@@ -208,7 +210,12 @@ pub fn run(source: &dyn Source, job: &Job) -> Outcome {
         }
         match session.digest(&tag) {
             Ok(d) => {
-                digests.insert(tag, d);
+                // The same digest keeps its time; another one is new, whatever the tag's age.
+                let seen = match &locked {
+                    Some(l) if l.digest == d => l.seen,
+                    _ => Some(now),
+                };
+                digests.insert(tag, LockedDigest::new(d, seen));
                 outcome.fetched += 1;
             }
             Err(error) => {
@@ -223,10 +230,18 @@ pub fn run(source: &dyn Source, job: &Job) -> Outcome {
             }
         }
     }
-    outcome.entry = Ok(ImageEntry {
-        tags: tags.into_iter().collect(),
-        digests,
-    });
+    let old_tags = job.old.as_ref().map(|e| &e.tags);
+    let tags = tags
+        .into_iter()
+        .map(|t| {
+            let seen = match old_tags.and_then(|o| o.get(&t)) {
+                Some(seen) => *seen,
+                None => Some(now),
+            };
+            (t, seen)
+        })
+        .collect();
+    outcome.entry = Ok(ImageEntry { tags, digests });
     outcome
 }
 
@@ -234,6 +249,7 @@ pub fn run(source: &dyn Source, job: &Job) -> Outcome {
 pub fn run_all(
     source: &dyn Source,
     jobs: &[Job],
+    now: Timestamp,
     workers: usize,
     done: &(dyn Fn(usize, usize) + Sync),
 ) -> Vec<Outcome> {
@@ -245,7 +261,7 @@ pub fn run_all(
             s.spawn(|| loop {
                 let i = next.fetch_add(1, Ordering::SeqCst);
                 let Some(job) = jobs.get(i) else { break };
-                let outcome = run(source, job);
+                let outcome = run(source, job, now);
                 results.lock().unwrap_or_else(|e| e.into_inner())[i] = Some(outcome);
                 done(finished.fetch_add(1, Ordering::SeqCst) + 1, jobs.len());
             });

@@ -4,7 +4,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 use crate::image::ImageName;
-use crate::lock::{ImageEntry, Lock};
+use crate::lock::{ImageEntry, Lock, LockedDigest, Timestamp};
 use crate::policy::{semver::Range, Choice, Exclusions, Policy};
 use crate::registry::refresh::{self, Job, Outcome, PolicyInput, RepositoryInput, Session, Source};
 use crate::registry::tags::Listing;
@@ -86,12 +86,20 @@ fn semver(name: &str, repository: &str, range: &str, always: bool) -> PolicyInpu
     }
 }
 
+/// The time of the old locks below, and that of the refreshes.
+fn t0() -> Timestamp {
+    "2026-11-01T08:00:00Z".parse().unwrap()
+}
+fn t1() -> Timestamp {
+    "2026-11-29T12:00:00Z".parse().unwrap()
+}
+
 fn entry(tags: &[&str], digests: &[(&str, &str)]) -> ImageEntry {
     ImageEntry {
-        tags: tags.iter().map(|t| (*t).to_owned()).collect(),
+        tags: tags.iter().map(|t| ((*t).to_owned(), Some(t0()))).collect(),
         digests: digests
             .iter()
-            .map(|(t, d)| ((*t).to_owned(), (*d).to_owned()))
+            .map(|(t, d)| ((*t).to_owned(), LockedDigest::new(*d, Some(t0()))))
             .collect(),
     }
 }
@@ -145,10 +153,10 @@ fn one_job_per_image_with_the_union_of_exclusions() {
         digests: BTreeMap::new(),
         asked: Default::default(),
     };
-    let out = refresh::run(&source, &jobs[0]);
+    let out = refresh::run(&source, &jobs[0], t1());
     // dev-1 is kept by b, rc-1 by a; x.sig (no default exclusion here) by both.
     assert_eq!(
-        out.entry.unwrap().tags.into_iter().collect::<Vec<_>>(),
+        out.entry.unwrap().tag_names().collect::<Vec<_>>(),
         ["1", "dev-1", "rc-1", "x.sig"]
     );
 
@@ -192,19 +200,28 @@ fn digests_if_not_present_always_and_only_those_needed() {
         .into(),
         asked: Default::default(),
     };
-    let out = refresh::run(&source, &jobs[0]);
+    let out = refresh::run(&source, &jobs[0], t1());
     assert_eq!((out.fetched, out.kept), (1, 1));
     let e = out.entry.unwrap();
-    // IfNotPresent keeps 1.1.0's locked digest; Always fetched 2.1.0; 1.0.0 and 2.0.0 are
-    // no longer selected, so they go.
+    // IfNotPresent keeps 1.1.0's locked digest (and its time); Always fetched 2.1.0, new,
+    // so seen now; 1.0.0 and 2.0.0 are no longer selected, so they go.
     assert_eq!(
         e.digests,
         [
-            ("1.1.0".to_owned(), "sha256:old11".to_owned()),
-            ("2.1.0".to_owned(), "sha256:new21".to_owned())
+            (
+                "1.1.0".to_owned(),
+                LockedDigest::new("sha256:old11", Some(t0()))
+            ),
+            (
+                "2.1.0".to_owned(),
+                LockedDigest::new("sha256:new21", Some(t1()))
+            )
         ]
         .into()
     );
+    // Tags already locked keep their time; 2.1.0 is first seen now.
+    assert_eq!(e.tags["1.0.0"], Some(t0()));
+    assert_eq!(e.tags["2.1.0"], Some(t1()));
     assert_eq!(*source.asked.lock().unwrap(), ["ghcr.io/o/app:2.1.0"]);
 }
 
@@ -223,10 +240,10 @@ fn always_refetches_an_unchanged_tag_and_failures_keep_the_old_digest() {
         digests: [("ghcr.io/o/app:1.1.0".to_owned(), Err(503))].into(),
         asked: Default::default(),
     };
-    let out = refresh::run(&source, &jobs[0]);
+    let out = refresh::run(&source, &jobs[0], t1());
     assert!(out.failed());
     assert_eq!(out.digest_failures[0].policies, [key("p")]);
-    assert_eq!(out.entry.unwrap().digests["1.1.0"], "sha256:old");
+    assert_eq!(out.entry.unwrap().digest("1.1.0"), Some("sha256:old"));
 }
 
 #[test]
@@ -248,7 +265,7 @@ fn a_failed_image_keeps_its_entry_and_undeclared_entries_go() {
         digests: BTreeMap::new(),
         asked: Default::default(),
     };
-    let outcomes = refresh::run_all(&source, &jobs, 4, &|_, _| {});
+    let outcomes = refresh::run_all(&source, &jobs, t1(), 4, &|_, _| {});
     let lock = refresh::merge(Some(&old), outcomes.iter().map(refreshed), |_| false);
     assert_eq!(
         lock.images.keys().collect::<Vec<_>>(),
@@ -259,6 +276,54 @@ fn a_failed_image_keeps_its_entry_and_undeclared_entries_go() {
     // With --repository, everything else stays.
     let lock = refresh::merge(Some(&old), outcomes.iter().map(refreshed), |_| true);
     assert!(lock.images.contains_key("ghcr.io/o/gone"));
+}
+
+#[test]
+fn a_re_pointed_tag_gets_a_new_digest_time_and_the_same_digest_keeps_its_own() {
+    let repos = [repo("app", "ghcr.io/o/app", &[])];
+    let policies = [
+        semver("moved", "app", "1.x", true),
+        semver("same", "app", "2.x", true),
+    ];
+    let mut old = Lock::new();
+    old.images.insert(
+        "ghcr.io/o/app".into(),
+        entry(
+            &["1.0.0", "2.0.0"],
+            &[("1.0.0", "sha256:a"), ("2.0.0", "sha256:b")],
+        ),
+    );
+    // A version 1 lock's tag has no time: it stays without one here (refresh stamps it).
+    old.images
+        .get_mut("ghcr.io/o/app")
+        .unwrap()
+        .tags
+        .insert("0.9.0".into(), None);
+    let jobs = refresh::plan(&repos, &policies, Some(&old), None);
+    let source = FakeSource {
+        tags: [(
+            "ghcr.io/o/app".to_owned(),
+            Ok(vec!["0.9.0", "1.0.0", "2.0.0"]),
+        )]
+        .into(),
+        digests: [
+            ("ghcr.io/o/app:1.0.0".to_owned(), Ok("sha256:a2".to_owned())),
+            ("ghcr.io/o/app:2.0.0".to_owned(), Ok("sha256:b".to_owned())),
+        ]
+        .into(),
+        asked: Default::default(),
+    };
+    let e = refresh::run(&source, &jobs[0], t1()).entry.unwrap();
+    assert_eq!(
+        e.digests["1.0.0"],
+        LockedDigest::new("sha256:a2", Some(t1()))
+    );
+    assert_eq!(
+        e.digests["2.0.0"],
+        LockedDigest::new("sha256:b", Some(t0()))
+    );
+    assert_eq!(e.tags["1.0.0"], Some(t0()));
+    assert_eq!(e.tags["0.9.0"], None);
 }
 
 #[test]

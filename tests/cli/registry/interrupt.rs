@@ -43,14 +43,17 @@ fn sigkill_leaves_the_old_lock_or_the_new_one() {
         "git is needed to keep temporary files out of the work tree"
     );
 
+    // Fixed times: the new tags' first-seen time and `refreshed` are the same in every run, so
+    // the full run's lock is the one a killed run may leave.
+    let (t0, t1) = ("2026-11-01T00:00:00Z", "2026-11-02T00:00:00Z");
     push(0);
-    let first = sandbox.refresh(&[]);
+    let first = sandbox.refresh(&["--now", t0]);
     assert_eq!(first.code, 0, "{}", first.stderr);
     let old = sandbox.lock();
     push(1);
     // How long an uninterrupted run takes here: the kills are spread over that time.
     let started = Instant::now();
-    let full = sandbox.refresh(&[]);
+    let full = sandbox.refresh(&["--now", t1]);
     let span = started.elapsed();
     assert_eq!(full.code, 0, "{}", full.stderr);
     let new = sandbox.lock();
@@ -78,7 +81,7 @@ fn sigkill_leaves_the_old_lock_or_the_new_one() {
         // What killed runs left staged (swept only when an hour old) would trip the probe.
         let _ = fs_err::remove_dir_all(&staging);
         let child = sandbox
-            .command(&[], &["refresh"])
+            .command(&[], &["refresh", "--now", t1])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()

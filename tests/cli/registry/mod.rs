@@ -5,6 +5,7 @@
 
 mod distribution;
 mod faults;
+mod first_seen;
 mod hostile;
 mod interrupt;
 mod real;
@@ -181,7 +182,7 @@ pub fn locked_tags(lock: &str, image: &str) -> Vec<String> {
     let parsed = imagelock::lock::parse("images.lock", lock).expect("a valid lock");
     parsed
         .image(image)
-        .map(|e| e.tags.iter().cloned().collect())
+        .map(|e| e.tag_names().cloned().collect())
         .unwrap_or_default()
 }
 
@@ -189,7 +190,7 @@ pub fn locked_digest(lock: &str, image: &str, tag: &str) -> Option<String> {
     let parsed = imagelock::lock::parse("images.lock", lock).expect("a valid lock");
     parsed
         .image(image)
-        .and_then(|e| e.digests.get(tag).cloned())
+        .and_then(|e| e.digest(tag).map(str::to_owned))
 }
 
 /// Nothing secret in what imagelock printed or wrote.
