@@ -27,6 +27,8 @@ pub mod registry;
 mod report;
 mod resources;
 mod rules;
+#[cfg(test)]
+mod schemas;
 mod template;
 mod text;
 mod workspace;

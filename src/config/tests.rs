@@ -188,19 +188,8 @@ h: 8 # see imagelock: ignore
 
 #[test]
 fn committed_schema_matches_the_types() {
-    let schema = schemars::schema_for!(ConfigFile);
-    let generated = serde_json::to_string_pretty(&schema).unwrap() + "\n";
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/schemas/imagelock.config.schema.json"
-    );
-    if std::env::var_os("IMAGELOCK_WRITE_SCHEMA").is_some() {
-        fs_err::write(path, &generated).unwrap();
-    }
-    let committed = fs_err::read_to_string(path).unwrap_or_default();
-    assert_eq!(
-        committed, generated,
-        "schemas/imagelock.config.schema.json drifted from the configuration types; \
-         regenerate with IMAGELOCK_WRITE_SCHEMA=1 cargo test committed_schema"
+    crate::schemas::assert_committed(
+        &schemars::schema_for!(ConfigFile),
+        "imagelock.config.schema.json",
     );
 }

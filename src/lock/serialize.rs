@@ -466,20 +466,6 @@ images:
 
     #[test]
     fn committed_schema_matches_the_types() {
-        let schema = schemars::schema_for!(Lock);
-        let generated = serde_json::to_string_pretty(&schema).unwrap() + "\n";
-        let path = concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/schemas/images.lock.schema.json"
-        );
-        if std::env::var_os("IMAGELOCK_WRITE_SCHEMA").is_some() {
-            fs_err::write(path, &generated).unwrap();
-        }
-        let committed = fs_err::read_to_string(path).unwrap_or_default();
-        assert_eq!(
-            committed, generated,
-            "schemas/images.lock.schema.json drifted from the lock types; \
-             regenerate with IMAGELOCK_WRITE_SCHEMA=1 cargo test committed_schema"
-        );
+        crate::schemas::assert_committed(&schemars::schema_for!(Lock), "images.lock.schema.json");
     }
 }
