@@ -291,34 +291,10 @@ impl<'a> Reader<'a> {
     pub fn strings(&mut self, path: &[&str]) -> Vec<String> {
         match self.get(path) {
             None => Vec::new(),
-            Some(Node::Other(c)) if c.kind == CollectionKind::Sequence => {
-                let depth = self.view.prefix.len() + path.len();
-                let items: Vec<&ScalarNode> = self
-                    .view
-                    .scalars
-                    .iter()
-                    .filter(|s| s.path.len() == depth + 1 && s.path.starts_with(&c.path))
-                    .collect();
-                let nested = self.view.collections.iter().find(|n| {
-                    n.path.len() == depth + 1
-                        && n.path.starts_with(&c.path)
-                        && n.kind != CollectionKind::Empty
-                });
-                if let Some(n) = nested {
-                    self.wrong(Node::Other(n), path, "a sequence of strings");
-                    return Vec::new();
-                }
-                let mut out = Vec::with_capacity(items.len());
-                for s in items {
-                    if is_string(s) {
-                        out.push(s.value.clone());
-                    } else if !is_null(Node::Scalar(s)) {
-                        self.wrong(Node::Scalar(s), path, "a sequence of strings");
-                        return Vec::new();
-                    }
-                }
-                out
-            }
+            Some(Node::Other(c)) if c.kind == CollectionKind::Sequence => self
+                .string_items(c, path, "a sequence of strings")
+                .map(|items| items.into_iter().map(|s| s.value.clone()).collect())
+                .unwrap_or_default(),
             Some(other) => {
                 self.wrong(other, path, "a sequence");
                 Vec::new()
@@ -328,44 +304,55 @@ impl<'a> Reader<'a> {
 
     /// A mapping of strings to strings (labels, messageTemplateValues).
     pub fn string_map(&mut self, path: &[&str]) -> BTreeMap<String, String> {
-        let mut out = BTreeMap::new();
-        let Some(node) = self.get(path) else {
-            return out;
-        };
-        let Node::Other(c) = node else {
-            self.wrong(node, path, "a mapping");
-            return out;
-        };
-        if c.kind != CollectionKind::Mapping {
-            self.wrong(node, path, "a mapping");
-            return out;
-        }
-        let depth = c.path.len();
-        if let Some(n) = self.view.collections.iter().find(|n| {
-            n.path.len() == depth + 1
-                && n.path.starts_with(&c.path)
-                && n.kind != CollectionKind::Empty
-        }) {
-            self.wrong(Node::Other(n), path, "a mapping of strings");
-            return out;
-        }
-        for s in self
-            .view
-            .scalars
-            .iter()
-            .filter(|s| s.path.len() == depth + 1 && s.path.starts_with(&c.path))
-        {
-            let Some(PathSegment::Key(k)) = s.path.last() else {
-                continue;
-            };
-            if is_string(s) {
-                out.insert(k.clone(), s.value.clone());
-            } else if !is_null(Node::Scalar(s)) {
-                self.wrong(Node::Scalar(s), path, "a mapping of strings");
-                return BTreeMap::new();
+        match self.get(path) {
+            None => BTreeMap::new(),
+            Some(Node::Other(c)) if c.kind == CollectionKind::Mapping => self
+                .string_items(c, path, "a mapping of strings")
+                .map(|items| {
+                    items
+                        .into_iter()
+                        .filter_map(|s| match s.path.last() {
+                            Some(PathSegment::Key(k)) => Some((k.clone(), s.value.clone())),
+                            _ => None,
+                        })
+                        .collect()
+                })
+                .unwrap_or_default(),
+            Some(other) => {
+                self.wrong(other, path, "a mapping");
+                BTreeMap::new()
             }
         }
-        out
+    }
+
+    /// The string items of the collection `c`, nulls left out; `None`, with a shape error, when
+    /// an item is a number, a bool or a collection.
+    fn string_items(
+        &mut self,
+        c: &CollectionNode,
+        path: &[&str],
+        expected: &str,
+    ) -> Option<Vec<&'a ScalarNode>> {
+        let child = |p: &[PathSegment]| p.len() == c.path.len() + 1 && p.starts_with(&c.path);
+        let view = self.view;
+        if let Some(n) = view
+            .collections
+            .iter()
+            .find(|n| child(&n.path) && n.kind != CollectionKind::Empty)
+        {
+            self.wrong(Node::Other(n), path, expected);
+            return None;
+        }
+        let mut items = Vec::new();
+        for s in view.scalars.iter().filter(|s| child(&s.path)) {
+            if is_string(s) {
+                items.push(s);
+            } else if !is_null(Node::Scalar(s)) {
+                self.wrong(Node::Scalar(s), path, expected);
+                return None;
+            }
+        }
+        Some(items)
     }
 
     /// The number of items of a sequence of mappings at `path` (a shape error otherwise).
