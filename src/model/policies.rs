@@ -81,6 +81,18 @@ impl Policy {
     }
 }
 
+/// One policy resolved on a worker: everything of its [`Policy`] but the declaration, and the
+/// findings about it.
+struct Resolved {
+    findings: Vec<Finding>,
+    repository: ObjectKey,
+    repository_id: Option<RepositoryId>,
+    compiled: Option<policy::Policy>,
+    reflection: DigestReflection,
+    needs_digest: bool,
+    state: State,
+}
+
 pub(super) struct Built {
     pub repositories: Vec<Repository>,
     pub policies: Vec<Policy>,
@@ -196,18 +208,21 @@ pub(super) fn build(
         let repository = repo_key(decl);
         let repository_id = index.get(&repository).map(|&i| RepositoryId(i));
         let needs_marker_digest = used.digest.contains(key);
+        let mut out = Resolved {
+            findings: Vec::new(),
+            repository,
+            repository_id,
+            compiled: None,
+            reflection: DigestReflection::Never,
+            needs_digest: needs_marker_digest,
+            state: State::Invalid,
+        };
         if !reported_policy(key, decl) {
-            let reflection = DigestReflection::parse(decl.spec.digest_reflection_policy.as_deref())
+            out.reflection = DigestReflection::parse(decl.spec.digest_reflection_policy.as_deref())
                 .unwrap_or_default();
-            return (
-                Vec::new(),
-                None,
-                reflection,
-                repository,
-                repository_id,
-                State::NotNeeded,
-                false,
-            );
+            out.needs_digest = false;
+            out.state = State::NotNeeded;
+            return out;
         }
         let mut ctx = Ctx {
             files,
@@ -216,39 +231,34 @@ pub(super) fn build(
         let compiled = build_policy(&mut ctx, decl, &index);
         let repo = repository_id.map(|id| &built_repos[id.0]);
         let allowed = repo.is_none_or(|r| check_access(&mut ctx, decl, &r.decl, used.namespaces));
-        let (state, reflection, needs) = match compiled.as_ref().filter(|_| allowed) {
-            None => (State::Invalid, DigestReflection::Never, needs_marker_digest),
-            Some((policy, reflection)) => {
-                let needs = *reflection != DigestReflection::Never || needs_marker_digest;
-                let state = resolve_policy(&mut ctx, decl, policy, *reflection, needs, repo, lock);
-                (state, *reflection, needs)
-            }
-        };
-        (
-            ctx.findings,
-            compiled.map(|(p, _)| p),
-            reflection,
-            repository,
-            repository_id,
-            state,
-            needs,
-        )
+        if let Some((policy, reflection)) = compiled.as_ref().filter(|_| allowed) {
+            out.reflection = *reflection;
+            out.needs_digest = *reflection != DigestReflection::Never || needs_marker_digest;
+            out.state = resolve_policy(
+                &mut ctx,
+                decl,
+                policy,
+                *reflection,
+                out.needs_digest,
+                repo,
+                lock,
+            );
+        }
+        out.compiled = compiled.map(|(p, _)| p);
+        out.findings = ctx.findings;
+        out
     });
     let mut built_policies = Vec::with_capacity(decls.len());
-    for (
-        (_, decl),
-        (mut findings, compiled, reflection, repository, repository_id, state, needs),
-    ) in decls.into_iter().zip(outcomes)
-    {
-        ctx.findings.append(&mut findings);
+    for ((_, decl), mut resolved) in decls.into_iter().zip(outcomes) {
+        ctx.findings.append(&mut resolved.findings);
         built_policies.push(Policy {
             decl,
-            repository,
-            repository_id,
-            compiled,
-            reflection,
-            needs_digest: needs,
-            state,
+            repository: resolved.repository,
+            repository_id: resolved.repository_id,
+            compiled: resolved.compiled,
+            reflection: resolved.reflection,
+            needs_digest: resolved.needs_digest,
+            state: resolved.state,
         });
     }
     Built {
