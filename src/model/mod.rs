@@ -211,31 +211,24 @@ impl Model {
             sites.extend(outcome.sites);
         }
         model.sites = sites;
-        let config = options.config.clone();
-        model.findings = model.configure(findings, &config);
+        model.findings = model.configure(findings);
         Ok(model)
     }
 
     /// The configuration's and the inline suppressions' say over the findings. An out-of-date
     /// value whose finding is suppressed is pinned: `fix` leaves it too.
-    fn configure(&mut self, findings: Vec<Finding>, config: &Config) -> Vec<Finding> {
+    fn configure(&mut self, findings: Vec<Finding>) -> Vec<Finding> {
         let mut suppressions = Suppressions::default();
         for file in &self.files {
             suppressions.scan(&file.rel, &file.text);
         }
+        let config = &self.config;
         let (mut findings, dropped) = config.filter(findings, &mut suppressions, &*self);
         let selected = |f: &str| self.file_id(f).is_some_and(|id| self.file(id).selected);
         findings.extend(config.apply(suppressions.unused(&selected)));
-        let pinned: BTreeSet<(FileId, crate::text::TextRange)> = dropped
-            .iter()
-            .filter(|f| f.rule == crate::rules::Rule::OutOfDate)
-            .filter_map(|f| Some((self.file_id(&f.file)?, f.range)))
-            .collect();
-        for site in &mut self.sites {
-            if pinned.contains(&(site.file, site.range)) {
-                site.edit = None;
-            }
-        }
+        let mut sites = std::mem::take(&mut self.sites);
+        pin(&mut sites, &dropped, |f| self.file_id(f));
+        self.sites = sites;
         crate::report::sort(&mut findings);
         findings
     }
@@ -329,14 +322,7 @@ impl Model {
             .config
             .filter(outcome.findings, &mut suppressions, &one);
         let mut sites = outcome.sites;
-        for site in &mut sites {
-            let pinned = dropped
-                .iter()
-                .any(|f| f.rule == crate::rules::Rule::OutOfDate && f.range == site.range);
-            if pinned {
-                site.edit = None;
-            }
-        }
+        pin(&mut sites, &dropped, |_| Some(id));
         (probe.text, sites)
     }
 
@@ -347,6 +333,21 @@ impl Model {
             .as_ref()
             .map(|m| sites::object_id(m, site.document))
             .unwrap_or_default()
+    }
+}
+
+/// A value whose out-of-date finding the configuration or a suppression dropped is pinned: its
+/// site loses its edit, so `fix` leaves it too. `file_of` places a finding's file.
+fn pin(sites: &mut [MarkerSite], dropped: &[Finding], file_of: impl Fn(&str) -> Option<FileId>) {
+    let pinned: BTreeSet<(FileId, crate::text::TextRange)> = dropped
+        .iter()
+        .filter(|f| f.rule == crate::rules::Rule::OutOfDate)
+        .filter_map(|f| Some((file_of(&f.file)?, f.range)))
+        .collect();
+    for site in sites {
+        if pinned.contains(&(site.file, site.range)) {
+            site.edit = None;
+        }
     }
 }
 
