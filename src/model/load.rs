@@ -78,7 +78,8 @@ struct Kept {
     group: bool,
     /// It has a comment that looks like a marker.
     marker: bool,
-    /// It may declare a Namespace: read for its labels, never reported.
+    /// It may declare a Namespace, whose labels need the collections; alone (no marker, no
+    /// group) it is read only for them and never reported.
     namespace: bool,
 }
 
@@ -251,7 +252,8 @@ impl<'a> Worker<'a> {
         let group = self.screen.has_group(bytes);
         let marker = marker::mentions_marker(bytes);
         let namespace = match self.want {
-            Want::Repository => false,
+            // A marked file may declare a Namespace too: its labels need the collections.
+            Want::Repository => marker && !group && self.screen.has_namespace(bytes),
             Want::Namespaces if group || marker => return None, // read the first time
             Want::Namespaces => self.screen.has_namespace(bytes),
         };

@@ -81,13 +81,12 @@ pub(super) fn collect(
         let Some(manifest) = &file.manifest else {
             continue;
         };
+        if file.text.contains("Namespace") {
+            collect_namespaces(manifest, &mut model.namespaces);
+        }
         if !file.text.contains(resources::GROUP) {
-            if file.text.contains("Namespace") {
-                collect_namespaces(manifest, &mut model.namespaces);
-            }
             continue;
         }
-        collect_namespaces(manifest, &mut model.namespaces);
         for doc in &manifest.documents {
             let whole = ObjectView::document(doc);
             let kind = scalar(doc, "kind");
