@@ -138,8 +138,11 @@ fn options(global: &GlobalArgs, paths: &[std::path::PathBuf]) -> miette::Result<
         Some(p) => std::env::current_dir().into_diagnostic()?.join(p),
         None => workspace.root.join("images.lock"),
     };
-    let config = crate::config::Config::load(&workspace.root, global.default_namespace.as_deref())?
-        .with_flux_version(global.flux_version.as_deref())?;
+    let flags = crate::config::Flags {
+        default_namespace: global.default_namespace.as_deref(),
+        flux_version: global.flux_version.as_deref(),
+    };
+    let config = crate::config::Config::load(&workspace.root, &flags)?;
     if global.verbose > 0 {
         let mut err = io::stderr().lock();
         if let Some(source) = &config.source {

@@ -126,6 +126,15 @@ pub enum ConfigError {
     Io(#[from] crate::workspace::WorkspaceError),
 }
 
+/// The settings the command line gives, which win over the file's.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Flags<'a> {
+    /// `--default-namespace`.
+    pub default_namespace: Option<&'a str>,
+    /// `--flux-version`.
+    pub flux_version: Option<&'a str>,
+}
+
 /// The configuration in effect.
 #[derive(Clone, Debug, Default)]
 pub struct Config {
@@ -141,9 +150,9 @@ pub struct Config {
 }
 
 impl Config {
-    /// Read `.imagelock.yaml` at `root` when it exists; `default_namespace` from the command
-    /// line wins over the file's.
-    pub fn load(root: &Path, default_namespace: Option<&str>) -> Result<Self, ConfigError> {
+    /// Read `.imagelock.yaml` at `root` when it exists; the command line's `flags` win over the
+    /// file's settings.
+    pub fn load(root: &Path, flags: &Flags<'_>) -> Result<Self, ConfigError> {
         let path = root.join(FILE_NAME);
         let text = match crate::fs::read_to_string(&path) {
             Ok(text) => Some(text),
@@ -155,22 +164,17 @@ impl Config {
             None => Self::default(),
         };
         config.source = text.map(|_| path);
-        if let Some(ns) = default_namespace {
+        if let Some(ns) = flags.default_namespace {
             ns.clone_into(&mut config.default_namespace);
         }
         if config.default_namespace.is_empty() {
             "flux-system".clone_into(&mut config.default_namespace);
         }
-        Ok(config)
-    }
-
-    /// The target Flux release from `--flux-version`, which wins over the file's.
-    pub fn with_flux_version(mut self, flag: Option<&str>) -> Result<Self, ConfigError> {
-        if let Some(flag) = flag {
-            self.flux_version = FluxVersion::parse(flag)
+        if let Some(version) = flags.flux_version {
+            config.flux_version = FluxVersion::parse(version)
                 .map_err(|message| ConfigError::FluxVersionFlag { message })?;
         }
-        Ok(self)
+        Ok(config)
     }
 
     /// Build from the text of a configuration file named `name`.

@@ -69,17 +69,25 @@ fn excludes_match_relative_paths() {
 fn the_flag_beats_the_file_which_beats_the_default() {
     let dir = tempfile::tempdir().unwrap();
     assert_eq!(
-        Config::load(dir.path(), None).unwrap().default_namespace,
+        Config::load(dir.path(), &Flags::default())
+            .unwrap()
+            .default_namespace,
         "flux-system"
     );
     fs_err::write(dir.path().join(FILE_NAME), "default-namespace: apps\n").unwrap();
-    let config = Config::load(dir.path(), None).unwrap();
+    let config = Config::load(dir.path(), &Flags::default()).unwrap();
     assert_eq!(config.default_namespace, "apps");
     assert_eq!(config.source, Some(dir.path().join(FILE_NAME)));
     assert_eq!(
-        Config::load(dir.path(), Some("ops"))
-            .unwrap()
-            .default_namespace,
+        Config::load(
+            dir.path(),
+            &Flags {
+                default_namespace: Some("ops"),
+                ..Flags::default()
+            }
+        )
+        .unwrap()
+        .default_namespace,
         "ops"
     );
 }
@@ -89,9 +97,11 @@ fn the_flux_version_flag_beats_the_file_which_beats_the_newest() {
     use crate::flux_version::FluxVersion;
     let dir = tempfile::tempdir().unwrap();
     let load = |flag| {
-        Config::load(dir.path(), None)
-            .and_then(|c| c.with_flux_version(flag))
-            .map(|c| c.flux_version.to_string())
+        let flags = Flags {
+            flux_version: flag,
+            ..Flags::default()
+        };
+        Config::load(dir.path(), &flags).map(|c| c.flux_version.to_string())
     };
     assert_eq!(load(None).unwrap(), FluxVersion::NEWEST.to_string());
     fs_err::write(dir.path().join(FILE_NAME), "flux-version: \"v2.6.3\"\n").unwrap();

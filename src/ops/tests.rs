@@ -150,7 +150,7 @@ proptest! {
         let options = Options {
             workspace: crate::workspace::Workspace::open(Some(root)).unwrap(),
             lockfile: root.join("images.lock"),
-            config: crate::config::Config::load(root, None).unwrap(),
+            config: crate::config::Config::load(root, &crate::config::Flags::default()).unwrap(),
             paths: Vec::new(),
         };
         let model = Model::build(&options).unwrap();
