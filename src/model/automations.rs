@@ -41,19 +41,27 @@ impl Automation {
         }
     }
 
+    /// The template data every commit of this automation gets on `flux`, before its changes.
+    pub(crate) fn commit_data(&self, flux: FluxVersion) -> CommitData {
+        CommitData {
+            automation_namespace: self.decl.key.namespace.clone(),
+            automation_name: self.decl.key.name.clone(),
+            values: self
+                .commit_spec()
+                .map(|(c, _)| c.message_template_values.clone())
+                .unwrap_or_default(),
+            flux,
+            ..CommitData::default()
+        }
+    }
+
     /// The commit message template rendered on a sample change, as `fix --commit` will render
     /// it on real ones: a template that fails here (a removed field such as `.Updated`, a
     /// syntax error) stalls the automation in the cluster and stops `fix --commit`.
     pub(crate) fn check_template(&self, flux: FluxVersion) -> Option<Finding> {
         let (commit, at) = self.commit_spec()?;
         let template = commit.message_template.as_deref()?;
-        let mut data = CommitData {
-            automation_namespace: self.decl.key.namespace.clone(),
-            automation_name: self.decl.key.name.clone(),
-            values: commit.message_template_values.clone(),
-            flux,
-            ..CommitData::default()
-        };
+        let mut data = self.commit_data(flux);
         data.images.insert(
             format!("{}:app", self.decl.key.namespace),
             LatestImage {

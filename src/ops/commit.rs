@@ -17,7 +17,7 @@ use crate::model::{relative_to, Automation, FileId, Model};
 use crate::report::Finding;
 use crate::resources::CommitSpec;
 use crate::rules::Rule;
-use crate::template::flux::{self, Change, CommitData, LatestImage};
+use crate::template::flux::{self, Change, LatestImage};
 use crate::text::TextRange;
 
 #[derive(Debug, Error, Diagnostic)]
@@ -251,29 +251,21 @@ fn render(
     let decl = &automation.decl;
     let commit = automation.commit_spec().map(|(c, _)| c);
     let author = author(automation, commit)?;
-    let mut data = CommitData {
-        automation_namespace: decl.key.namespace.clone(),
-        automation_name: decl.key.name.clone(),
-        values: commit
-            .map(|c| c.message_template_values.clone())
-            .unwrap_or_default(),
-        flux: model.config.flux_version,
-        images: model
-            .policies
-            .iter()
-            .filter_map(|p| {
-                let r = p.resolution()?;
-                let latest = LatestImage {
-                    image: r.name.clone(),
-                    tag: r.tag.clone(),
-                    policy_namespace: p.decl.key.namespace.clone(),
-                    policy_name: p.decl.key.name.clone(),
-                };
-                Some((p.decl.id(), latest))
-            })
-            .collect(),
-        ..CommitData::default()
-    };
+    let mut data = automation.commit_data(model.config.flux_version);
+    data.images = model
+        .policies
+        .iter()
+        .filter_map(|p| {
+            let r = p.resolution()?;
+            let latest = LatestImage {
+                image: r.name.clone(),
+                tag: r.tag.clone(),
+                policy_namespace: p.decl.key.namespace.clone(),
+                policy_name: p.decl.key.name.clone(),
+            };
+            Some((p.decl.id(), latest))
+        })
+        .collect();
     for p in mine {
         let file = relative_to(&model.file(p.file).rel, automation.update_path());
         data.file_changes
