@@ -5,7 +5,6 @@ use std::path::Path;
 
 use super::{ObjectKey, SourceFile};
 use crate::flux_version::{ApiStatus, FluxVersion};
-use crate::manifest::PathSegment;
 use crate::report::Finding;
 use crate::resources::{
     self, ImagePolicySpec, ImageRepositorySpec, ImageUpdateAutomationSpec, Kind, ObjectMeta,
@@ -88,14 +87,7 @@ pub(super) fn collect(
             continue;
         }
         for doc in &manifest.documents {
-            let whole = ObjectView::document(doc);
-            let kind = scalar(doc, "kind");
-            let objects = if matches!(kind, Some("List" | "ResourceList")) {
-                ObjectView::list_items(doc)
-            } else {
-                vec![whole]
-            };
-            for view in objects {
+            for view in objects_of(doc) {
                 let mut ctx = Ctx {
                     files,
                     model: &mut model,
@@ -127,12 +119,7 @@ fn collect_namespaces(
     out: &mut BTreeMap<String, BTreeMap<String, String>>,
 ) {
     for doc in &manifest.documents {
-        let objects = if matches!(scalar(doc, "kind"), Some("List")) {
-            ObjectView::list_items(doc)
-        } else {
-            vec![ObjectView::document(doc)]
-        };
-        for view in objects {
+        for view in objects_of(doc) {
             if top(&view, "apiVersion").as_deref() != Some("v1")
                 || top(&view, "kind").as_deref() != Some("Namespace")
             {
@@ -147,12 +134,13 @@ fn collect_namespaces(
     }
 }
 
-/// A top-level scalar of a document.
-fn scalar<'a>(doc: &'a crate::manifest::Document, key: &str) -> Option<&'a str> {
-    doc.scalars
-        .iter()
-        .find(|s| matches!(&s.path[..], [PathSegment::Key(k)] if k == key))
-        .map(|s| s.value.as_str())
+/// The objects of a document: the document, or the items of a `kind: List` (`ResourceList`).
+fn objects_of(doc: &crate::manifest::Document) -> Vec<ObjectView<'_>> {
+    let whole = ObjectView::document(doc);
+    match top(&whole, "kind").as_deref() {
+        Some("List" | "ResourceList") => ObjectView::list_items(doc),
+        _ => vec![whole],
+    }
 }
 
 /// The value at `key` directly below an object.
