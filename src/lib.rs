@@ -6,6 +6,7 @@
 //! `registry::transport`, and `fuzzing` behind the `fuzzing` feature). Everything else is
 //! crate-private, so the compiler sees dead code. docs/architecture.md maps the modules.
 
+mod build;
 pub mod cli;
 mod config;
 mod fix;

@@ -52,6 +52,25 @@ pub fn run(global: &GlobalArgs, args: &ExplainArgs) -> miette::Result<ExitStatus
 fn human(e: &Explanation) -> String {
     let mut s = String::new();
     let _ = writeln!(s, "policy      {}  ({})", e.policy, e.file);
+    if !e.cluster.is_empty() {
+        let by = if e.applied_by.is_empty() {
+            String::new()
+        } else {
+            format!("  (applied by Kustomization {})", e.applied_by)
+        };
+        let _ = writeln!(s, "cluster     {}{by}", e.cluster);
+    }
+    for (i, step) in e.shaped_by.iter().enumerate() {
+        let head = if i == 0 { "shaped by" } else { "" };
+        let _ = writeln!(s, "{head:<12}{}  ({}:{})", step.step, step.file, step.line);
+    }
+    if !e.also_in.is_empty() {
+        let _ = writeln!(
+            s,
+            "            also in {} (explain one with --cluster NAME)",
+            e.also_in.join(", ")
+        );
+    }
     if !e.kind.is_empty() {
         let _ = writeln!(s, "            {}", e.kind);
     }

@@ -19,12 +19,18 @@ pub fn run(global: &GlobalArgs) -> miette::Result<ExitStatus> {
         }
         return Ok(ExitStatus::Success);
     }
+    // The cluster column only where the repository has clusters.
+    let clustered = rows.iter().any(|r| !r.cluster.is_empty());
     let table: Vec<[String; 6]> = std::iter::once(
         ["POLICY", "IMAGE", "TAG", "DIGEST", "MARKERS", "STATUS"].map(String::from),
     )
     .chain(rows.iter().map(|r| {
         [
-            r.policy.clone(),
+            if clustered {
+                format!("{} ({})", r.policy, r.cluster)
+            } else {
+                r.policy.clone()
+            },
             r.image.clone(),
             r.tag.clone().unwrap_or_else(|| "-".into()),
             r.digest.as_deref().map_or_else(|| "-".into(), short_digest),

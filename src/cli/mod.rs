@@ -155,6 +155,7 @@ fn options(global: &GlobalArgs, paths: &[std::path::PathBuf]) -> miette::Result<
         lockfile,
         paths: paths.to_vec(),
         config,
+        cluster: global.cluster.clone(),
     })
 }
 

@@ -30,7 +30,8 @@ pub const FILE_NAME: &str = ".imagelock.yaml";
     description = "imagelock's configuration for one repository"
 )]
 pub struct ConfigFile {
-    /// Namespace of objects that declare none and have no kustomization namespace above them
+    /// Namespace of objects that declare none and get none from a kustomization, in a repository
+    /// without Flux Kustomizations
     /// (`--default-namespace` overrides it; default `flux-system`).
     #[serde(default)]
     pub default_namespace: Option<String>,

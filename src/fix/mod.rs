@@ -13,7 +13,6 @@ pub use apply::apply_edits;
 #[cfg(test)]
 use apply::{ApplyError, EditConflict};
 pub use edit::Edit;
-#[cfg(test)]
-use quote::needs_quotes;
+pub(crate) use quote::needs_quotes;
 pub use quote::render_scalar;
 pub(crate) use quote::resolves_to_non_string;

@@ -87,6 +87,9 @@ mod tests {
             fields: Vec::new(),
             key: ObjectKey::new("flux-system", "app"),
             labels: BTreeMap::new(),
+            cluster: 0,
+            by: String::new(),
+            steps: Vec::new(),
             spec: ImageRepositorySpec {
                 access_from: selectors.map(|s| {
                     s.iter()

@@ -88,11 +88,12 @@ impl Automation {
             });
         let err = flux::render_message(Some(template), &data).err()?;
         let path: Vec<&str> = at.iter().copied().chain(["messageTemplate"]).collect();
+        let (file, range) = self.decl.place(&path);
         Some(
             Finding::new(
                 Rule::InvalidCommitTemplate,
-                &self.decl.rel,
-                self.decl.span(&path),
+                file,
+                range,
                 format!(
                     "ImageUpdateAutomation `{}` cannot render its commit message: {err}",
                     self.decl.key.slash()
@@ -133,10 +134,14 @@ pub(crate) fn coverage(automations: &[Automation], policy: &Policy, rel: &str) -
     if automations.is_empty() {
         return Coverage::NoAutomations;
     }
+    // An automation runs in one cluster, against that cluster's policies.
     let in_namespace: Vec<(usize, &Automation)> = automations
         .iter()
         .enumerate()
-        .filter(|(_, a)| a.decl.key.namespace == policy.decl.key.namespace)
+        .filter(|(_, a)| {
+            a.decl.cluster == policy.decl.cluster
+                && a.decl.key.namespace == policy.decl.key.namespace
+        })
         .collect();
     if in_namespace.is_empty() {
         return Coverage::NoneInNamespace;

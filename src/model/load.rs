@@ -8,7 +8,7 @@
 //! nor a Flux image object: they are screened with a SIMD substring search on the bytes just read
 //! and dropped without a copy.
 
-use std::collections::VecDeque;
+use std::collections::{BTreeMap, VecDeque};
 use std::io::Read as _;
 use std::path::Path;
 use std::sync::{Condvar, Mutex, PoisonError};
@@ -16,6 +16,7 @@ use std::sync::{Condvar, Mutex, PoisonError};
 use memchr::memmem::Finder;
 
 use super::{ModelError, Selection, SourceFile};
+use crate::build::source::{TokenScreen, Tokens};
 use crate::config::Config;
 use crate::lock::{self, Lock, LockError};
 use crate::manifest;
@@ -29,6 +30,8 @@ use crate::workspace::{self, RelPath, Workspace, WorkspaceError};
 pub(super) struct Loaded {
     pub files: Vec<SourceFile>,
     pub findings: Vec<Finding>,
+    /// Every manifest file the walk listed, with what it may hold: what the builds read.
+    pub listing: BTreeMap<RelPath, Tokens>,
 }
 
 /// Paths handed to a worker at a time: enough to make the queue's lock cheap, few enough to even
@@ -64,10 +67,6 @@ impl Screen {
 pub(super) enum Want {
     /// Files with markers or Flux image objects: the repository.
     Repository,
-    /// Files that may declare a Namespace and were not kept the first time (no marker, no
-    /// image object): read only when a policy refers to another namespace, so that the common
-    /// case pays no second scan of every file.
-    Namespaces,
 }
 
 /// Why a file was kept.
@@ -154,6 +153,7 @@ pub(super) fn load(
     let root = &workspace.root;
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
     let queue = Queue::new();
+    let mut listing: BTreeMap<RelPath, Tokens> = BTreeMap::new();
     let (walked, mut kept) = std::thread::scope(|s| {
         let helpers: Vec<_> = (1..cores)
             .map(|_| s.spawn(|| Worker::new(root, selection, want).run(&queue)))
@@ -163,6 +163,10 @@ pub(super) fn load(
             let mut batch = Vec::with_capacity(BATCH);
             let walked = workspace::walk_manifests(workspace, &mut |rel| {
                 if config.excludes(&rel) {
+                    // Not checked, but a build may still include it.
+                    if want == Want::Repository {
+                        listing.insert(rel, Tokens::ANY);
+                    }
                     return;
                 }
                 batch.push(rel);
@@ -174,10 +178,14 @@ pub(super) fn load(
             walked
         };
         // The walk is over: this thread reads too, until the queue is empty.
-        let mut kept = Worker::new(root, selection, want).run(&queue);
+        let (mut kept, seen) = Worker::new(root, selection, want).run(&queue);
+        listing.extend(seen);
         for helper in helpers {
             match helper.join() {
-                Ok(mut more) => kept.append(&mut more),
+                Ok((mut more, seen)) => {
+                    kept.append(&mut more);
+                    listing.extend(seen);
+                }
                 Err(panic) => std::panic::resume_unwind(panic),
             }
         }
@@ -199,14 +207,24 @@ pub(super) fn load(
             Outcome::Failed(err) => return Err(err.into()),
         }
     }
-    Ok(Loaded { files, findings })
+    Ok(Loaded {
+        files,
+        findings,
+        listing,
+    })
 }
+
+/// A worker's files: those kept, and what every file may hold.
+type Read = (Vec<(RelPath, Outcome)>, Vec<(RelPath, Tokens)>);
 
 struct Worker<'a> {
     root: &'a Path,
     selection: &'a Selection,
     want: Want,
     screen: Screen,
+    tokens: TokenScreen,
+    /// What each file read may hold, for the builds.
+    seen: Vec<(RelPath, Tokens)>,
     /// The read buffer, reused across files; only `buf[..len]` holds the current file.
     buf: Vec<u8>,
 }
@@ -218,11 +236,14 @@ impl<'a> Worker<'a> {
             selection,
             want,
             screen: Screen::new(),
+            tokens: TokenScreen::new(),
+            seen: Vec::new(),
             buf: vec![0; 16 * 1024],
         }
     }
 
-    fn run(mut self, queue: &Queue) -> Vec<(RelPath, Outcome)> {
+    /// The kept files, and what every file may hold.
+    fn run(mut self, queue: &Queue) -> Read {
         let mut kept = Vec::new();
         while let Some(batch) = queue.pop() {
             for rel in batch {
@@ -231,7 +252,7 @@ impl<'a> Worker<'a> {
                 }
             }
         }
-        kept
+        (kept, self.seen)
     }
 
     /// Read one file; `None` when the screen drops it.
@@ -245,17 +266,19 @@ impl<'a> Worker<'a> {
         let len = match read {
             ReadFile::Whole(len) => len,
             ReadFile::TooLarge { size, screened } => {
+                self.seen.push((rel.to_owned(), Tokens::ANY));
                 return screened.then(|| too_large(rel, size, selected));
             }
         };
         let bytes = &self.buf[..len];
+        if self.want == Want::Repository {
+            self.seen.push((rel.to_owned(), self.tokens.tokens(bytes)));
+        }
         let group = self.screen.has_group(bytes);
         let marker = marker::mentions_marker(bytes);
         let namespace = match self.want {
             // A marked file may declare a Namespace too: its labels need the collections.
             Want::Repository => marker && !group && self.screen.has_namespace(bytes),
-            Want::Namespaces if group || marker => return None, // read the first time
-            Want::Namespaces => self.screen.has_namespace(bytes),
         };
         if !(group || marker || namespace) {
             return None;

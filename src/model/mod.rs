@@ -19,6 +19,7 @@ use std::path::PathBuf;
 use miette::Diagnostic;
 use thiserror::Error;
 
+use crate::build;
 use crate::config::{Config, Suppressions};
 use crate::fix::Edit;
 use crate::lock::{Lock, LockError};
@@ -44,6 +45,8 @@ pub struct Options {
     pub paths: Vec<PathBuf>,
     /// `.imagelock.yaml` with the flags applied.
     pub config: Config,
+    /// `--cluster`: only this cluster (its root's path, or the path's last part).
+    pub cluster: Option<String>,
 }
 
 /// One file that was read in full.
@@ -78,6 +81,11 @@ pub struct Model {
     pub findings: Vec<Finding>,
     /// What `.imagelock.yaml` and the flags say.
     pub config: Config,
+    /// The clusters, by index (`Declared::cluster`): each root's path; one empty name for the
+    /// cluster assumed where the repository has no Flux Kustomization.
+    pub clusters: Vec<String>,
+    /// Texts of other files findings point into (kustomizations, patches).
+    other_texts: BTreeMap<String, std::sync::Arc<str>>,
 }
 
 #[derive(Debug, Error, Diagnostic)]
@@ -92,6 +100,9 @@ pub enum ModelError {
     #[error("path `{}` is outside the repository root `{}`", path.display(), root.display())]
     #[diagnostic(code(imagelock::usage))]
     PathOutsideRoot { path: PathBuf, root: PathBuf },
+    #[error("no cluster `{name}` in this repository")]
+    #[diagnostic(code(imagelock::usage), help("{known}"))]
+    UnknownCluster { name: String, known: String },
     #[error("path `{}` does not exist", path.display())]
     #[diagnostic(
         code(imagelock::usage),
@@ -125,33 +136,34 @@ impl Model {
         let (lock, lock_text) = lock?;
         let mut findings = loaded.findings;
         let files = loaded.files;
-        let mut objects = objects::collect(
-            &files,
-            root,
-            &options.config.default_namespace,
-            options.config.flux_version,
+        let full = files.iter().all(|f| f.selected);
+        let names: Vec<String> = loaded.listing.keys().cloned().collect();
+        let source = build::source::Disk::new(root.clone(), loaded.listing, Default::default());
+        let mut clusters = build::build_clusters(
+            &source,
+            &names,
+            &build::Options {
+                flux_version: options.config.flux_version,
+                default_namespace: options.config.default_namespace.clone(),
+            },
         );
-        findings.append(&mut objects.findings);
-        if objects
-            .policies
-            .values()
-            .any(|p| policies::repo_key(p).namespace != p.key.namespace)
-        {
-            // A cross-namespace reference: the labels of Namespaces declared anywhere decide it.
-            let more = load::load(
-                &options.workspace,
-                &selection,
-                &options.config,
-                load::Want::Namespaces,
-            )?;
-            objects::add_namespaces(&more.files, &mut objects.namespaces);
+        if let Some(name) = &options.cluster {
+            only_cluster(&mut clusters, name)?;
         }
+        // A build problem is the repository's: said in a full run, or with the file it is in.
+        findings.extend(
+            clusters
+                .problems
+                .iter()
+                .filter(|p| full || selection.contains(&p.origin.file))
+                .map(build::Problem::finding),
+        );
+        let per_cluster = objects::collect(&files, &clusters, options.config.flux_version);
 
         let mut used = policies::Use {
             selected: BTreeSet::new(),
             digest: BTreeSet::new(),
-            full: files.iter().all(|f| f.selected),
-            namespaces: &objects.namespaces,
+            namespaces: &BTreeMap::new(),
         };
         for file in &files {
             let Some(manifest) = &file.manifest else {
@@ -166,33 +178,67 @@ impl Model {
                 }
             }
         }
-        let built = policies::build(
-            objects.repositories,
-            objects.policies,
-            &files,
-            lock.as_ref(),
-            &lock_rel,
-            lock_text.as_deref(),
-            &used,
-        );
-        findings.extend(built.findings);
-        let automations: Vec<Automation> = objects
-            .automations
-            .into_values()
-            .map(|decl| Automation { decl })
-            .collect();
+        let mut repositories = Vec::new();
+        let mut all_policies = Vec::new();
+        let mut automations = Vec::new();
+        for mut objects in per_cluster {
+            findings.append(&mut objects.findings);
+            let used = policies::Use {
+                namespaces: &objects.namespaces,
+                ..used.clone()
+            };
+            let built = policies::build(
+                objects.repositories,
+                objects.policies,
+                &files,
+                lock.as_ref(),
+                &lock_rel,
+                &used,
+            );
+            findings.extend(built.findings);
+            let offset = repositories.len();
+            repositories.extend(built.repositories);
+            all_policies.extend(built.policies.into_iter().map(|mut p| {
+                p.repository_id = p.repository_id.map(|id| RepositoryId(id.0 + offset));
+                p
+            }));
+            automations.extend(
+                objects
+                    .automations
+                    .into_values()
+                    .map(|decl| Automation { decl }),
+            );
+        }
+        if full {
+            findings.extend(policies::unused_lock_entries(
+                &repositories,
+                lock.as_ref(),
+                &lock_rel,
+                lock_text.as_deref(),
+            ));
+        }
+        let (repositories, policies) = policies::sort(repositories, all_policies);
+        automations
+            .sort_by(|a, b| (&a.decl.key, a.decl.cluster).cmp(&(&b.decl.key, b.decl.cluster)));
+        let mut reported = BTreeSet::new();
         for automation in &automations {
-            if automation_reported(automation, &files) {
+            // One template check per declaration, however many clusters apply it.
+            if automation_reported(automation, &files)
+                && reported.insert((automation.decl.rel.clone(), automation.decl.range))
+            {
                 findings.extend(automation.check_template(options.config.flux_version));
             }
         }
+        let cluster_names = clusters.clusters.iter().map(|c| c.name.clone()).collect();
 
         let mut model = Self {
             workspace: options.workspace.clone(),
             files,
-            repositories: built.repositories,
-            policies: built.policies,
+            repositories,
+            policies,
             automations,
+            clusters: cluster_names,
+            other_texts: BTreeMap::new(),
             sites: Vec::new(),
             lock,
             lock_rel,
@@ -211,6 +257,24 @@ impl Model {
             sites.extend(outcome.sites);
         }
         model.sites = sites;
+        // Files the model does not hold (kustomizations, patches) that findings or the objects'
+        // provenance point into keep their text.
+        let mut others: BTreeSet<&str> = findings.iter().map(|f| f.file.as_str()).collect();
+        let steps = (model.policies.iter().map(|p| &p.decl.steps))
+            .chain(model.repositories.iter().map(|r| &r.decl.steps))
+            .chain(model.automations.iter().map(|a| &a.decl.steps));
+        let mut texts = BTreeMap::new();
+        for step in steps.flatten() {
+            others.insert(&step.origin.file);
+        }
+        for file in others {
+            if file != model.lock_rel && model.file_id(file).is_none() {
+                if let Some(text) = build::source::Source::text(&source, file) {
+                    texts.insert(file.to_owned(), text);
+                }
+            }
+        }
+        model.other_texts = texts;
         model.findings = model.configure(findings);
         Ok(model)
     }
@@ -239,6 +303,7 @@ impl Model {
             automations: &self.automations,
             lock: self.lock.as_ref(),
             repositories: &self.repositories,
+            clusters: &self.clusters,
         }
     }
 
@@ -257,10 +322,27 @@ impl Model {
             .map(FileId)
     }
 
-    pub fn policy_id(&self, key: &ObjectKey) -> Option<PolicyId> {
-        self.policies
-            .binary_search_by(|p| p.decl.key.cmp(key))
-            .ok()
+    /// The 1-based line of a byte offset in a file the model or a finding reads.
+    pub fn line_of(&self, file: &str, offset: usize) -> usize {
+        use crate::report::Sources as _;
+        self.text(file)
+            .and_then(|t| t.get(..offset))
+            .map_or(1, |t| t.matches('\n').count() + 1)
+    }
+
+    /// A cluster's name (empty for the cluster assumed without Flux Kustomizations).
+    pub fn cluster_name(&self, cluster: usize) -> &str {
+        self.clusters.get(cluster).map_or("", String::as_str)
+    }
+
+    /// The policy `key` in `cluster` (a cluster's name), else in the first cluster that has it.
+    pub fn policy_in(&self, key: &ObjectKey, cluster: Option<&str>) -> Option<PolicyId> {
+        let start = self.policies.partition_point(|p| p.decl.key < *key);
+        let end = self.policies.partition_point(|p| p.decl.key <= *key);
+        (start..end)
+            .find(|&i| {
+                cluster.is_none_or(|c| self.cluster_name(self.policies[i].decl.cluster) == c)
+            })
             .map(PolicyId)
     }
 
@@ -336,6 +418,30 @@ impl Model {
     }
 }
 
+/// Keep the cluster `--cluster` names: by its root's path, or the path's last part.
+fn only_cluster(clusters: &mut build::Clusters, name: &str) -> Result<(), ModelError> {
+    let name = name.trim_matches('/');
+    let matches = |c: &str| c == name || (!c.is_empty() && c.rsplit('/').next() == Some(name));
+    if !clusters.clusters.iter().any(|c| matches(&c.name)) {
+        let known: Vec<String> = clusters
+            .clusters
+            .iter()
+            .filter(|c| !c.name.is_empty())
+            .map(|c| format!("`{}`", c.name))
+            .collect();
+        return Err(ModelError::UnknownCluster {
+            name: name.to_owned(),
+            known: if known.is_empty() {
+                "the repository has no Flux Kustomization, so it is one cluster: leave --cluster out".to_owned()
+            } else {
+                format!("the clusters are {}", known.join(", "))
+            },
+        });
+    }
+    clusters.clusters.retain(|c| matches(&c.name));
+    Ok(())
+}
+
 /// A value whose out-of-date finding the configuration or a suppression dropped is pinned: its
 /// site loses its edit, so `fix` leaves it too. `file_of` places a finding's file.
 fn pin(sites: &mut [MarkerSite], dropped: &[Finding], file_of: impl Fn(&str) -> Option<FileId>) {
@@ -370,6 +476,9 @@ impl Sources for Model {
         if file == self.lock_rel {
             return self.lock_text.as_deref();
         }
-        self.file_id(file).map(|id| self.file(id).text.as_str())
+        match self.file_id(file) {
+            Some(id) => Some(self.file(id).text.as_str()),
+            None => self.other_texts.get(file).map(|t| &**t),
+        }
     }
 }

@@ -1,9 +1,11 @@
-//! Flux objects declared in the repository, with where they sit for diagnostics.
+//! Flux objects as each cluster gets them (after kustomize and Flux's own build steps), with
+//! where every field was written, for diagnostics.
 
-use std::collections::BTreeMap;
-use std::path::Path;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 use super::{ObjectKey, SourceFile};
+use crate::build::{self, Applied, Flat, Step};
 use crate::flux_version::{ApiStatus, FluxVersion};
 use crate::report::Finding;
 use crate::resources::{
@@ -12,28 +14,35 @@ use crate::resources::{
 };
 use crate::rules::Rule;
 use crate::text::TextRange;
-use crate::workspace::NamespaceResolver;
 
-/// One declared object.
+/// One object of one cluster.
 #[derive(Clone, Debug)]
 pub struct Declared<T> {
-    /// Index into the analysed files.
+    /// Index into the analysed files: the file that declares it.
     pub file: usize,
     pub rel: String,
-    /// The object's bytes: its document, or its item of a `kind: List`.
+    /// The object's bytes in that file: its document, or its item of a `kind: List`.
     pub range: TextRange,
-    /// Every scalar field's position, by its path below the object (`spec.exclusionList.0`).
-    pub fields: Vec<(String, TextRange)>,
+    /// Every scalar field's place, by its path below the object (`spec.exclusionList.0`): in
+    /// the declaring file, or in the patch or kustomization that set it.
+    pub fields: Vec<(String, Arc<str>, TextRange)>,
     pub key: ObjectKey,
     pub labels: BTreeMap<String, String>,
     pub spec: T,
+    /// The cluster it is in (index into the model's clusters).
+    pub cluster: usize,
+    /// The Flux Kustomization that applies it (`namespace/name`); empty where none does.
+    pub by: String,
+    /// What shaped it after its file: namespaces, prefixes, patches, substitution.
+    pub steps: Vec<Step>,
 }
 
 pub type RepositoryDecl = Declared<ImageRepositorySpec>;
 pub type PolicyDecl = Declared<ImagePolicySpec>;
 pub type AutomationDecl = Declared<ImageUpdateAutomationSpec>;
 
-/// Everything declared, by key; the first of two objects with one key (the second is reported).
+/// Everything one cluster holds, by key; the first of two objects with one key (the second is
+/// reported).
 #[derive(Debug, Default)]
 pub(super) struct Objects {
     pub repositories: BTreeMap<ObjectKey, RepositoryDecl>,
@@ -51,115 +60,99 @@ impl<T> Declared<T> {
     }
 
     /// The byte range of the scalar at `path` below the object, else of its name, else the
-    /// object's start.
+    /// object's start; in the declaring file (see [`Self::place`] for fields set elsewhere).
     pub fn span(&self, path: &[&str]) -> TextRange {
+        self.place(path).1
+    }
+
+    /// The file and byte range of the scalar at `path` (a patch may have set it), else of the
+    /// object's name, else the object's start.
+    pub fn place(&self, path: &[&str]) -> (&str, TextRange) {
         let find = |path: &[&str]| {
             let want = path.join(".");
             self.fields
                 .iter()
-                .find(|(p, _)| *p == want)
-                .map(|(_, r)| *r)
+                .find(|(p, _, _)| *p == want)
+                .map(|(_, f, r)| (&**f, *r))
         };
         find(path)
             .or_else(|| find(&["metadata", "name"]))
-            .unwrap_or(TextRange::empty(self.range.start()))
+            .unwrap_or((&self.rel, TextRange::empty(self.range.start())))
     }
 }
 
-/// Collect every ImageRepository, ImagePolicy and ImageUpdateAutomation, read from the parsed
-/// documents of the files that name the API group.
+/// Read every cluster's image automation objects and Namespaces from the builds.
 pub(super) fn collect(
     files: &[SourceFile],
-    root: &Path,
-    default_namespace: &str,
+    clusters: &build::Clusters,
     flux: FluxVersion,
-) -> Objects {
-    let mut model = Objects::default();
-    let mut namespaces = NamespaceResolver::new(root, default_namespace);
-    for (index, file) in files.iter().enumerate() {
-        let Some(manifest) = &file.manifest else {
-            continue;
-        };
-        if file.text.contains("Namespace") {
-            collect_namespaces(manifest, &mut model.namespaces);
-        }
-        if !file.text.contains(resources::GROUP) {
-            continue;
-        }
-        for doc in &manifest.documents {
-            for view in objects_of(doc) {
+) -> Vec<Objects> {
+    let index: HashMap<&str, usize> = files
+        .iter()
+        .enumerate()
+        .map(|(i, f)| (f.rel.as_str(), i))
+        .collect();
+    clusters
+        .clusters
+        .iter()
+        .enumerate()
+        .map(|(cluster, c)| {
+            let mut model = Objects::default();
+            for applied in &c.objects {
+                let r = &applied.resource;
+                if r.is_namespace_object() {
+                    if r.version == "v1" {
+                        let labels = r.meta_map("labels").into_iter().collect();
+                        model
+                            .namespaces
+                            .entry(r.name().to_owned())
+                            .or_insert(labels);
+                    }
+                    continue;
+                }
+                if r.group != resources::GROUP {
+                    continue;
+                }
+                // An object whose file is not read for itself (excluded) is not modelled.
+                let Some(&file) = index.get(&**r.file()) else {
+                    continue;
+                };
                 let mut ctx = Ctx {
                     files,
                     model: &mut model,
-                    namespaces: &mut namespaces,
-                    file,
-                    index,
+                    file: &files[file],
+                    index: file,
                     flux,
+                    cluster,
+                    applied,
                 };
-                ctx.object(view);
+                ctx.object();
             }
-        }
-    }
-    model
-}
-
-/// The Namespaces of files read only for them.
-pub(super) fn add_namespaces(
-    files: &[SourceFile],
-    out: &mut BTreeMap<String, BTreeMap<String, String>>,
-) {
-    for manifest in files.iter().filter_map(|f| f.manifest.as_ref()) {
-        collect_namespaces(manifest, out);
-    }
-}
-
-/// The Namespace objects of a file (as documents or items of a `kind: List`), with their labels.
-fn collect_namespaces(
-    manifest: &crate::manifest::Manifest,
-    out: &mut BTreeMap<String, BTreeMap<String, String>>,
-) {
-    for doc in &manifest.documents {
-        for view in objects_of(doc) {
-            if top(&view, "apiVersion").as_deref() != Some("v1")
-                || top(&view, "kind").as_deref() != Some("Namespace")
-            {
-                continue;
-            }
-            let mut r = Reader::new(view);
-            let meta = ObjectMeta::read(&mut r);
-            if let (Some(name), true) = (meta.name, r.errors.is_empty()) {
-                out.entry(name).or_insert(meta.labels);
-            }
-        }
-    }
-}
-
-/// The objects of a document: the document, or the items of a `kind: List` (`ResourceList`).
-fn objects_of(doc: &crate::manifest::Document) -> Vec<ObjectView<'_>> {
-    let whole = ObjectView::document(doc);
-    match top(&whole, "kind").as_deref() {
-        Some("List" | "ResourceList") => ObjectView::list_items(doc),
-        _ => vec![whole],
-    }
-}
-
-/// The value at `key` directly below an object.
-fn top(view: &ObjectView<'_>, key: &str) -> Option<String> {
-    let mut r = Reader::new(*view);
-    r.string(&[key]).filter(|_| r.errors.is_empty())
+            model
+        })
+        .collect()
 }
 
 struct Ctx<'a> {
     files: &'a [SourceFile],
     model: &'a mut Objects,
-    namespaces: &'a mut NamespaceResolver,
     file: &'a SourceFile,
     index: usize,
     flux: FluxVersion,
+    cluster: usize,
+    applied: &'a Applied,
+}
+
+/// The string at `key` directly below an object.
+fn top(view: &ObjectView<'_>, key: &str) -> Option<String> {
+    let mut r = Reader::new(*view);
+    r.string(&[key]).filter(|_| r.errors.is_empty())
 }
 
 impl Ctx<'_> {
-    fn object(&mut self, view: ObjectView<'_>) {
+    fn object(&mut self) {
+        let flat = Flat::new(&self.applied.resource.node);
+        let view = ObjectView::document(&flat.document);
         let (Some(api_version), Some(kind)) = (top(&view, "apiVersion"), top(&view, "kind")) else {
             return;
         };
@@ -170,14 +163,10 @@ impl Ctx<'_> {
             return;
         };
         if !resources::VERSIONS.contains(&version) {
-            let range = view
-                .field_spans()
-                .into_iter()
-                .find(|(p, _)| p == "apiVersion")
-                .map_or(TextRange::empty(view.range.start()), |(_, r)| r);
+            let (file, range) = place(&flat, &view, "apiVersion");
             let finding = Finding::new(
                 Rule::InvalidSpec,
-                &self.file.rel,
+                &file,
                 range,
                 format!("`{api_version}` is not an API version Flux serves"),
             )
@@ -186,10 +175,10 @@ impl Ctx<'_> {
             return;
         }
         if let Some(status) = self.flux.api_status(kind, version) {
-            self.api_version_finding(&view, &api_version, kind, status);
+            self.api_version_finding(&flat, &view, &api_version, kind, status);
         }
         if let Some(dup) = view.duplicate_key() {
-            self.shape_error(dup);
+            self.shape_error(&flat, dup);
             return;
         }
         let mut r = Reader::new(view);
@@ -198,17 +187,17 @@ impl Ctx<'_> {
         let duplicate = match kind {
             Kind::ImageRepository => {
                 let spec = ImageRepositorySpec::read(&mut r);
-                self.declared(r, metadata, spec)
+                self.declared(&flat, r, metadata, spec)
                     .and_then(|d| insert(&mut self.model.repositories, d, files, "ImageRepository"))
             }
             Kind::ImagePolicy => {
                 let spec = ImagePolicySpec::read(&mut r);
-                self.declared(r, metadata, spec)
+                self.declared(&flat, r, metadata, spec)
                     .and_then(|d| insert(&mut self.model.policies, d, files, "ImagePolicy"))
             }
             Kind::ImageUpdateAutomation => {
                 let spec = ImageUpdateAutomationSpec::read(&mut r);
-                self.declared(r, metadata, spec).and_then(|d| {
+                self.declared(&flat, r, metadata, spec).and_then(|d| {
                     insert(
                         &mut self.model.automations,
                         d,
@@ -224,16 +213,13 @@ impl Ctx<'_> {
     /// An API version the target release does not serve, or deprecates, at `apiVersion`.
     fn api_version_finding(
         &mut self,
+        flat: &Flat,
         view: &ObjectView<'_>,
         api_version: &str,
         kind: Kind,
         status: ApiStatus,
     ) {
-        let range = view
-            .field_spans()
-            .into_iter()
-            .find(|(p, _)| p == "apiVersion")
-            .map_or(TextRange::empty(view.range.start()), |(_, r)| r);
+        let (file, range) = place(flat, view, "apiVersion");
         let target = self.flux;
         let recommended = target.recommended(kind);
         let kind = kind.as_str();
@@ -266,7 +252,7 @@ impl Ctx<'_> {
                 crate::rules::Severity::Warning,
             ),
         };
-        let mut finding = Finding::new(Rule::UnsupportedApiVersion, &self.file.rel, range, message)
+        let mut finding = Finding::new(Rule::UnsupportedApiVersion, &file, range, message)
             .help(format!(
                 "write `apiVersion: {}/{recommended}`; `flux-version` in .imagelock.yaml (or --flux-version) names the Flux release checked against (now {target}): see docs/flux-versions.md",
                 crate::resources::GROUP
@@ -275,10 +261,13 @@ impl Ctx<'_> {
         self.model.findings.push(finding);
     }
 
-    fn shape_error(&mut self, error: ShapeError) {
+    fn shape_error(&mut self, flat: &Flat, error: ShapeError) {
+        let file = flat
+            .file_of(error.range)
+            .map_or(self.file.rel.as_str(), |f| &**f);
         self.model.findings.push(Finding::new(
             Rule::InvalidSpec,
-            &self.file.rel,
+            file,
             error.range,
             format!(
                 "this Flux object does not have the expected shape: {}",
@@ -288,28 +277,54 @@ impl Ctx<'_> {
     }
 
     /// The object, unless a field has the wrong shape (each such field is reported).
-    fn declared<T>(&mut self, r: Reader<'_>, metadata: ObjectMeta, spec: T) -> Option<Declared<T>> {
+    fn declared<T>(
+        &mut self,
+        flat: &Flat,
+        r: Reader<'_>,
+        metadata: ObjectMeta,
+        spec: T,
+    ) -> Option<Declared<T>> {
         if !r.errors.is_empty() {
             for e in r.errors {
-                self.shape_error(e);
+                self.shape_error(flat, e);
             }
             return None;
         }
-        let name = metadata.name.unwrap_or_default();
-        let namespace = self
-            .namespaces
-            .resolve(&self.file.rel, metadata.namespace.as_deref());
-        let key = ObjectKey { namespace, name };
+        let resource = &self.applied.resource;
+        let key = ObjectKey {
+            namespace: metadata.namespace.unwrap_or_default(),
+            name: metadata.name.unwrap_or_default(),
+        };
         Some(Declared {
             file: self.index,
             rel: self.file.rel.clone(),
-            range: r.view.range,
-            fields: r.view.field_spans(),
+            range: resource.node.origin.range,
+            fields: flat
+                .fields()
+                .into_iter()
+                .map(|(path, origin)| (path, origin.file, origin.range))
+                .collect(),
             key,
             labels: metadata.labels,
             spec,
+            cluster: self.cluster,
+            by: self.applied.by.clone(),
+            steps: resource.steps.clone(),
         })
     }
+}
+
+/// Where the scalar at `key` below an object was written.
+fn place(flat: &Flat, view: &ObjectView<'_>, key: &str) -> (String, TextRange) {
+    let range = view
+        .field_spans()
+        .into_iter()
+        .find(|(p, _)| p == key)
+        .map_or(TextRange::empty(view.range.start()), |(_, r)| r);
+    let file = flat
+        .file_of(range)
+        .map_or_else(String::new, |f| f.to_string());
+    (file, range)
 }
 
 /// Adds `d` unless its key is taken; then it is reported as a duplicate of the first.
@@ -340,12 +355,20 @@ fn duplicate<T>(
         let at = first.span(&["metadata", "name"]).start();
         f.text.get(..at).map_or(0, |t| t.matches('\n').count()) + 1
     });
+    let applied = if !first.by.is_empty() && !second.by.is_empty() && first.by != second.by {
+        format!(
+            " (applied by Kustomizations `{}` and `{}`, which overwrite each other)",
+            first.by, second.by
+        )
+    } else {
+        String::new()
+    };
     Finding::new(
         Rule::DuplicateObject,
         &second.rel,
         second.span(&["metadata", "name"]),
         format!(
-            "{kind} `{}` is declared twice: first in `{}` line {line}, again here",
+            "{kind} `{}` is declared twice: first in `{}` line {line}, again here{applied}",
             first.id(),
             first.rel
         ),

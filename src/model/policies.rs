@@ -112,9 +112,8 @@ impl Ctx<'_> {
         path: &[&str],
         message: String,
     ) -> &mut Finding {
-        let range = decl.span(path);
-        self.findings
-            .push(Finding::new(rule, &decl.rel, range, message));
+        let (file, range) = decl.place(path);
+        self.findings.push(Finding::new(rule, file, range, message));
         let last = self.findings.len() - 1;
         &mut self.findings[last]
     }
@@ -122,11 +121,10 @@ impl Ctx<'_> {
 
 /// What resolution needs to know about the markers: the policies that markers in the selected
 /// files name, and those a `:digest` marker anywhere names.
+#[derive(Clone)]
 pub(super) struct Use<'a> {
     pub selected: BTreeSet<ObjectKey>,
     pub digest: BTreeSet<ObjectKey>,
-    /// Every file is selected (no PATH arguments).
-    pub full: bool,
     /// The declared Namespaces' labels, for cross-namespace access.
     pub namespaces: &'a BTreeMap<String, BTreeMap<String, String>>,
 }
@@ -137,7 +135,6 @@ pub(super) fn build(
     files: &[SourceFile],
     lock: Option<&Lock>,
     lock_rel: &str,
-    lock_text: Option<&str>,
     used: &Use<'_>,
 ) -> Built {
     let mut ctx = Ctx {
@@ -175,26 +172,6 @@ pub(super) fn build(
             image,
             exclusions,
         });
-    }
-    if used.full {
-        if let (Some(lock), Some(text)) = (lock, lock_text) {
-            let declared: BTreeSet<String> = built_repos
-                .iter()
-                .filter_map(|r| r.image.as_ref().map(ImageName::canonical))
-                .collect();
-            for image in lock.images.keys().filter(|i| !declared.contains(*i)) {
-                let range = find_key(text, image);
-                ctx.findings.push(
-                    Finding::new(
-                        Rule::UnusedLockEntry,
-                        lock_rel,
-                        range,
-                        format!("`{image}` is locked but no ImageRepository declares it"),
-                    )
-                    .help("`imagelock refresh` rewrites the lock without it"),
-                );
-            }
-        }
     }
     let index: BTreeMap<&ObjectKey, usize> = built_repos
         .iter()
@@ -266,6 +243,62 @@ pub(super) fn build(
         policies: built_policies,
         findings: ctx.findings,
     }
+}
+
+/// Lock entries no repository of any cluster declares.
+pub(super) fn unused_lock_entries(
+    repositories: &[Repository],
+    lock: Option<&Lock>,
+    lock_rel: &str,
+    lock_text: Option<&str>,
+) -> Vec<Finding> {
+    let (Some(lock), Some(text)) = (lock, lock_text) else {
+        return Vec::new();
+    };
+    let declared: BTreeSet<String> = repositories
+        .iter()
+        .filter_map(|r| r.image.as_ref().map(ImageName::canonical))
+        .collect();
+    lock.images
+        .keys()
+        .filter(|i| !declared.contains(*i))
+        .map(|image| {
+            Finding::new(
+                Rule::UnusedLockEntry,
+                lock_rel,
+                find_key(text, image),
+                format!("`{image}` is locked but no ImageRepository declares it"),
+            )
+            .help("`imagelock refresh` rewrites the lock without it")
+        })
+        .collect()
+}
+
+/// Repositories and policies of every cluster in (key, cluster) order, each policy's
+/// repository id following its repository.
+pub(super) fn sort(
+    repositories: Vec<Repository>,
+    mut policies: Vec<Policy>,
+) -> (Vec<Repository>, Vec<Policy>) {
+    let mut order: Vec<usize> = (0..repositories.len()).collect();
+    order.sort_by(|&a, &b| {
+        let (a, b) = (&repositories[a].decl, &repositories[b].decl);
+        (&a.key, a.cluster).cmp(&(&b.key, b.cluster))
+    });
+    let mut new_id = vec![0; order.len()];
+    for (new, &old) in order.iter().enumerate() {
+        new_id[old] = new;
+    }
+    let mut slots: Vec<Option<Repository>> = repositories.into_iter().map(Some).collect();
+    let repositories = order
+        .iter()
+        .map(|&old| slots[old].take().expect("each once"))
+        .collect();
+    for p in &mut policies {
+        p.repository_id = p.repository_id.map(|id| RepositoryId(new_id[id.0]));
+    }
+    policies.sort_by(|a, b| (&a.decl.key, a.decl.cluster).cmp(&(&b.decl.key, b.decl.cluster)));
+    (repositories, policies)
 }
 
 /// Whether the policy may use its repository in another namespace; reported when not, or when

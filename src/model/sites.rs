@@ -1,7 +1,7 @@
 //! Marker sites: every marker of the selected files, joined to its policy, with the value it
 //! holds, the value it should hold, the edit between them and the automations that update it.
 
-use super::automations::{coverage, Automation, Coverage};
+use super::automations::{coverage, under_path, Automation, Coverage};
 use super::policies::{Policy, Resolution};
 use super::{FileId, ObjectKey, PolicyId, SourceFile};
 use crate::fix::{render_scalar, Edit};
@@ -39,20 +39,72 @@ impl MarkerSite {
     }
 }
 
+/// Each cluster's value for a marker, where clusters disagree.
+type Disagreement = Vec<(usize, String)>;
+
 /// What marker evaluation reads from the model.
 pub(crate) struct Context<'a> {
     pub policies: &'a [Policy],
     pub automations: &'a [Automation],
     pub lock: Option<&'a Lock>,
     pub repositories: &'a [super::policies::Repository],
+    /// Cluster names, by index.
+    pub clusters: &'a [String],
 }
 
 impl Context<'_> {
-    fn policy(&self, key: &ObjectKey) -> Option<PolicyId> {
-        self.policies
-            .binary_search_by(|p| p.decl.key.cmp(key))
-            .ok()
-            .map(PolicyId)
+    /// The policies named `key`, one per cluster that has it (policies are in key order).
+    fn policies_named(&self, key: &ObjectKey) -> std::ops::Range<usize> {
+        let start = self.policies.partition_point(|p| p.decl.key < *key);
+        let end = self.policies.partition_point(|p| p.decl.key <= *key);
+        start..end
+    }
+
+    /// The policy a marker resolves against, and its coverage: with one cluster, its policy;
+    /// with several, those whose automations update the marker (all of them where none does),
+    /// which must agree on the value, else `Err` with each cluster's value.
+    fn choose(
+        &self,
+        key: &ObjectKey,
+        marker: &Marker,
+        rel: &str,
+    ) -> Option<Result<(PolicyId, Coverage), Disagreement>> {
+        let range = self.policies_named(key);
+        if range.is_empty() {
+            return None;
+        }
+        let all: Vec<(PolicyId, Coverage)> = range
+            .map(|i| {
+                (
+                    PolicyId(i),
+                    coverage(self.automations, &self.policies[i], rel),
+                )
+            })
+            .collect();
+        let covered: Vec<&(PolicyId, Coverage)> = all
+            .iter()
+            .filter(|(_, c)| matches!(c, Coverage::Covered(_)))
+            .collect();
+        let applying = if covered.is_empty() {
+            all.iter().collect()
+        } else {
+            covered
+        };
+        let values: Vec<(usize, String)> = applying
+            .iter()
+            .filter_map(|(id, _)| {
+                let p = &self.policies[id.0];
+                Some((p.decl.cluster, expected_value(marker, p.resolution()?)?))
+            })
+            .collect();
+        if values.iter().any(|(_, v)| *v != values[0].1) {
+            return Some(Err(values));
+        }
+        let chosen = applying
+            .iter()
+            .find(|(id, _)| self.policies[id.0].resolution().is_some())
+            .unwrap_or(&applying[0]);
+        Some(Ok((*chosen).clone()))
     }
 }
 
@@ -123,19 +175,36 @@ pub(crate) fn evaluate_file(
             marker,
             range: scalar.range,
             current: scalar.value.clone(),
-            policy: cx.policy(&key),
+            policy: None,
             wanted: None,
             edit: None,
             coverage: Coverage::NoAutomations,
         };
-        let Some(policy_id) = site.policy else {
-            out.findings
-                .push(unknown_policy(cx, file, setter_range, &site.marker));
+        // An automation that writes this file, in a cluster without the policy: Flux there
+        // skips the marker (the policy may be renamed or moved by that cluster's build).
+        if let Some(f) = missing_in_cluster(cx, file, setter_range, &site.marker, &key) {
+            out.findings.push(f);
             out.sites.push(site);
             continue;
+        }
+        let (policy_id, covered) = match cx.choose(&key, &site.marker, &file.rel) {
+            None => {
+                out.findings
+                    .push(unknown_policy(cx, file, setter_range, &site.marker));
+                out.sites.push(site);
+                continue;
+            }
+            Some(Err(values)) => {
+                out.findings
+                    .push(conflict(cx, file, scalar.range, &site.marker, &values));
+                out.sites.push(site);
+                continue;
+            }
+            Some(Ok(chosen)) => chosen,
         };
+        site.policy = Some(policy_id);
         let policy = &cx.policies[policy_id.0];
-        site.coverage = coverage(cx.automations, policy, &file.rel);
+        site.coverage = covered;
         if let Some(resolution) = policy.resolution() {
             image_mismatch(file, scalar, &site.marker, resolution, &mut out);
             site.wanted = expected_value(&site.marker, resolution);
@@ -346,6 +415,105 @@ fn marker_error(
     }
 }
 
+/// A cluster whose automation in the marker's namespace writes this file, but which has no
+/// policy of the marker's name.
+fn missing_in_cluster(
+    cx: &Context<'_>,
+    file: &SourceFile,
+    range: TextRange,
+    marker: &Marker,
+    key: &ObjectKey,
+) -> Option<Finding> {
+    let named = cx.policies_named(key);
+    let has = |cluster: usize| {
+        cx.policies[named.clone()]
+            .iter()
+            .any(|p| p.decl.cluster == cluster)
+    };
+    let automation = cx.automations.iter().find(|a| {
+        a.decl.key.namespace == key.namespace
+            && under_path(&file.rel, a.update_path())
+            && !has(a.decl.cluster)
+    })?;
+    let cluster = automation.decl.cluster;
+    let cluster_name = cx.clusters.get(cluster).map_or("", String::as_str);
+    let wanted = key.to_string();
+    let best = cx
+        .policies
+        .iter()
+        .filter(|p| p.decl.cluster == cluster)
+        .map(|p| p.decl.key.to_string())
+        .map(|c| (strsim::levenshtein(&wanted, &c), c))
+        .min();
+    let elsewhere: Vec<String> = cx.policies[named]
+        .iter()
+        .filter_map(|p| cx.clusters.get(p.decl.cluster))
+        .map(|c| format!("`{c}`"))
+        .collect();
+    let mut message = format!(
+        "no ImagePolicy `{wanted}` in cluster `{cluster_name}`, whose ImageUpdateAutomation `{}` updates this file",
+        automation.decl.key
+    );
+    if !elsewhere.is_empty() {
+        message.push_str(&format!(" (cluster {} has one)", elsewhere.join(", ")));
+    }
+    let mut f = Finding::new(Rule::UnknownPolicy, &file.rel, range, message)
+        .label("unknown in this cluster");
+    if let Some((_, c)) =
+        best.filter(|(d, c)| *d <= (wanted.len() / 2).max(2) || c.ends_with(&key.name))
+    {
+        f = f.help(format!(
+            "the cluster's build names it `{c}`: write `{c}{}`",
+            marker.suffix.as_str()
+        ));
+    }
+    Some(f)
+}
+
+/// How many leading directories two repository-relative paths share.
+fn common_dirs(a: &str, b: &str) -> usize {
+    let (a, b) = (
+        super::super::build::source::parent(a),
+        super::super::build::source::parent(b),
+    );
+    a.split('/')
+        .zip(b.split('/'))
+        .take_while(|(x, y)| x == y && !x.is_empty())
+        .count()
+}
+
+/// Two clusters that would write different values into one marker.
+fn conflict(
+    cx: &Context<'_>,
+    file: &SourceFile,
+    range: TextRange,
+    marker: &Marker,
+    values: &[(usize, String)],
+) -> Finding {
+    let name = |c: usize| {
+        cx.clusters
+            .get(c)
+            .map_or_else(|| "?".to_owned(), |n| format!("`{n}`"))
+    };
+    let each: Vec<String> = values
+        .iter()
+        .map(|(c, v)| format!("{v} in cluster {}", name(*c)))
+        .collect();
+    Finding::new(
+        Rule::ClusterConflict,
+        &file.rel,
+        range,
+        format!(
+            "policy `{}:{}` resolves differently per cluster: {}; their automations would overwrite each other",
+            marker.namespace,
+            marker.name,
+            each.join(", ")
+        ),
+    )
+    .label("clusters disagree")
+    .help("give the clusters' policies different names, or narrow each automation's update.path to its own cluster's files")
+}
+
 fn unknown_policy(
     cx: &Context<'_>,
     file: &SourceFile,
@@ -366,6 +534,49 @@ fn unknown_policy(
         format!("no ImagePolicy `{wanted}` is declared in this repository"),
     )
     .label("unknown policy");
+    // A build that moved or renamed the policy (kustomize's namespace, prefix or suffix)
+    // explains the miss best.
+    // Of several, the one whose build steps sit nearest the marker's file.
+    let near = |p: &Policy| {
+        p.decl
+            .steps
+            .iter()
+            .map(|s| common_dirs(&s.origin.file, &file.rel))
+            .max()
+            .unwrap_or(0)
+    };
+    let moved = cx
+        .policies
+        .iter()
+        .filter(|p| {
+            let name = &p.decl.key.name;
+            p.decl.key.to_string() != wanted
+                && (*name == marker.name
+                    || name.ends_with(&format!("-{}", marker.name))
+                    || name.starts_with(&format!("{}-", marker.name)))
+                && !p.decl.steps.is_empty()
+        })
+        .max_by_key(|p| near(p));
+    if let Some(p) = moved {
+        let how: Vec<String> = p
+            .decl
+            .steps
+            .iter()
+            .filter(|s| s.what.starts_with("namespace") || s.what.starts_with("name "))
+            .map(|s| format!("{} by `{}`", s.what, s.origin.file))
+            .collect();
+        if !how.is_empty() {
+            return f.help(format!(
+                "the build makes ImagePolicy `{}` of `{}` into `{}` ({}): did you mean `{}{}`?",
+                marker.name,
+                p.decl.rel,
+                p.decl.key,
+                how.join(", "),
+                p.decl.key,
+                marker.suffix.as_str()
+            ));
+        }
+    }
     match best {
         Some((d, c)) if d <= (wanted.len() / 3).max(2) => {
             f = f.help(format!("did you mean `{c}{}`?", marker.suffix.as_str()));

@@ -11,6 +11,19 @@ use crate::text::LineIndex;
 pub struct Explanation {
     pub policy: String,
     pub file: String,
+    /// The cluster (its root's path); absent where the repository has no Flux Kustomization.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub cluster: String,
+    /// The Flux Kustomization that applies the policy.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub applied_by: String,
+    /// What shaped the policy after its file, in order: namespaces, prefixes, patches,
+    /// substitution, each with the file and line that did it.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub shaped_by: Vec<StepRow>,
+    /// Other clusters that have a policy of this name (`--cluster` explains one of them).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub also_in: Vec<String>,
     pub kind: String,
     pub filter: Option<String>,
     pub repository: String,
@@ -22,6 +35,13 @@ pub struct Explanation {
     pub digest: Option<String>,
     pub error: Option<String>,
     pub markers: Vec<MarkerRow>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct StepRow {
+    pub step: String,
+    pub file: String,
+    pub line: usize,
 }
 
 #[derive(Debug, Serialize)]
@@ -45,13 +65,31 @@ pub struct MarkerRow {
 
 /// Explain one policy; `None` when no such policy is declared.
 pub fn explain(model: &Model, key: &ObjectKey) -> Option<Explanation> {
-    let id = model.policy_id(key)?;
+    let id = model.policy_in(key, None)?;
     let policy = model.policy(id);
     let decl = &policy.decl;
     let repository = model.repository_of(policy);
+    let also_in = model
+        .policies
+        .iter()
+        .filter(|p| p.decl.key == *key && p.decl.cluster != decl.cluster)
+        .map(|p| model.cluster_name(p.decl.cluster).to_owned())
+        .collect();
     let mut e = Explanation {
         policy: key.to_string(),
         file: decl.rel.clone(),
+        cluster: model.cluster_name(decl.cluster).to_owned(),
+        applied_by: decl.by.clone(),
+        shaped_by: decl
+            .steps
+            .iter()
+            .map(|s| StepRow {
+                step: s.what.clone(),
+                file: s.origin.file.to_string(),
+                line: model.line_of(&s.origin.file, s.origin.range.start()),
+            })
+            .collect(),
+        also_in,
         kind: String::new(),
         filter: None,
         repository: policy.repository.to_string(),

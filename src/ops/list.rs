@@ -7,6 +7,10 @@ use crate::model::{Model, Policy, State};
 #[derive(Debug, Serialize)]
 pub struct Row {
     pub policy: String,
+    /// The cluster the policy is in (its root's path); absent where the repository has no
+    /// Flux Kustomization.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub cluster: String,
     pub image: String,
     pub tag: Option<String>,
     pub digest: Option<String>,
@@ -40,6 +44,7 @@ pub fn rows(model: &Model) -> Vec<Row> {
             };
             Row {
                 policy: policy.decl.key.to_string(),
+                cluster: model.cluster_name(policy.decl.cluster).to_owned(),
                 image,
                 tag: resolution.map(|r| r.tag.clone()),
                 digest: resolution.and_then(|r| r.digest.clone()),

@@ -152,6 +152,7 @@ proptest! {
             lockfile: root.join("images.lock"),
             config: crate::config::Config::load(root, &crate::config::Flags::default()).unwrap(),
             paths: Vec::new(),
+            cluster: None,
         };
         let model = Model::build(&options).unwrap();
         let plans = plan(&model);

@@ -7,7 +7,7 @@
 
 mod extract;
 mod gofloat;
-mod goregex;
+pub(crate) mod goregex;
 pub mod semver;
 
 use miette::{Diagnostic, SourceSpan};

@@ -5,7 +5,6 @@
 //! a plain `123` or `yes` is a number or a bool, not a string; `yes`/`on` are bools.
 
 use std::collections::{BTreeMap, HashSet};
-use std::ops::Range;
 
 use crate::manifest::{
     CollectionKind, CollectionNode, Document, PathSegment, ScalarNode, ScalarStyle,
@@ -45,45 +44,6 @@ impl<'a> ObjectView<'a> {
             prefix: &[],
             range: doc.range,
         }
-    }
-
-    /// The mapping items of a `kind: List` document's `items`, each as an object. Each item's
-    /// nodes are contiguous in document order, so one pass slices them.
-    pub fn list_items(doc: &'a Document) -> Vec<Self> {
-        let item_of = |path: &[PathSegment]| match path {
-            [PathSegment::Key(k), PathSegment::Index(i), ..] if k == "items" => Some(*i),
-            _ => None,
-        };
-        let mut scalars: BTreeMap<usize, Range<usize>> = BTreeMap::new();
-        for (j, s) in doc.scalars.iter().enumerate() {
-            if let Some(i) = item_of(&s.path) {
-                scalars.entry(i).or_insert(j..j).end = j + 1;
-            }
-        }
-        let mut collections: BTreeMap<usize, Range<usize>> = BTreeMap::new();
-        let mut roots: BTreeMap<usize, usize> = BTreeMap::new();
-        for (j, c) in doc.collections.iter().enumerate() {
-            if let Some(i) = item_of(&c.path) {
-                collections.entry(i).or_insert(j..j).end = j + 1;
-                if c.path.len() == 2 && c.kind == CollectionKind::Mapping {
-                    roots.insert(i, j);
-                }
-            }
-        }
-        roots
-            .into_iter()
-            .map(|(i, root)| Self {
-                scalars: &doc.scalars[scalars.get(&i).cloned().unwrap_or(0..0)],
-                collections: &doc.collections[collections.get(&i).cloned().unwrap_or(0..0)],
-                prefix: &doc.collections[root].path,
-                range: doc.collections[root].range,
-            })
-            .collect()
-    }
-
-    #[cfg(test)]
-    pub fn prefix(&self) -> &'a [PathSegment] {
-        self.prefix
     }
 
     fn relative(&self, path: &'a [PathSegment]) -> Option<&'a [PathSegment]> {
@@ -491,36 +451,6 @@ mod tests {
         );
         let (present, errors) = read("a: {}\n", |r| r.mapping(&["a"]));
         assert!(present && errors.is_empty());
-    }
-
-    #[test]
-    fn list_items_are_sliced_into_objects_with_their_own_paths() {
-        let yaml = "kind: List\nitems:\n  - kind: A\n    spec: {image: one}\n  - 7\n  - kind: B\n    spec:\n      image: two\n";
-        let manifest = crate::manifest::parse(yaml).unwrap();
-        let items = ObjectView::list_items(&manifest.documents[0]);
-        let images: Vec<(String, Option<String>, Vec<String>)> = items
-            .iter()
-            .map(|view| {
-                let mut r = Reader::new(*view);
-                let spans = view.field_spans().into_iter().map(|(p, _)| p).collect();
-                (dotted(view.prefix()), r.string(&["spec", "image"]), spans)
-            })
-            .collect();
-        assert_eq!(
-            images,
-            [
-                (
-                    "items.0".into(),
-                    Some("one".into()),
-                    vec!["kind".into(), "spec.image".into()]
-                ),
-                (
-                    "items.2".into(),
-                    Some("two".into()),
-                    vec!["kind".into(), "spec.image".into()]
-                ),
-            ]
-        );
     }
 
     #[test]

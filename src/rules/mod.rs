@@ -94,6 +94,20 @@ rules! {
         "An ImageUpdateAutomation commit message template that Flux cannot render"),
     UnsupportedApiVersion = ("IL028", "unsupported-api-version", Error,
         "An image.toolkit.fluxcd.io API version the target Flux release does not serve (error) or deprecates (warning)"),
+    InvalidKustomization = ("IL032", "invalid-kustomization", Error,
+        "A kustomization file (or a Flux Kustomization's patch or target) that kustomize cannot read; Flux fails the build"),
+    MissingResource = ("IL033", "missing-resource", Error,
+        "A resource, component, patch or spec.path that does not exist in the repository; Flux fails the build"),
+    PatchTargetNotFound = ("IL034", "patch-target-not-found", Error,
+        "A strategic-merge patch without a target that matches no object (or several); kustomize fails the build"),
+    UnsetVariable = ("IL035", "unset-variable", Error,
+        "A `${VAR}` with no value in a Flux Kustomization's post-build substitution; strict mode fails the build"),
+    BuildFailed = ("IL036", "build-failed", Error,
+        "A build Flux fails (JSON6902 patch, duplicate object, Helm, no namespace, substitution): none of its objects exist"),
+    BuildIncomplete = ("IL037", "build-incomplete", Warning,
+        "Part of a build imagelock cannot see offline (remote base, another source, SOPS, objects not in git)"),
+    ClusterConflict = ("IL038", "cluster-conflict", Error,
+        "A marker that two clusters' automations would set to different values, or the same object applied by two Kustomizations"),
 }
 
 impl Rule {

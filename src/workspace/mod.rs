@@ -1,14 +1,10 @@
-//! The repository: its root, the manifest files in it, and the namespace each one defaults to.
-
-mod namespace;
+//! The repository: its root and the manifest files in it.
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 
 use miette::Diagnostic;
 use thiserror::Error;
-
-pub use namespace::NamespaceResolver;
 
 /// A repository-relative path with `/` separators, as Flux and git print them.
 pub type RelPath = String;

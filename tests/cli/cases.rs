@@ -37,11 +37,13 @@ fn run_case(case: &Path) {
     let json = run_in(&repo, &["check", "--format", "json"], "");
     let sarif = run_in(&repo, &["check", "--format", "sarif"], "");
     let github = run_in(&repo, &["check", "--format", "github"], "");
+    let list = run_in(&repo, &["list", "--format", "json"], "");
     insta::with_settings!({snapshot_suffix => name.clone(), prepend_module_to_snapshot => false, omit_expression => true}, {
         insta::assert_snapshot!("check", snapshot_text(&check));
         insta::assert_snapshot!("json", json.stdout);
         insta::assert_snapshot!("github", github.stdout);
         insta::assert_snapshot!("sarif", sarif_results(&sarif.stdout));
+        insta::assert_snapshot!("list", snapshot_text(&list));
     });
     validate_sarif(&name, &sarif.stdout);
     assert_eq!(read_tree(&repo), before, "{name}: check changed files");
