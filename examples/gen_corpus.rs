@@ -243,6 +243,10 @@ struct Marks {
     stale: usize,
 }
 
+/// The resources a generated kustomization lists until its directory's files are known.
+const KUSTOMIZATION_RESOURCES: &str =
+    "resources:\n  - deployment.yaml\n  - service.yaml\n  - configmap.yaml\n  - hpa.yaml\n";
+
 struct Gen<'a> {
     rng: Rng,
     policies: &'a [Policy],
@@ -370,7 +374,7 @@ impl Gen<'_> {
         let _ = write!(
             out,
             "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nnamespace: team-{team:02}\n\
-             resources:\n  - deployment.yaml\n  - service.yaml\n  - configmap.yaml\n  - hpa.yaml\n\
+             {KUSTOMIZATION_RESOURCES}\
              commonLabels:\n  app.kubernetes.io/part-of: team-{team:02}\n{images}\
              configMapGenerator:\n  - name: {svc}-settings\n    literals:\n",
         );
@@ -765,6 +769,18 @@ fn run(args: &Args) -> Result<String, Box<dyn std::error::Error>> {
                     _ => gen.hpa(team, &svc, size),
                 };
                 emitted.push((name.to_owned(), text));
+            }
+        }
+        // A kustomization lists the resources its directory really has: kustomize (and so
+        // imagelock's build) fails on a missing one.
+        let listed: String = emitted
+            .iter()
+            .filter(|(n, _)| n != "kustomization.yaml")
+            .map(|(n, _)| format!("  - {n}\n"))
+            .collect();
+        for (name, text) in &mut emitted {
+            if name == "kustomization.yaml" {
+                *text = text.replace(KUSTOMIZATION_RESOURCES, &format!("resources:\n{listed}"));
             }
         }
         for (name, text) in &emitted {

@@ -2,12 +2,12 @@
 //! kustomize-controller's own steps around each build (the generated kustomization, the spec's
 //! fields, post-build substitution, common metadata, the apply's namespace rule).
 
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
 
 use super::kustomization::{self, Entry, Kustomization};
 use super::kustomize::{kustomization_file, Builder, Reach};
-use super::source::{self, Cache, Source};
+use super::source::{self, Cache, Source, Tokens};
 use super::subst::{self, SubstError, Vars};
 use super::value::{Node, Origin, Scalar};
 use super::{Problem, Resource, Step};
@@ -29,7 +29,7 @@ pub(crate) struct Clusters {
     pub clusters: Vec<Cluster>,
     pub problems: Vec<Problem>,
     /// Files some build read as objects (a file with objects read by none is in no cluster).
-    pub object_files: BTreeSet<Arc<str>>,
+    pub object_files: HashSet<Arc<str>>,
 }
 
 #[derive(Debug)]
@@ -186,7 +186,8 @@ fn is_flux_kustomization(r: &Resource) -> bool {
 }
 
 /// Build every cluster of the repository.
-pub(crate) fn build_clusters(source: &dyn Source, files: &[String], options: &Options) -> Clusters {
+pub(crate) fn build_clusters(source: &dyn Source, options: &Options) -> Clusters {
+    let files = source.files();
     let cache = Cache::default();
     let cx = Cx {
         source,
@@ -197,7 +198,7 @@ pub(crate) fn build_clusters(source: &dyn Source, files: &[String], options: &Op
     // Flux Kustomizations as written, before any build moves or renames them.
     let mut declared: Vec<Resource> = Vec::new();
     let mut builder = Builder::new(source, &cache);
-    for rel in files.iter().filter(|f| source.tokens(f).flux) {
+    for (rel, _) in files.iter().filter(|(_, t)| t.kustomize) {
         let Ok(found) = builder.file(rel) else {
             continue;
         };
@@ -210,7 +211,7 @@ pub(crate) fn build_clusters(source: &dyn Source, files: &[String], options: &Op
     });
     let cx = Cx { config_maps, ..cx };
     if declared.is_empty() {
-        return cx.implicit(files);
+        return cx.implicit(&files);
     }
     let mut out = Clusters::default();
     // A root: a Kustomization no other Kustomization's build reaches (its own may: the
@@ -268,7 +269,7 @@ impl Cx<'_> {
         &self,
         root: &FluxKustomization,
         problems: &mut Vec<Problem>,
-        object_files: &mut BTreeSet<Arc<str>>,
+        object_files: &mut HashSet<Arc<str>>,
     ) -> Cluster {
         let mut cluster = Cluster {
             name: source::join("", &root.path.text).unwrap_or_default(),
@@ -503,10 +504,43 @@ impl Cx<'_> {
         Ok((!vars.is_empty() || pb.always).then_some(vars))
     }
 
+    /// Whether a kustomization's resources or components reach, through directories, a file
+    /// that may hold an object the builds keep (or something only a build can tell: a remote
+    /// base, a path that leaves the repository, a directory without kustomization).
+    fn reaches_kept<'k>(
+        &self,
+        k: &'k Kustomization,
+        by_dir: &HashMap<&str, &'k Kustomization>,
+        memo: &mut HashMap<String, bool>,
+    ) -> bool {
+        if let Some(&known) = memo.get(&k.dir) {
+            return known;
+        }
+        memo.insert(k.dir.clone(), false); // a cycle reaches nothing more
+        let mut buf = String::new();
+        let reaches = k.resources.iter().chain(&k.components).any(|e| {
+            if kustomization::is_remote(&e.text) {
+                return true;
+            }
+            let Some(rel) = source::join_into(&mut buf, &k.dir, &e.text) else {
+                return true;
+            };
+            if self.source.is_file(rel) {
+                return self.source.tokens(rel).relevant() || self.config_maps;
+            }
+            match by_dir.get(rel) {
+                Some(sub) => self.reaches_kept(sub, by_dir, memo),
+                None => self.source.is_dir(rel),
+            }
+        });
+        memo.insert(k.dir.clone(), reaches);
+        reaches
+    }
+
     /// The assumed cluster of a repository without Flux Kustomizations: each top-most
     /// kustomization as a Kustomization with an empty spec, and the plain files no build
     /// reads.
-    fn implicit(&self, files: &[String]) -> Clusters {
+    fn implicit(&self, files: &[(&str, Tokens)]) -> Clusters {
         let mut out = Clusters::default();
         let mut cluster = Cluster {
             name: String::new(),
@@ -514,12 +548,12 @@ impl Cx<'_> {
         };
         let dirs: Vec<String> = files
             .iter()
-            .filter(|f| {
+            .filter(|(f, _)| {
                 kustomization::FILE_NAMES
                     .iter()
                     .any(|n| f.rsplit('/').next() == Some(n))
             })
-            .map(|f| source::parent(f).to_owned())
+            .map(|(f, _)| source::parent(f).to_owned())
             .collect();
         let mut kustomizations = Vec::new();
         let mut included: HashSet<String> = HashSet::new();
@@ -528,7 +562,13 @@ impl Cx<'_> {
         for dir in dirs {
             match b.kustomization_in(&dir) {
                 Some(Ok(k)) => {
-                    for e in k.resources.iter().chain(&k.components) {
+                    // Only directories can be included as kustomizations.
+                    let dirs = k
+                        .resources
+                        .iter()
+                        .chain(&k.components)
+                        .filter(|e| !is_yaml(&e.text));
+                    for e in dirs {
                         if let Some(p) = source::join(&k.dir, &e.text) {
                             included.insert(p);
                         }
@@ -544,16 +584,23 @@ impl Cx<'_> {
                 None => {}
             }
         }
-        let mut reached: BTreeSet<Arc<str>> = b.reached.drain(..).map(|(f, _)| f).collect();
+        let mut reached: HashSet<Arc<str>> = b.reached.drain(..).map(|(f, _)| f).collect();
         reached.extend(
             files
                 .iter()
-                .filter(|f| unreadable.iter().any(|d| source::parent(f) == d))
-                .map(|f| Arc::from(f.as_str())),
+                .filter(|(f, _)| unreadable.iter().any(|d| source::parent(f) == d))
+                .map(|(f, _)| Arc::from(*f)),
         );
+        // A unit that reaches no file that may hold a kept object yields nothing: not built.
+        let by_dir: HashMap<&str, &Kustomization> = kustomizations
+            .iter()
+            .map(|k| (k.dir.as_str(), &**k))
+            .collect();
+        let mut memo = HashMap::new();
         for k in kustomizations
             .iter()
             .filter(|k| !included.contains(&k.dir) && !k.component)
+            .filter(|k| self.reaches_kept(k, &by_dir, &mut memo))
         {
             let mut b = self.builder();
             let built = b.build(k);
@@ -576,12 +623,12 @@ impl Cx<'_> {
             }
         }
         let mut b = self.builder();
-        for rel in files {
-            if reached.contains(rel.as_str()) {
+        for (rel, tokens) in files {
+            if !tokens.relevant() || reached.contains(*rel) {
                 continue;
             }
             if let Ok(resources) = b.file(rel) {
-                out.object_files.insert(Arc::from(rel.as_str()));
+                out.object_files.insert(Arc::from(*rel));
                 cluster
                     .objects
                     .extend(resources.into_iter().map(|resource| Applied {
@@ -660,6 +707,11 @@ fn generate(source: &dyn Source, dir: &str, origin: &Origin) -> Kustomization {
         resources,
         ..Kustomization::default()
     }
+}
+
+/// A path that names a YAML file rather than a directory.
+fn is_yaml(path: &str) -> bool {
+    path.ends_with(".yaml") || path.ends_with(".yml")
 }
 
 fn disabled(r: &Resource, key: &str, value: &str) -> bool {

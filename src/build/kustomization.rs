@@ -278,6 +278,75 @@ fn smp_entries(value: &Node, key: &str) -> Result<Vec<Patch>, Problem> {
         .collect())
 }
 
+/// A kustomization's text with the values of the fields no build reads blanked out (offsets
+/// kept, trailing blanks cut): generators and image lists can be most of a file, and every
+/// kustomization of a repository is read. `None` when there is nothing to skip, or the text is
+/// not the plain block mapping this line-wise cut is sure about (then it is parsed whole; a
+/// cut that does not parse is parsed whole as well).
+pub(crate) fn skim(text: &str) -> Option<String> {
+    let mut out: Vec<u8> = text.as_bytes().to_vec();
+    let mut lines = Vec::new();
+    let mut at = 0;
+    for line in text.split_inclusive('\n') {
+        lines.push((at, line));
+        at += line.len();
+    }
+    // Each top-level key line starts an entry; the entry runs to the next one.
+    let mut starts: Vec<(usize, usize, bool)> = Vec::new();
+    for (i, (at, line)) in lines.iter().enumerate() {
+        let first = line.as_bytes().first().copied().unwrap_or(b'\n');
+        match first {
+            b' ' | b'#' | b'\n' => continue,
+            b'\t' | b'\r' | b'%' | b'"' | b'\'' | b'{' | b'[' | b'?' | b'&' | b'*' | b'!'
+            | b'|' | b'>' => return None,
+            b'-' if line.starts_with("---")
+                || !(line.starts_with("- ") || line.trim_end() == "-") =>
+            {
+                return None
+            }
+            b'-' => continue, // an item of the entry above
+            _ => {}
+        }
+        if line.starts_with("...") {
+            return None;
+        }
+        let (key, rest) = line.split_once(':')?;
+        if !key
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'))
+            || !(rest.is_empty() || rest.starts_with([' ', '\n', '\r']))
+        {
+            return None;
+        }
+        starts.push((i, at + key.len() + 1, super::simple::UNREAD.contains(&key)));
+    }
+    let mut skipped = false;
+    for (n, &(_, value_start, unread)) in starts.iter().enumerate() {
+        if !unread {
+            continue;
+        }
+        let end = starts
+            .get(n + 1)
+            .map_or(text.len(), |&(next, _, _)| lines[next].0);
+        for b in &mut out[value_start..end] {
+            if *b != b'\n' {
+                *b = b' ';
+            }
+        }
+        skipped = true;
+    }
+    if !skipped {
+        return None;
+    }
+    let keep = out
+        .iter()
+        .rposition(|b| !b.is_ascii_whitespace())
+        .map_or(0, |i| i + 1);
+    out.truncate(keep);
+    out.push(b'\n');
+    String::from_utf8(out).ok()
+}
+
 /// Whether a `resources:` or `components:` entry names a remote base, which cannot be read
 /// offline.
 pub(crate) fn is_remote(path: &str) -> bool {
@@ -294,4 +363,30 @@ pub(crate) fn is_remote(path: &str) -> bool {
         "oci://",
     ];
     PREFIXES.iter().any(|p| path.starts_with(p)) || path.contains("?ref=") || path.contains("//")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::skim;
+
+    #[test]
+    fn skimming_blanks_unread_values_and_keeps_offsets() {
+        let text = "kind: Kustomization\nconfigMapGenerator:\n- name: a\n  literals: [x]\nresources:\n  - a.yaml\nimages:\n  - name: x\n    newTag: '1'\n";
+        let skimmed = skim(text).unwrap();
+        assert_eq!(
+            skimmed,
+            "kind: Kustomization\nconfigMapGenerator:\n         \n               \nresources:\n  - a.yaml\nimages:\n"
+        );
+        let at = text.find("a.yaml").unwrap();
+        assert_eq!(&skimmed[at..at + 6], "a.yaml");
+        for unsure in [
+            "resources: [a]\n",
+            "\"quoted\": 1\nimages: []\n",
+            "---\nimages: []\n",
+            "images:\n\t- x\n",
+            "{images: []}\n",
+        ] {
+            assert_eq!(skim(unsure), None, "{unsure:?}");
+        }
+    }
 }

@@ -30,7 +30,6 @@ pub(crate) struct Builder<'a> {
 pub(crate) enum Reach {
     Resource,
     Patch,
-    Kustomization,
 }
 
 type Built = Result<Vec<Resource>, Problem>;
@@ -47,10 +46,13 @@ impl<'a> Builder<'a> {
         }
     }
 
-    /// The kustomization file in `dir`, read strictly.
-    pub fn kustomization_in(&mut self, dir: &str) -> Option<Result<Kustomization, Problem>> {
+    /// The kustomization file in `dir`, read strictly (as the walk read it, where it did).
+    pub fn kustomization_in(&mut self, dir: &str) -> Option<Result<Arc<Kustomization>, Problem>> {
         let rel = kustomization_file(self.source, dir)?;
-        Some(self.read_kustomization(&rel, true))
+        if let Some(read) = self.source.kustomization(&rel) {
+            return Some(read);
+        }
+        Some(self.read_kustomization(&rel, true).map(Arc::new))
     }
 
     pub fn read_kustomization(
@@ -59,7 +61,6 @@ impl<'a> Builder<'a> {
         strict: bool,
     ) -> Result<Kustomization, Problem> {
         let file: Arc<str> = Arc::from(rel);
-        self.reached.push((file.clone(), Reach::Kustomization));
         let parsed = self
             .cache
             .documents(self.source, rel)
@@ -72,17 +73,7 @@ impl<'a> Builder<'a> {
             },
             message: format!("kustomize cannot parse this kustomization: {}", e.message),
         })?;
-        let Some(doc) = docs.first() else {
-            return Err(Problem {
-                rule: Rule::InvalidKustomization,
-                origin: Origin {
-                    file,
-                    range: Default::default(),
-                },
-                message: "kustomization file is empty".into(),
-            });
-        };
-        Kustomization::read(doc, &file, strict)
+        read_documents(&docs, &file, strict)
     }
 
     /// Build a directory that holds a kustomization; `by` is the entry that names it.
@@ -169,12 +160,13 @@ impl<'a> Builder<'a> {
     /// The objects of one resource file; files that cannot declare what imagelock reads are
     /// not parsed.
     pub fn file(&mut self, rel: &str) -> Built {
-        let tokens = self.source.tokens(rel);
-        let file: Arc<str> = Arc::from(rel);
-        self.reached.push((file.clone(), Reach::Resource));
-        if !(tokens.flux || tokens.namespace || (self.config_maps && tokens.config)) {
+        // Only files that may hold a kept object count (as read, or as objects).
+        let kept = self.source.tokens(rel).relevant()
+            || (self.config_maps && self.source.may_hold_config(rel));
+        if !kept {
             return Ok(Vec::new());
         }
+        self.reached.push((Arc::from(rel), Reach::Resource));
         // A file that does not parse is reported where it is read for itself.
         let Some(Ok(docs)) = self.cache.documents(self.source, rel) else {
             return Ok(Vec::new());
@@ -432,12 +424,28 @@ impl<'a> Builder<'a> {
     }
 }
 
+/// A kustomization from its file's documents.
+pub(crate) fn read_documents(
+    docs: &[Node],
+    file: &Arc<str>,
+    strict: bool,
+) -> Result<Kustomization, Problem> {
+    let Some(doc) = docs.first() else {
+        return Err(Problem {
+            rule: Rule::InvalidKustomization,
+            origin: Origin {
+                file: file.clone(),
+                range: Default::default(),
+            },
+            message: "kustomization file is empty".into(),
+        });
+    };
+    Kustomization::read(doc, file, strict)
+}
+
 /// The kustomization file of a directory, by kustomize's names.
 pub(crate) fn kustomization_file(source: &dyn Source, dir: &str) -> Option<String> {
-    FILE_NAMES.iter().find_map(|name| {
-        let rel = source::join(dir, name)?;
-        source.is_file(&rel).then_some(rel)
-    })
+    source.kustomization_file(dir)
 }
 
 /// The id a patch names (no target): group, version, kind, name, namespace.

@@ -6,6 +6,7 @@ mod flux;
 mod kustomization;
 mod kustomize;
 mod patch;
+mod simple;
 pub(crate) mod source;
 mod subst;
 mod value;
@@ -13,6 +14,7 @@ mod value;
 use std::sync::Arc;
 
 pub(crate) use flux::{build_clusters, Applied, Clusters, Options};
+pub(crate) use kustomization::FILE_NAMES as KUSTOMIZATION_FILES;
 pub(crate) use patch::Target;
 pub(crate) use value::{Flat, Node, Origin};
 

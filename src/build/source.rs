@@ -5,7 +5,9 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use super::kustomization::Kustomization;
 use super::value::{self, Node, Origin, Scalar, Value};
+use super::Problem;
 use crate::manifest;
 use crate::manifest::ScalarStyle;
 
@@ -13,21 +15,26 @@ use crate::manifest::ScalarStyle;
 /// what it needs.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub(crate) struct Tokens {
-    /// Names a Flux API group (`toolkit.fluxcd.io`): image automation objects, Kustomizations.
-    pub flux: bool,
+    /// Names the image automation API group.
+    pub image: bool,
+    /// Names the Flux Kustomization API group.
+    pub kustomize: bool,
     /// May declare a Namespace.
     pub namespace: bool,
-    /// May declare a ConfigMap or Secret (for `postBuild.substituteFrom`).
-    pub config: bool,
 }
 
 impl Tokens {
     /// Unknown content: anything may be there.
     pub const ANY: Self = Self {
-        flux: true,
+        image: true,
+        kustomize: true,
         namespace: true,
-        config: true,
     };
+
+    /// Whether the file may hold an object the builds keep (ConfigMaps and Secrets aside).
+    pub fn relevant(self) -> bool {
+        self.image || self.kustomize || self.namespace
+    }
 
     #[cfg(test)]
     pub fn of(bytes: &[u8]) -> Self {
@@ -37,28 +44,26 @@ impl Tokens {
 
 /// The searchers behind [`Tokens`], built once per reading thread.
 pub(crate) struct TokenScreen {
-    flux: memchr::memmem::Finder<'static>,
+    image: memchr::memmem::Finder<'static>,
+    kustomize: memchr::memmem::Finder<'static>,
     namespace: memchr::memmem::Finder<'static>,
-    config_map: memchr::memmem::Finder<'static>,
-    secret: memchr::memmem::Finder<'static>,
 }
 
 impl TokenScreen {
     pub fn new() -> Self {
         use memchr::memmem::Finder;
         Self {
-            flux: Finder::new(b"toolkit.fluxcd.io"),
+            image: Finder::new(crate::resources::GROUP.as_bytes()),
+            kustomize: Finder::new(b"kustomize.toolkit.fluxcd.io"),
             namespace: Finder::new(b"Namespace"),
-            config_map: Finder::new(b"ConfigMap"),
-            secret: Finder::new(b"Secret"),
         }
     }
 
     pub fn tokens(&self, bytes: &[u8]) -> Tokens {
         Tokens {
-            flux: self.flux.find(bytes).is_some(),
+            image: self.image.find(bytes).is_some(),
+            kustomize: self.kustomize.find(bytes).is_some(),
             namespace: self.namespace.find(bytes).is_some(),
-            config: self.config_map.find(bytes).is_some() || self.secret.find(bytes).is_some(),
         }
     }
 }
@@ -74,8 +79,17 @@ pub(crate) struct Unreadable {
 
 /// The files of the repository, for the builds.
 pub(crate) trait Source {
+    /// Every manifest file, in path order, with what it may hold.
+    fn files(&self) -> Vec<(&str, Tokens)>;
     /// Whether a manifest file (`.yaml`, `.yml`, `Kustomization`) exists at `rel`.
     fn is_file(&self, rel: &str) -> bool;
+    /// The kustomization file of a directory, by kustomize's names in its order.
+    fn kustomization_file(&self, dir: &str) -> Option<String> {
+        super::kustomization::FILE_NAMES.iter().find_map(|name| {
+            let rel = join(dir, name)?;
+            self.is_file(&rel).then_some(rel)
+        })
+    }
     /// Whether `rel` is a directory holding manifest files (directly or below).
     fn is_dir(&self, rel: &str) -> bool;
     /// The manifest files and directories directly in `dir`, by name: `(name, is_dir)`.
@@ -84,33 +98,84 @@ pub(crate) trait Source {
     fn tokens(&self, rel: &str) -> Tokens;
     /// The file's text.
     fn text(&self, rel: &str) -> Option<Arc<str>>;
+    /// Whether the file may declare a ConfigMap or Secret: read only for builds that
+    /// substitute from them, so the walk does not screen every file for it.
+    fn may_hold_config(&self, rel: &str) -> bool {
+        self.text(rel)
+            .is_some_and(|t| t.contains("ConfigMap") || t.contains("Secret"))
+    }
+    /// A file as the walk already parsed it (a kustomization skimmed: see
+    /// `kustomization::skim`).
+    fn parsed(&self, _rel: &str) -> Option<Arc<Vec<Node>>> {
+        None
+    }
+    /// A kustomization as the walk read it, strictly.
+    fn kustomization(&self, _rel: &str) -> Option<Result<Arc<Kustomization>, Problem>> {
+        None
+    }
+}
+
+/// A kustomization the walk read: its documents, and the kustomization strictly read.
+pub(crate) struct Walked {
+    pub docs: Arc<Vec<Node>>,
+    pub read: Result<Arc<Kustomization>, Problem>,
 }
 
 /// The files the walk listed, read from disk when a build needs them.
 pub(crate) struct Disk {
     root: PathBuf,
+    /// In path order, for directory listings.
     files: BTreeMap<String, Tokens>,
+    /// The same, for lookups.
+    tokens: foldhash::HashMap<String, Tokens>,
+    /// Each directory's kustomization file.
+    kustomization_files: foldhash::HashMap<String, String>,
     /// Texts already read by the walk, or since.
     texts: RefCell<HashMap<String, Arc<str>>>,
+    /// Files (kustomizations, files with image automation objects) as the walk parsed them.
+    parsed: foldhash::HashMap<String, Arc<Vec<Node>>>,
+    /// Kustomizations as the walk read them.
+    kustomizations: foldhash::HashMap<String, Result<Arc<Kustomization>, Problem>>,
 }
 
 impl Disk {
     pub fn new(
         root: PathBuf,
         files: BTreeMap<String, Tokens>,
-        texts: HashMap<String, Arc<str>>,
+        parsed: foldhash::HashMap<String, Arc<Vec<Node>>>,
+        kustomizations: foldhash::HashMap<String, Result<Arc<Kustomization>, Problem>>,
     ) -> Self {
+        let tokens = files.iter().map(|(k, t)| (k.clone(), *t)).collect();
+        let mut kustomization_files: foldhash::HashMap<String, String> = Default::default();
+        // Kustomize's names in its order: the first one present wins.
+        for name in super::kustomization::FILE_NAMES.iter().rev() {
+            for rel in files.keys().filter(|k| k.rsplit('/').next() == Some(name)) {
+                kustomization_files.insert(parent(rel).to_owned(), rel.clone());
+            }
+        }
         Self {
             root,
             files,
-            texts: RefCell::new(texts),
+            tokens,
+            kustomization_files,
+            texts: RefCell::new(HashMap::new()),
+            parsed,
+            kustomizations,
         }
     }
 }
 
 impl Source for Disk {
+    fn files(&self) -> Vec<(&str, Tokens)> {
+        self.files.iter().map(|(k, t)| (k.as_str(), *t)).collect()
+    }
+
     fn is_file(&self, rel: &str) -> bool {
-        self.files.contains_key(rel)
+        self.tokens.contains_key(rel)
+    }
+
+    fn kustomization_file(&self, dir: &str) -> Option<String> {
+        self.kustomization_files.get(dir).cloned()
     }
 
     fn is_dir(&self, rel: &str) -> bool {
@@ -126,7 +191,7 @@ impl Source for Disk {
     }
 
     fn tokens(&self, rel: &str) -> Tokens {
-        self.files.get(rel).copied().unwrap_or_default()
+        self.tokens.get(rel).copied().unwrap_or_default()
     }
 
     fn text(&self, rel: &str) -> Option<Arc<str>> {
@@ -136,6 +201,22 @@ impl Source for Disk {
         let text: Arc<str> = fs_err::read_to_string(self.root.join(rel)).ok()?.into();
         self.texts.borrow_mut().insert(rel.to_owned(), text.clone());
         Some(text)
+    }
+
+    fn parsed(&self, rel: &str) -> Option<Arc<Vec<Node>>> {
+        self.parsed.get(rel).cloned()
+    }
+
+    fn kustomization(&self, rel: &str) -> Option<Result<Arc<Kustomization>, Problem>> {
+        self.kustomizations.get(rel).cloned()
+    }
+
+    fn may_hold_config(&self, rel: &str) -> bool {
+        // Not kept: in a repository that substitutes, every resource file may be read here.
+        fs_err::read(self.root.join(rel)).is_ok_and(|b| {
+            memchr::memmem::find(&b, b"ConfigMap").is_some()
+                || memchr::memmem::find(&b, b"Secret").is_some()
+        })
     }
 }
 
@@ -157,6 +238,13 @@ impl Memory {
 
 #[cfg(test)]
 impl Source for Memory {
+    fn files(&self) -> Vec<(&str, Tokens)> {
+        self.0
+            .iter()
+            .map(|(k, t)| (k.as_str(), Tokens::of(t.as_bytes())))
+            .collect()
+    }
+
     fn is_file(&self, rel: &str) -> bool {
         self.0.contains_key(rel)
     }
@@ -217,9 +305,33 @@ pub(crate) struct Cache {
 }
 
 impl Cache {
+    /// A kustomization as the walk reads it, on every core: skimmed, parsed, read strictly;
+    /// `None` when it does not parse that way (the build then reads the file whole, and
+    /// reports what is wrong with it).
+    pub fn walked_kustomization(text: &str, rel: &str) -> Option<Walked> {
+        let file: Arc<str> = Arc::from(rel);
+        let docs = match super::simple::read(text, &file) {
+            Some(node) => vec![node],
+            None => {
+                let skimmed = super::kustomization::skim(text);
+                parse(skimmed.as_deref().unwrap_or(text), &file)
+                    .ok()?
+                    .to_vec()
+            }
+        };
+        let read = super::kustomize::read_documents(&docs, &file, true).map(Arc::new);
+        Some(Walked {
+            docs: Arc::new(docs),
+            read,
+        })
+    }
+
     /// The documents of a file (each a tree), or why it does not parse; `None` if it does
     /// not exist.
     pub fn documents(&self, source: &dyn Source, rel: &str) -> Option<Parsed> {
+        if let Some(docs) = source.parsed(rel) {
+            return Some(Ok(docs));
+        }
         if let Some(p) = self.parsed.borrow().get(rel) {
             return Some(p.clone());
         }
@@ -231,6 +343,16 @@ impl Cache {
             .insert(rel.to_owned(), parsed.clone());
         Some(parsed)
     }
+}
+
+/// The documents of a parsed file as trees; empty documents left out.
+pub(crate) fn trees(manifest: &manifest::Manifest, file: &Arc<str>) -> Vec<Node> {
+    manifest
+        .documents
+        .iter()
+        .map(|d| value::from_document(d, file))
+        .filter(|n| !n.is_null())
+        .collect()
 }
 
 /// The documents of a text as trees; empty documents left out.
@@ -252,14 +374,7 @@ pub(crate) fn parse(text: &str, file: &Arc<str>) -> Parsed {
             })
         }
     };
-    Ok(Arc::new(
-        manifest
-            .documents
-            .iter()
-            .map(|d| value::from_document(d, file))
-            .filter(|n| !n.is_null())
-            .collect(),
-    ))
+    Ok(Arc::new(trees(&manifest, file)))
 }
 
 /// A document whose root is a sequence, every value placed at the whole text.
@@ -300,9 +415,40 @@ fn from_serde(value: &serde_yaml::Value, origin: &Origin) -> Node {
     Node::new(v, origin.clone())
 }
 
+/// [`join`] into a reused buffer.
+pub(crate) fn join_into<'b>(buf: &'b mut String, dir: &str, path: &str) -> Option<&'b str> {
+    buf.clear();
+    if is_plain(path) {
+        if !dir.is_empty() {
+            buf.push_str(dir);
+            buf.push('/');
+        }
+        buf.push_str(path);
+    } else {
+        *buf = join(dir, path)?;
+    }
+    Some(buf)
+}
+
+/// A relative path without `.`, `..` or empty parts: joined without splitting.
+fn is_plain(path: &str) -> bool {
+    !path.is_empty()
+        && !path.starts_with('/')
+        && !path.ends_with('/')
+        && !path.contains("//")
+        && !path.split('/').any(|p| p == "." || p == "..")
+}
+
 /// `dir` joined with a relative path from a kustomization, `..` and `.` resolved; `None` when
 /// it leaves the repository. A leading `/` is relative to the root, as in Flux's `spec.path`.
 pub(crate) fn join(dir: &str, path: &str) -> Option<String> {
+    if is_plain(path) {
+        return Some(if dir.is_empty() {
+            path.to_owned()
+        } else {
+            format!("{dir}/{path}")
+        });
+    }
     let mut parts: Vec<&str> = if path.starts_with('/') {
         Vec::new()
     } else {

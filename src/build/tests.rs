@@ -7,12 +7,11 @@ use crate::flux_version::FluxVersion;
 
 fn run(files: &[(&str, &str)]) -> Clusters {
     let source = Memory::new(files);
-    let list: Vec<String> = source.0.keys().cloned().collect();
     let options = Options {
         flux_version: FluxVersion::NEWEST,
         default_namespace: "flux-system".into(),
     };
-    build_clusters(&source as &dyn Source, &list, &options)
+    build_clusters(&source as &dyn Source, &options)
 }
 
 /// `cluster: Kind ns/name key=value…` for the image objects; then the problems.
@@ -217,7 +216,10 @@ fn patches_strategic_merge_and_json6902_and_legacy_order() {
 #[test]
 fn loud_where_flux_fails() {
     let c = run(&[
-        ("a/kustomization.yaml", "resources: [missing.yaml]\n"),
+        ("a/kustomization.yaml", "resources: [p.yaml, missing.yaml]\n"),
+        ("a/p.yaml", POLICY),
+        // Reaches no file with an object imagelock reads: not built, so not reported.
+        ("f/kustomization.yaml", "resources: [gone.yaml]\n"),
         ("b/kustomization.yaml", "resources: [p.yaml]\nfoo: 1\n"),
         ("b/p.yaml", POLICY),
         (

@@ -16,6 +16,7 @@ use std::sync::{Condvar, Mutex, PoisonError};
 use memchr::memmem::Finder;
 
 use super::{ModelError, Selection, SourceFile};
+use crate::build;
 use crate::build::source::{TokenScreen, Tokens};
 use crate::config::Config;
 use crate::lock::{self, Lock, LockError};
@@ -32,41 +33,30 @@ pub(super) struct Loaded {
     pub findings: Vec<Finding>,
     /// Every manifest file the walk listed, with what it may hold: what the builds read.
     pub listing: BTreeMap<RelPath, Tokens>,
+    /// The kustomization files, skimmed and parsed for the builds.
+    pub kustomizations: Vec<(RelPath, build::source::Walked)>,
 }
 
 /// Paths handed to a worker at a time: enough to make the queue's lock cheap, few enough to even
 /// out the cores when the parsed files cluster in one directory.
 const BATCH: usize = 16;
 
-/// The screen: a marker key (any letter case), the Flux image API group, or a Namespace (whose
-/// labels decide cross-namespace access).
+/// The screen of a file too large to keep: a marker key (any letter case) or the Flux image
+/// API group.
 struct Screen {
     group: Finder<'static>,
-    namespace: Finder<'static>,
 }
 
 impl Screen {
     fn new() -> Self {
         Self {
             group: Finder::new(GROUP.as_bytes()),
-            namespace: Finder::new(b"Namespace"),
         }
     }
 
     fn has_group(&self, bytes: &[u8]) -> bool {
         self.group.find(bytes).is_some()
     }
-
-    fn has_namespace(&self, bytes: &[u8]) -> bool {
-        self.namespace.find(bytes).is_some()
-    }
-}
-
-/// What a walk keeps.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(super) enum Want {
-    /// Files with markers or Flux image objects: the repository.
-    Repository,
 }
 
 /// Why a file was kept.
@@ -77,9 +67,6 @@ struct Kept {
     group: bool,
     /// It has a comment that looks like a marker.
     marker: bool,
-    /// It may declare a Namespace, whose labels need the collections; alone (no marker, no
-    /// group) it is read only for them and never reported.
-    namespace: bool,
 }
 
 /// What became of one listed file that was kept (or could not be read).
@@ -148,15 +135,15 @@ pub(super) fn load(
     workspace: &Workspace,
     selection: &Selection,
     config: &Config,
-    want: Want,
 ) -> Result<Loaded, ModelError> {
     let root = &workspace.root;
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
     let queue = Queue::new();
     let mut listing: BTreeMap<RelPath, Tokens> = BTreeMap::new();
+    let mut kustomizations: Vec<(RelPath, build::source::Walked)> = Vec::new();
     let (walked, mut kept) = std::thread::scope(|s| {
         let helpers: Vec<_> = (1..cores)
-            .map(|_| s.spawn(|| Worker::new(root, selection, want).run(&queue)))
+            .map(|_| s.spawn(|| Worker::new(root, selection).run(&queue)))
             .collect();
         let walked = {
             let _close = CloseOnDrop(&queue);
@@ -164,9 +151,7 @@ pub(super) fn load(
             let walked = workspace::walk_manifests(workspace, &mut |rel| {
                 if config.excludes(&rel) {
                     // Not checked, but a build may still include it.
-                    if want == Want::Repository {
-                        listing.insert(rel, Tokens::ANY);
-                    }
+                    listing.insert(rel, Tokens::ANY);
                     return;
                 }
                 batch.push(rel);
@@ -178,13 +163,16 @@ pub(super) fn load(
             walked
         };
         // The walk is over: this thread reads too, until the queue is empty.
-        let (mut kept, seen) = Worker::new(root, selection, want).run(&queue);
-        listing.extend(seen);
+        let mut read = Worker::new(root, selection).run(&queue);
+        listing.extend(std::mem::take(&mut read.seen));
+        kustomizations.extend(std::mem::take(&mut read.kustomizations));
+        let mut kept = read.kept;
         for helper in helpers {
             match helper.join() {
-                Ok((mut more, seen)) => {
-                    kept.append(&mut more);
-                    listing.extend(seen);
+                Ok(more) => {
+                    kept.extend(more.kept);
+                    listing.extend(more.seen);
+                    kustomizations.extend(more.kustomizations);
                 }
                 Err(panic) => std::panic::resume_unwind(panic),
             }
@@ -211,33 +199,38 @@ pub(super) fn load(
         files,
         findings,
         listing,
+        kustomizations,
     })
 }
 
-/// A worker's files: those kept, and what every file may hold.
-type Read = (Vec<(RelPath, Outcome)>, Vec<(RelPath, Tokens)>);
+/// What a worker read: the files kept, what every file may hold, the kustomizations skimmed.
+struct Read {
+    kept: Vec<(RelPath, Outcome)>,
+    seen: Vec<(RelPath, Tokens)>,
+    kustomizations: Vec<(RelPath, build::source::Walked)>,
+}
 
 struct Worker<'a> {
     root: &'a Path,
     selection: &'a Selection,
-    want: Want,
     screen: Screen,
     tokens: TokenScreen,
     /// What each file read may hold, for the builds.
     seen: Vec<(RelPath, Tokens)>,
+    kustomizations: Vec<(RelPath, build::source::Walked)>,
     /// The read buffer, reused across files; only `buf[..len]` holds the current file.
     buf: Vec<u8>,
 }
 
 impl<'a> Worker<'a> {
-    fn new(root: &'a Path, selection: &'a Selection, want: Want) -> Self {
+    fn new(root: &'a Path, selection: &'a Selection) -> Self {
         Self {
             root,
             selection,
-            want,
             screen: Screen::new(),
             tokens: TokenScreen::new(),
             seen: Vec::new(),
+            kustomizations: Vec::new(),
             buf: vec![0; 16 * 1024],
         }
     }
@@ -252,7 +245,11 @@ impl<'a> Worker<'a> {
                 }
             }
         }
-        (kept, self.seen)
+        Read {
+            kept,
+            seen: self.seen,
+            kustomizations: self.kustomizations,
+        }
     }
 
     /// Read one file; `None` when the screen drops it.
@@ -271,23 +268,27 @@ impl<'a> Worker<'a> {
             }
         };
         let bytes = &self.buf[..len];
-        if self.want == Want::Repository {
-            self.seen.push((rel.to_owned(), self.tokens.tokens(bytes)));
+        let tokens = self.tokens.tokens(bytes);
+        self.seen.push((rel.to_owned(), tokens));
+        let name = rel.rsplit('/').next().unwrap_or(rel);
+        if build::KUSTOMIZATION_FILES.contains(&name) {
+            // Parsed here, on every core, rather than one at a time by the builds.
+            let parsed = std::str::from_utf8(bytes)
+                .ok()
+                .and_then(|text| build::source::Cache::walked_kustomization(text, rel));
+            if let Some(parsed) = parsed {
+                self.kustomizations.push((rel.to_owned(), parsed));
+            }
         }
-        let group = self.screen.has_group(bytes);
+        let group = tokens.image;
         let marker = marker::mentions_marker(bytes);
-        let namespace = match self.want {
-            // A marked file may declare a Namespace too: its labels need the collections.
-            Want::Repository => marker && !group && self.screen.has_namespace(bytes),
-        };
-        if !(group || marker || namespace) {
+        if !(group || marker) {
             return None;
         }
         let kept = Kept {
             selected,
             group,
             marker,
-            namespace,
         };
         Some(classify(rel, bytes.to_vec(), kept))
     }
@@ -413,9 +414,9 @@ fn classify(rel: &str, bytes: Vec<u8>, kept: Kept) -> Outcome {
             return Outcome::File(Box::new((file, finding)));
         }
     };
-    let (manifest, finding) = if reported || kept.namespace {
+    let (manifest, finding) = if reported {
         // Only files that may declare Flux objects need the collections the object reader uses.
-        let parse = if kept.group || kept.namespace {
+        let parse = if kept.group {
             manifest::parse
         } else {
             manifest::parse_values

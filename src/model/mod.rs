@@ -121,12 +121,7 @@ impl Model {
         // while the manifests are listed and read. Errors keep their order: the manifests' first.
         let (loaded, lock) = std::thread::scope(|s| {
             let lock = s.spawn(|| load::read_lock(&options.lockfile, &lock_rel));
-            let loaded = load::load(
-                &options.workspace,
-                &selection,
-                &options.config,
-                load::Want::Repository,
-            );
+            let loaded = load::load(&options.workspace, &selection, &options.config);
             let lock = lock
                 .join()
                 .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
@@ -137,11 +132,27 @@ impl Model {
         let mut findings = loaded.findings;
         let files = loaded.files;
         let full = files.iter().all(|f| f.selected);
-        let names: Vec<String> = loaded.listing.keys().cloned().collect();
-        let source = build::source::Disk::new(root.clone(), loaded.listing, Default::default());
+        // Files the walk parsed with their collections are not parsed again by the builds.
+        let mut parsed = foldhash::HashMap::default();
+        let mut kustomizations = foldhash::HashMap::default();
+        for (rel, walked) in loaded.kustomizations {
+            parsed.insert(rel.clone(), walked.docs);
+            kustomizations.insert(rel, walked.read);
+        }
+        for file in &files {
+            if let (Some(manifest), true) =
+                (&file.manifest, file.text.contains(crate::resources::GROUP))
+            {
+                let rel: std::sync::Arc<str> = std::sync::Arc::from(file.rel.as_str());
+                parsed.insert(
+                    file.rel.clone(),
+                    std::sync::Arc::new(build::source::trees(manifest, &rel)),
+                );
+            }
+        }
+        let source = build::source::Disk::new(root.clone(), loaded.listing, parsed, kustomizations);
         let mut clusters = build::build_clusters(
             &source,
-            &names,
             &build::Options {
                 flux_version: options.config.flux_version,
                 default_namespace: options.config.default_namespace.clone(),
