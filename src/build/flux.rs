@@ -187,7 +187,11 @@ fn is_flux_kustomization(r: &Resource) -> bool {
 
 /// Build every cluster of the repository.
 pub(crate) fn build_clusters(source: &dyn Source, options: &Options) -> Clusters {
-    let files = source.files();
+    // The files the builds start from, in path order (the order decides which of two objects
+    // with one id is read): those that may hold a kept object, and the kustomizations.
+    let mut files = source.files();
+    files.retain(|(f, t)| t.relevant() || is_kustomization_file(f));
+    files.sort_unstable_by_key(|(f, _)| *f);
     let cache = Cache::default();
     let cx = Cx {
         source,
@@ -548,11 +552,7 @@ impl Cx<'_> {
         };
         let dirs: Vec<String> = files
             .iter()
-            .filter(|(f, _)| {
-                kustomization::FILE_NAMES
-                    .iter()
-                    .any(|n| f.rsplit('/').next() == Some(n))
-            })
+            .filter(|(f, _)| is_kustomization_file(f))
             .map(|(f, _)| source::parent(f).to_owned())
             .collect();
         let mut kustomizations = Vec::new();
@@ -707,6 +707,12 @@ fn generate(source: &dyn Source, dir: &str, origin: &Origin) -> Kustomization {
         resources,
         ..Kustomization::default()
     }
+}
+
+/// A file named as kustomize names kustomizations.
+fn is_kustomization_file(rel: &str) -> bool {
+    let name = rel.rsplit('/').next().unwrap_or(rel);
+    kustomization::FILE_NAMES.contains(&name)
 }
 
 /// A path that names a YAML file rather than a directory.

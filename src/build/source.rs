@@ -1,7 +1,7 @@
 //! The repository as the builds see it: which files exist, what they hold, read once each.
 
 use std::cell::RefCell;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -79,7 +79,7 @@ pub(crate) struct Unreadable {
 
 /// The files of the repository, for the builds.
 pub(crate) trait Source {
-    /// Every manifest file, in path order, with what it may hold.
+    /// Every manifest file, with what it may hold, in no particular order.
     fn files(&self) -> Vec<(&str, Tokens)>;
     /// Whether a manifest file (`.yaml`, `.yml`, `Kustomization`) exists at `rel`.
     fn is_file(&self, rel: &str) -> bool;
@@ -115,19 +115,16 @@ pub(crate) trait Source {
     }
 }
 
-/// A kustomization the walk read: its documents, and the kustomization strictly read.
-pub(crate) struct Walked {
-    pub docs: Arc<Vec<Node>>,
-    pub read: Result<Arc<Kustomization>, Problem>,
-}
+/// A kustomization the walk read strictly (a lenient read, for Flux, reads the file again).
+pub(crate) type Walked = Result<Arc<Kustomization>, Problem>;
 
 /// The files the walk listed, read from disk when a build needs them.
 pub(crate) struct Disk {
     root: PathBuf,
-    /// In path order, for directory listings.
-    files: BTreeMap<String, Tokens>,
-    /// The same, for lookups.
+    /// Every manifest file, for lookups.
     tokens: foldhash::HashMap<String, Tokens>,
+    /// The paths in order, for directory queries: sorted when first asked for (few runs do).
+    sorted: std::cell::OnceCell<Vec<String>>,
     /// Each directory's kustomization file.
     kustomization_files: foldhash::HashMap<String, String>,
     /// Texts already read by the walk, or since.
@@ -141,21 +138,30 @@ pub(crate) struct Disk {
 impl Disk {
     pub fn new(
         root: PathBuf,
-        files: BTreeMap<String, Tokens>,
+        tokens: foldhash::HashMap<String, Tokens>,
         parsed: foldhash::HashMap<String, Arc<Vec<Node>>>,
         kustomizations: foldhash::HashMap<String, Result<Arc<Kustomization>, Problem>>,
     ) -> Self {
-        let tokens = files.iter().map(|(k, t)| (k.clone(), *t)).collect();
         let mut kustomization_files: foldhash::HashMap<String, String> = Default::default();
-        // Kustomize's names in its order: the first one present wins.
-        for name in super::kustomization::FILE_NAMES.iter().rev() {
-            for rel in files.keys().filter(|k| k.rsplit('/').next() == Some(name)) {
-                kustomization_files.insert(parent(rel).to_owned(), rel.clone());
+        let names = super::kustomization::FILE_NAMES;
+        for rel in tokens.keys() {
+            let Some(rank) = names.iter().position(|n| rel.rsplit('/').next() == Some(n)) else {
+                continue;
+            };
+            // Kustomize's names in its order: the first one present wins.
+            let entry = kustomization_files
+                .entry(parent(rel).to_owned())
+                .or_insert_with(|| rel.clone());
+            let held = names
+                .iter()
+                .position(|n| entry.rsplit('/').next() == Some(n));
+            if held.is_some_and(|h| rank < h) {
+                entry.clone_from(rel);
             }
         }
         Self {
             root,
-            files,
+            sorted: std::cell::OnceCell::new(),
             tokens,
             kustomization_files,
             texts: RefCell::new(HashMap::new()),
@@ -165,9 +171,19 @@ impl Disk {
     }
 }
 
+impl Disk {
+    fn sorted(&self) -> &[String] {
+        self.sorted.get_or_init(|| {
+            let mut keys: Vec<String> = self.tokens.keys().cloned().collect();
+            keys.sort_unstable();
+            keys
+        })
+    }
+}
+
 impl Source for Disk {
     fn files(&self) -> Vec<(&str, Tokens)> {
-        self.files.iter().map(|(k, t)| (k.as_str(), *t)).collect()
+        self.tokens.iter().map(|(k, t)| (k.as_str(), *t)).collect()
     }
 
     fn is_file(&self, rel: &str) -> bool {
@@ -180,14 +196,17 @@ impl Source for Disk {
 
     fn is_dir(&self, rel: &str) -> bool {
         let prefix = dir_prefix(rel);
-        self.files
-            .range(prefix.clone()..)
-            .next()
-            .is_some_and(|(k, _)| k.starts_with(&prefix))
+        let sorted = self.sorted();
+        let at = sorted.partition_point(|k| k.as_str() < prefix.as_str());
+        sorted.get(at).is_some_and(|k| k.starts_with(&prefix))
     }
 
     fn list(&self, dir: &str) -> Vec<(String, bool)> {
-        list_sorted(self.files.keys().map(String::as_str), dir)
+        let prefix = dir_prefix(dir);
+        let sorted = self.sorted();
+        let at = sorted.partition_point(|k| k.as_str() < prefix.as_str());
+        let within = sorted[at..].iter().take_while(|k| k.starts_with(&prefix));
+        list_sorted(within.map(String::as_str), dir)
     }
 
     fn tokens(&self, rel: &str) -> Tokens {
@@ -222,7 +241,7 @@ impl Source for Disk {
 
 /// Files in memory, for unit tests.
 #[cfg(test)]
-pub(crate) struct Memory(pub BTreeMap<String, String>);
+pub(crate) struct Memory(pub std::collections::BTreeMap<String, String>);
 
 #[cfg(test)]
 impl Memory {
@@ -319,11 +338,7 @@ impl Cache {
                     .to_vec()
             }
         };
-        let read = super::kustomize::read_documents(&docs, &file, true).map(Arc::new);
-        Some(Walked {
-            docs: Arc::new(docs),
-            read,
-        })
+        Some(super::kustomize::read_documents(&docs, &file, true).map(Arc::new))
     }
 
     /// The documents of a file (each a tree), or why it does not parse; `None` if it does

@@ -8,7 +8,7 @@
 //! nor a Flux image object: they are screened with a SIMD substring search on the bytes just read
 //! and dropped without a copy.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::VecDeque;
 use std::io::Read as _;
 use std::path::Path;
 use std::sync::{Condvar, Mutex, PoisonError};
@@ -32,7 +32,7 @@ pub(super) struct Loaded {
     pub files: Vec<SourceFile>,
     pub findings: Vec<Finding>,
     /// Every manifest file the walk listed, with what it may hold: what the builds read.
-    pub listing: BTreeMap<RelPath, Tokens>,
+    pub listing: foldhash::HashMap<RelPath, Tokens>,
     /// The kustomization files, skimmed and parsed for the builds.
     pub kustomizations: Vec<(RelPath, build::source::Walked)>,
 }
@@ -139,7 +139,7 @@ pub(super) fn load(
     let root = &workspace.root;
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
     let queue = Queue::new();
-    let mut listing: BTreeMap<RelPath, Tokens> = BTreeMap::new();
+    let mut listing: foldhash::HashMap<RelPath, Tokens> = Default::default();
     let mut kustomizations: Vec<(RelPath, build::source::Walked)> = Vec::new();
     let (walked, mut kept) = std::thread::scope(|s| {
         let helpers: Vec<_> = (1..cores)

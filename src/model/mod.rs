@@ -135,10 +135,7 @@ impl Model {
         // Files the walk parsed with their collections are not parsed again by the builds.
         let mut parsed = foldhash::HashMap::default();
         let mut kustomizations = foldhash::HashMap::default();
-        for (rel, walked) in loaded.kustomizations {
-            parsed.insert(rel.clone(), walked.docs);
-            kustomizations.insert(rel, walked.read);
-        }
+        kustomizations.extend(loaded.kustomizations);
         for file in &files {
             if let (Some(manifest), true) =
                 (&file.manifest, file.text.contains(crate::resources::GROUP))
