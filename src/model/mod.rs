@@ -374,9 +374,11 @@ impl Model {
             .map(RepositoryId)
     }
 
-    /// The sites whose marker names `policy`.
+    /// The sites whose marker `policy` sets (alone, or with its namesakes in other clusters).
     pub fn sites_of(&self, policy: PolicyId) -> impl Iterator<Item = &MarkerSite> {
-        self.sites.iter().filter(move |s| s.policy == Some(policy))
+        self.sites
+            .iter()
+            .filter(move |s| s.policy == Some(policy) || s.others.contains(&policy))
     }
 
     /// The out-of-date edits, by file.

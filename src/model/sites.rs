@@ -24,8 +24,12 @@ pub struct MarkerSite {
     /// The marked scalar as written (quotes included), and its value.
     pub range: TextRange,
     pub current: String,
-    /// The policy it names, when declared.
+    /// The policy it names, when declared (in the first cluster that sets it).
     pub policy: Option<PolicyId>,
+    /// The same policy in the other clusters that set it.
+    pub others: Vec<PolicyId>,
+    /// The clusters that set it disagree on its value: it is left alone.
+    pub conflict: bool,
     /// What Flux would write, when the policy resolves (and a needed digest is locked).
     pub wanted: Option<String>,
     /// The edit from `current` to `wanted`, when they differ.
@@ -39,8 +43,14 @@ impl MarkerSite {
     }
 }
 
-/// Each cluster's value for a marker, where clusters disagree.
-type Disagreement = Vec<(usize, String)>;
+/// The clusters that set a marker: the policy resolved against, its coverage, the same policy
+/// in the other clusters; or, where they disagree, each cluster's value.
+struct Choice {
+    policy: PolicyId,
+    coverage: Coverage,
+    others: Vec<PolicyId>,
+    disagreement: Option<Vec<(usize, String)>>,
+}
 
 /// What marker evaluation reads from the model.
 pub(crate) struct Context<'a> {
@@ -63,12 +73,7 @@ impl Context<'_> {
     /// The policy a marker resolves against, and its coverage: with one cluster, its policy;
     /// with several, those whose automations update the marker (all of them where none does),
     /// which must agree on the value, else `Err` with each cluster's value.
-    fn choose(
-        &self,
-        key: &ObjectKey,
-        marker: &Marker,
-        rel: &str,
-    ) -> Option<Result<(PolicyId, Coverage), Disagreement>> {
+    fn choose(&self, key: &ObjectKey, marker: &Marker, rel: &str) -> Option<Choice> {
         let range = self.policies_named(key);
         if range.is_empty() {
             return None;
@@ -97,14 +102,22 @@ impl Context<'_> {
                 Some((p.decl.cluster, expected_value(marker, p.resolution()?)?))
             })
             .collect();
-        if values.iter().any(|(_, v)| *v != values[0].1) {
-            return Some(Err(values));
-        }
+        let disagree = values.iter().any(|(_, v)| *v != values[0].1);
         let chosen = applying
             .iter()
-            .find(|(id, _)| self.policies[id.0].resolution().is_some())
-            .unwrap_or(&applying[0]);
-        Some(Ok((*chosen).clone()))
+            .position(|(id, _)| self.policies[id.0].resolution().is_some())
+            .unwrap_or(0);
+        let (policy, coverage) = applying[chosen].clone();
+        Some(Choice {
+            policy,
+            coverage,
+            others: applying
+                .iter()
+                .map(|(id, _)| *id)
+                .filter(|id| *id != policy)
+                .collect(),
+            disagreement: disagree.then_some(values),
+        })
     }
 }
 
@@ -176,6 +189,8 @@ pub(crate) fn evaluate_file(
             range: scalar.range,
             current: scalar.value.clone(),
             policy: None,
+            others: Vec::new(),
+            conflict: false,
             wanted: None,
             edit: None,
             coverage: Coverage::NoAutomations,
@@ -187,24 +202,23 @@ pub(crate) fn evaluate_file(
             out.sites.push(site);
             continue;
         }
-        let (policy_id, covered) = match cx.choose(&key, &site.marker, &file.rel) {
-            None => {
-                out.findings
-                    .push(unknown_policy(cx, file, setter_range, &site.marker));
-                out.sites.push(site);
-                continue;
-            }
-            Some(Err(values)) => {
-                out.findings
-                    .push(conflict(cx, file, scalar.range, &site.marker, &values));
-                out.sites.push(site);
-                continue;
-            }
-            Some(Ok(chosen)) => chosen,
+        let Some(choice) = cx.choose(&key, &site.marker, &file.rel) else {
+            out.findings
+                .push(unknown_policy(cx, file, setter_range, &site.marker));
+            out.sites.push(site);
+            continue;
         };
-        site.policy = Some(policy_id);
-        let policy = &cx.policies[policy_id.0];
-        site.coverage = covered;
+        site.policy = Some(choice.policy);
+        site.others = choice.others;
+        site.coverage = choice.coverage;
+        if let Some(values) = choice.disagreement {
+            out.findings
+                .push(conflict(cx, file, scalar.range, &site.marker, &values));
+            site.conflict = true;
+            out.sites.push(site);
+            continue;
+        }
+        let policy = &cx.policies[choice.policy.0];
         if let Some(resolution) = policy.resolution() {
             image_mismatch(file, scalar, &site.marker, resolution, &mut out);
             site.wanted = expected_value(&site.marker, resolution);

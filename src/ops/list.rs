@@ -35,9 +35,11 @@ pub fn rows(model: &Model) -> Vec<Row> {
             let (count, out_of_date) = model.sites_of(id).fold((0, 0), |(n, stale), s| {
                 (n + 1, stale + usize::from(s.out_of_date()))
             });
+            let conflicts = model.sites_of(id).filter(|s| s.conflict).count();
             let resolution = policy.resolution();
             let status = match resolution {
                 None => format!("unresolved: {}", unresolved(model, policy)),
+                Some(_) if conflicts > 0 => "clusters disagree".to_owned(),
                 Some(_) if out_of_date > 0 => "out of date".to_owned(),
                 Some(_) if count == 0 => "unused".to_owned(),
                 Some(_) => "in sync".to_owned(),

@@ -139,10 +139,13 @@ pub fn plan_refresh(
     let mut repositories = Vec::new();
     let mut invalid = Vec::new();
     let mut invalid_images = BTreeSet::new();
+    // One repository declared alike in several clusters is one input.
+    let mut seen = BTreeSet::new();
     for repo in &model.repositories {
         let key = &repo.decl.key;
         let spec = &repo.decl.spec;
         match repo.built() {
+            Some((image, _)) if !seen.insert((key.clone(), image.canonical())) => {}
             Some((image, exclusions)) => repositories.push(RepositoryInput {
                 key: key.clone(),
                 image: image.clone(),
