@@ -2,7 +2,7 @@
 //! kustomize-controller's own steps around each build (the generated kustomization, the spec's
 //! fields, post-build substitution, common metadata, the apply's namespace rule).
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 
 use super::kustomization::{self, Entry, Kustomization};
@@ -220,19 +220,15 @@ pub(crate) fn build_clusters(source: &dyn Source, options: &Options) -> Clusters
     let mut out = Clusters::default();
     // A root: a Kustomization no other Kustomization's build reaches (its own may: the
     // bootstrap's self-loop).
-    let mut reached_by: Vec<(String, BTreeSet<Arc<str>>)> = Vec::new();
+    let mut reached_by: Vec<(String, HashSet<String>)> = Vec::new();
     let mut specs = Vec::new();
+    let mut memo = HashMap::new();
     for r in &declared {
         match FluxKustomization::read(r) {
             Ok(k) => {
-                let mut b = cx.builder();
-                let _ = cx.kustomize(&mut b, &k);
-                let files: BTreeSet<Arc<str>> = b
-                    .reached
-                    .into_iter()
-                    .filter(|(_, how)| *how == Reach::Resource)
-                    .map(|(f, _)| f)
-                    .collect();
+                let files = source::join("", &k.path.text)
+                    .map(|dir| cx.flux_files(&dir, &mut memo))
+                    .unwrap_or_default();
                 reached_by.push((k.id.clone(), files));
                 specs.push((r.file().clone(), k));
             }
@@ -242,7 +238,7 @@ pub(crate) fn build_clusters(source: &dyn Source, options: &Options) -> Clusters
     for (file, root) in &specs {
         let reached_elsewhere = reached_by
             .iter()
-            .any(|(id, files)| *id != root.id && files.contains(file));
+            .any(|(id, files)| *id != root.id && files.contains(&**file));
         if reached_elsewhere {
             continue;
         }
@@ -265,6 +261,65 @@ impl Cx<'_> {
         let mut b = Builder::new(self.source, self.cache);
         b.config_maps = self.config_maps;
         b
+    }
+
+    /// The files naming the Flux Kustomization group that a build of `dir` includes as
+    /// resources (the kustomization's, or the one Flux generates): what tells roots from the
+    /// Kustomizations other builds apply. Patches and transformers add no file, so none is
+    /// built here.
+    fn flux_files(
+        &self,
+        dir: &str,
+        memo: &mut HashMap<String, HashSet<String>>,
+    ) -> HashSet<String> {
+        if let Some(known) = memo.get(dir) {
+            return known.clone();
+        }
+        memo.insert(dir.to_owned(), HashSet::new()); // a cycle adds nothing
+        let mut out = HashSet::new();
+        let mut b = self.builder();
+        match b.kustomization_in(dir) {
+            Some(Ok(k)) => {
+                for e in k.resources.iter().chain(&k.components) {
+                    let Some(rel) = source::join(&k.dir, &e.text) else {
+                        continue;
+                    };
+                    if self.source.is_file(&rel) {
+                        if self.source.tokens(&rel).kustomize {
+                            out.insert(rel);
+                        }
+                    } else if self.source.is_dir(&rel) {
+                        out.extend(self.flux_files(&rel, memo));
+                    }
+                }
+            }
+            Some(Err(_)) => {}
+            None => {
+                for e in generate(
+                    self.source,
+                    dir,
+                    &Origin {
+                        file: Arc::from(dir),
+                        range: Default::default(),
+                    },
+                )
+                .resources
+                {
+                    let Some(rel) = source::join(dir, &e.text) else {
+                        continue;
+                    };
+                    if self.source.is_file(&rel) {
+                        if self.source.tokens(&rel).kustomize {
+                            out.insert(rel);
+                        }
+                    } else {
+                        out.extend(self.flux_files(&rel, memo));
+                    }
+                }
+            }
+        }
+        memo.insert(dir.to_owned(), out.clone());
+        out
     }
 
     /// One cluster: the root, then every Kustomization a build outputs that reads this

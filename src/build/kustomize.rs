@@ -126,6 +126,7 @@ impl<'a> Builder<'a> {
             let more = self.resource(&k.dir, entry)?;
             append(&mut acc, more)?;
         }
+        check_unique(&acc)?;
         for entry in &k.components {
             self.component(&k.dir, entry, &mut acc)?;
         }
@@ -182,9 +183,8 @@ impl<'a> Builder<'a> {
                 out.extend(Resource::new(doc.clone(), self.config_maps));
             }
         }
-        let mut acc = Vec::new();
-        append(&mut acc, out)?;
-        Ok(acc)
+        check_unique(&out)?;
+        Ok(out)
     }
 
     /// A component: its resources join the layer's, then its transformers apply to all of them.
@@ -526,14 +526,15 @@ fn missing(entry: &kustomization::Entry, why: &str) -> Problem {
     }
 }
 
-/// Add `more` to `acc`, failing on an id kustomize already has.
+/// Add `more` to `acc` (ids are checked once the layer's resources are in: kustomize fails
+/// on the first repeat either way).
 fn append(acc: &mut Vec<Resource>, more: Vec<Resource>) -> Result<(), Problem> {
     acc.extend(more);
-    check_unique(acc)
+    Ok(())
 }
 
 fn check_unique(acc: &[Resource]) -> Result<(), Problem> {
-    let mut seen = std::collections::HashSet::new();
+    let mut seen = foldhash::HashSet::default();
     for r in acc {
         if !seen.insert(r.build_id()) {
             return Err(Problem {

@@ -153,13 +153,13 @@ impl Resource {
     }
 
     /// kustomize's id inside one build: an empty namespace counts as `default`.
-    pub fn build_id(&self) -> (String, String, String, String, String) {
+    pub fn build_id(&self) -> (&str, &str, &str, &str, &str) {
         (
-            self.group.clone(),
-            self.version.clone(),
-            self.kind.clone(),
-            self.name().to_owned(),
-            self.namespace().unwrap_or("default").to_owned(),
+            &self.group,
+            &self.version,
+            &self.kind,
+            self.name(),
+            self.namespace().unwrap_or("default"),
         )
     }
 

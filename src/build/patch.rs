@@ -9,33 +9,66 @@ use crate::rules::Rule;
 /// annotation selectors.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Target {
-    pub group: Option<String>,
-    pub version: Option<String>,
-    pub kind: Option<String>,
-    pub name: Option<String>,
-    pub namespace: Option<String>,
+    pub group: Option<Pattern>,
+    pub version: Option<Pattern>,
+    pub kind: Option<Pattern>,
+    pub name: Option<Pattern>,
+    pub namespace: Option<Pattern>,
     pub label_selector: Option<String>,
     pub annotation_selector: Option<String>,
-    pub origin: Option<Origin>,
+}
+
+/// One field of a target: a plain name compared as text, or a compiled Go regular expression.
+#[derive(Clone, Debug)]
+pub(crate) enum Pattern {
+    Text(String),
+    Regex(regex::Regex),
+}
+
+impl Pattern {
+    fn new(text: &str) -> Result<Self, String> {
+        if !text.contains(|c: char| "\\.+*?()|[]{}^$".contains(c)) {
+            return Ok(Self::Text(text.to_owned()));
+        }
+        crate::policy::goregex::compile(&format!("^(?:{text})$"))
+            .map(Self::Regex)
+            .map_err(|e| format!("invalid target pattern `{text}`: {e}"))
+    }
+
+    fn matches_any(&self, values: &[&str]) -> bool {
+        match self {
+            Self::Text(t) => values.contains(&t.as_str()),
+            Self::Regex(re) => values.iter().any(|v| re.is_match(v)),
+        }
+    }
 }
 
 impl Target {
     pub fn read(node: &Node) -> Result<Self, Problem> {
-        let field = |k: &str| {
+        let problem = |message: String| Problem {
+            rule: Rule::InvalidKustomization,
+            origin: node.origin.clone(),
+            message,
+        };
+        let text = |k: &str| {
             node.get(k)
                 .and_then(Node::scalar_text)
                 .filter(|s| !s.is_empty())
                 .map(str::to_owned)
         };
+        let field = |k: &str| {
+            text(k)
+                .map(|t| Pattern::new(&t).map_err(problem))
+                .transpose()
+        };
         let target = Self {
-            group: field("group"),
-            version: field("version"),
-            kind: field("kind"),
-            name: field("name"),
-            namespace: field("namespace"),
-            label_selector: field("labelSelector"),
-            annotation_selector: field("annotationSelector"),
-            origin: Some(node.origin.clone()),
+            group: field("group")?,
+            version: field("version")?,
+            kind: field("kind")?,
+            name: field("name")?,
+            namespace: field("namespace")?,
+            label_selector: text("labelSelector"),
+            annotation_selector: text("annotationSelector"),
         };
         for s in [&target.label_selector, &target.annotation_selector]
             .into_iter()
@@ -52,15 +85,8 @@ impl Target {
 
     /// Whether the target selects `r`, as kustomize's `Select`.
     pub fn selects(&self, r: &Resource) -> Result<bool, Problem> {
-        let matches = |pattern: &Option<String>, values: &[&str]| -> Result<bool, Problem> {
-            let Some(p) = pattern else { return Ok(true) };
-            let re =
-                crate::policy::goregex::compile(&format!("^(?:{p})$")).map_err(|e| Problem {
-                    rule: Rule::InvalidKustomization,
-                    origin: self.origin.clone().unwrap_or_else(|| r.node.origin.clone()),
-                    message: format!("invalid target pattern `{p}`: {e}"),
-                })?;
-            Ok(values.iter().any(|v| re.is_match(v)))
+        let matches = |pattern: &Option<Pattern>, values: &[&str]| {
+            pattern.as_ref().is_none_or(|p| p.matches_any(values))
         };
         let names = [r.original_name(), r.name()];
         let namespaces = [
@@ -81,11 +107,11 @@ impl Target {
             s.as_deref()
                 .is_none_or(|s| Selector::parse(s).is_ok_and(|sel| sel.matches(&labels(path))))
         };
-        Ok(matches(&self.group, &[r.group.as_str()])?
-            && matches(&self.version, &[r.version.as_str()])?
-            && matches(&self.kind, &[r.kind.as_str()])?
-            && matches(&self.name, &names)?
-            && (cluster_scoped || matches(&self.namespace, &namespaces)?)
+        Ok(matches(&self.group, &[r.group.as_str()])
+            && matches(&self.version, &[r.version.as_str()])
+            && matches(&self.kind, &[r.kind.as_str()])
+            && matches(&self.name, &names)
+            && (cluster_scoped || matches(&self.namespace, &namespaces))
             && selector_ok(&self.label_selector, "labels")
             && selector_ok(&self.annotation_selector, "annotations"))
     }

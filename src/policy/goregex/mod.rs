@@ -95,7 +95,30 @@ impl fmt::Display for GoError {
 }
 
 /// Compile `pattern` as Go's `regexp.Compile` would, to a `regex::Regex` that matches the same.
+/// Each pattern is compiled once per run: a repository of many clusters builds the same
+/// policies (and patch targets) many times.
 pub(crate) fn compile(pattern: &str) -> Result<Regex, GoError> {
+    use std::collections::HashMap;
+    use std::sync::{Mutex, OnceLock, PoisonError};
+    type Compiled = Mutex<HashMap<String, Result<Regex, GoError>>>;
+    static COMPILED: OnceLock<Compiled> = OnceLock::new();
+    let cache = COMPILED.get_or_init(Default::default);
+    if let Some(known) = cache
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .get(pattern)
+    {
+        return known.clone();
+    }
+    let compiled = compile_uncached(pattern);
+    cache
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .insert(pattern.to_owned(), compiled.clone());
+    compiled
+}
+
+fn compile_uncached(pattern: &str) -> Result<Regex, GoError> {
     let tree = parse::parse(pattern)?;
     if tree.height() <= SHALLOW {
         return build(pattern, &tree);
