@@ -33,6 +33,9 @@ pub struct GlobalArgs {
     /// The Flux release the repository runs, as MAJOR.MINOR: the API versions and commit template data it is checked against [default: .imagelock.yaml's flux-version, else the newest modelled, 2.9]
     #[arg(long, global = true, value_name = "X.Y")]
     pub flux_version: Option<String>,
+    /// Cooldown for policies without an imagelock.dev/min-age annotation: tags and digests first seen less than this long before the lock's last refresh are not adopted (30m, 48h, 7d; 0 for none) [default: .imagelock.yaml's min-age, else none]
+    #[arg(long, global = true, value_name = "AGE")]
+    pub min_age: Option<String>,
     /// Output format
     #[arg(long, global = true, value_enum, default_value_t = Format::Human)]
     pub format: Format,

@@ -180,6 +180,7 @@ pub fn run(global: &GlobalArgs, args: &RefreshArgs) -> miette::Result<ExitStatus
         old_lock,
         old_text.as_deref(),
         now,
+        &ops::min_ages(&model),
     );
     out.verbose(format_args!(
         "now: {now} ({})",

@@ -87,6 +87,7 @@ mod tests {
             fields: Vec::new(),
             key: ObjectKey::new("flux-system", "app"),
             labels: BTreeMap::new(),
+            annotations: BTreeMap::new(),
             spec: ImageRepositorySpec {
                 access_from: selectors.map(|s| {
                     s.iter()

@@ -6,6 +6,7 @@
 
 mod access;
 mod automations;
+mod cooldown;
 mod ids;
 mod load;
 mod objects;
@@ -152,6 +153,7 @@ impl Model {
             digest: BTreeSet::new(),
             full: files.iter().all(|f| f.selected),
             namespaces: &objects.namespaces,
+            min_age: options.config.min_age,
         };
         for file in &files {
             let Some(manifest) = &file.manifest else {

@@ -26,6 +26,7 @@ pub struct Declared<T> {
     pub fields: Vec<(String, TextRange)>,
     pub key: ObjectKey,
     pub labels: BTreeMap<String, String>,
+    pub annotations: BTreeMap<String, String>,
     pub spec: T,
 }
 
@@ -307,6 +308,7 @@ impl Ctx<'_> {
             fields: r.view.field_spans(),
             key,
             labels: metadata.labels,
+            annotations: metadata.annotations,
             spec,
         })
     }

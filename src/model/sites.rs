@@ -139,6 +139,17 @@ pub(crate) fn evaluate_file(
         if let Some(resolution) = policy.resolution() {
             image_mismatch(file, scalar, &site.marker, resolution, &mut out);
             site.wanted = expected_value(&site.marker, resolution);
+            site.wanted = super::cooldown::hold_young_digest(
+                site.marker.suffix,
+                resolution,
+                &scalar.value,
+                site.wanted.take(),
+            );
+        }
+        if let Some(held) = current_tag(&site).and_then(|t| t.split('@').next()) {
+            out.findings.extend(super::cooldown::hand_set_young(
+                cx, policy, file, &site, held,
+            ));
         }
         let stale = site.wanted.clone().filter(|w| *w != scalar.value);
         // Where automations are declared, a marker none of them updates is Flux's to leave: said

@@ -94,6 +94,10 @@ rules! {
         "An ImageUpdateAutomation commit message template that Flux cannot render"),
     UnsupportedApiVersion = ("IL028", "unsupported-api-version", Error,
         "An image.toolkit.fluxcd.io API version the target Flux release does not serve (error) or deprecates (warning)"),
+    TooYoung = ("IL029", "too-young", Error,
+        "A marker holding a tag first seen more recently than its policy's minimum age allows"),
+    FirstSeenOrder = ("IL030", "first-seen-order", Warning,
+        "An ImagePolicy ordered by first-seen time that Flux in the cluster would resolve differently"),
 }
 
 impl Rule {
