@@ -141,6 +141,7 @@ pub fn explain(model: &Model, key: &ObjectKey) -> Option<Explanation> {
             Verdict::OutOfRange => "out of range".to_owned(),
             Verdict::NotNumeric => "not a number: fails the policy".to_owned(),
             Verdict::Lower => match &evaluation.result {
+                Ok(w) if policy.times.newest_first_seen => format!("first seen before {w}"),
                 Ok(w) => format!("lower than {w}"),
                 Err(_) => "candidate".to_owned(),
             },
