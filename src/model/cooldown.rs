@@ -156,8 +156,7 @@ pub(super) fn hand_set_young(
         return None;
     }
     let cooldown = policy.times.cooldown(cx.lock)?;
-    let repo = cx.repositories.get(policy.repository_id?.0)?;
-    let entry = cx.lock?.image(&repo.image.as_ref()?.canonical())?;
+    let (entry, _) = super::sites::locked_entry(cx, policy)?;
     let seen = *entry.tags.get(held)?;
     let age = cooldown.age(seen);
     let (when, help) = match age {

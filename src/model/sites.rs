@@ -224,9 +224,7 @@ fn downgrade(
     if compiled.select(&pair).ok()? != held {
         return None; // the policy does not prefer the held tag: an ordinary update
     }
-    let repo = cx.repositories.get(policy.repository_id?.0)?;
-    let (image, exclusions) = repo.built()?;
-    let entry = cx.lock?.image(&image.canonical())?;
+    let (entry, exclusions) = locked_entry(cx, policy)?;
     let locked = entry.tags.contains_key(held) && exclusions.excluded_by(held).is_none();
     if locked {
         return None; // the held tag is locked and lost on the policy's own terms
@@ -244,6 +242,16 @@ fn downgrade(
         .label(format!("rewritten to {wanted}"))
         .help("if the tag was deleted from the registry, this is what Flux will do; otherwise run `imagelock refresh` first"),
     )
+}
+
+/// The lock entry of a policy's repository's image, and the repository's exclusions.
+pub(super) fn locked_entry<'a>(
+    cx: &Context<'a>,
+    policy: &Policy,
+) -> Option<(&'a crate::lock::ImageEntry, &'a crate::policy::Exclusions)> {
+    let repo = cx.repositories.get(policy.repository_id?.0)?;
+    let (image, exclusions) = repo.built()?;
+    Some((cx.lock?.image(&image.canonical())?, exclusions))
 }
 
 /// The identifier Flux records for the object around a marker: the document's own

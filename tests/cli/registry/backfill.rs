@@ -3,33 +3,12 @@
 //! says which source each came from.
 
 use std::path::Path;
-use std::process::Command;
 
 use super::distribution::{push_image, Kind, Pusher, Registry};
 use super::{assert_stderr, repository, Sandbox};
 
 fn git(dir: &Path, date: &str, args: &[&str]) -> String {
-    let out = Command::new("git")
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("HOME", dir)
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_AUTHOR_NAME", "t")
-        .env("GIT_AUTHOR_EMAIL", "t@example.com")
-        .env("GIT_COMMITTER_NAME", "t")
-        .env("GIT_COMMITTER_EMAIL", "t@example.com")
-        .env("GIT_AUTHOR_DATE", date)
-        .env("GIT_COMMITTER_DATE", date)
-        .current_dir(dir)
-        .args(args)
-        .output()
-        .expect("run git");
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).trim().to_owned()
+    crate::common::git_at(dir, &dir.join("no-global-gitconfig"), date, args)
 }
 
 fn v1_lock(image: &str, tags: &[&str]) -> String {
@@ -82,10 +61,8 @@ fn a_version_1_lock_takes_each_tags_time_from_the_first_commit_that_locked_it() 
             &format!("{app}: {tag} first seen: {date} (git history: commit {commit})"),
         );
     }
-    assert_stderr(
-        &run,
-        &format!("{app}: 1 tag first seen: now (no earlier record)"),
-    );
+    let untimed = format!("{app}: 1 tag first seen: now (no earlier record)");
+    assert_stderr(&run, &untimed);
     let lock = sandbox.lock();
     assert!(
         lock.contains(&format!(
