@@ -19,13 +19,8 @@ pub(crate) const MIN_AGE: &str = "imagelock.dev/min-age";
 pub(crate) const ORDER: &str = "imagelock.dev/order";
 pub(crate) const NEWEST_FIRST_SEEN: &str = "newest-first-seen";
 
-/// A policy's time settings.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Times {
-    /// `None`: no cooldown.
-    pub min_age: Option<MinAge>,
-    pub newest_first_seen: bool,
-}
+/// A policy's time settings (defined beside the rule that reads them, so refresh can use them).
+pub use crate::policy::cooldown::Settings as Times;
 
 impl Times {
     /// Read from the policy's annotations over the repository default; `Err` holds the

@@ -173,6 +173,7 @@ pub fn plan_refresh(
                 policy: p.compiled.clone()?,
                 repository: p.repository.clone(),
                 always: p.reflection == crate::resources::DigestReflection::Always,
+                times: p.times,
             })
         })
         .collect();

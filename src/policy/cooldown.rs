@@ -3,6 +3,7 @@
 //! `refreshed` time, never to the wall clock, so `check` and `fix` stay pure functions of the
 //! repository.
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::str::FromStr;
 
@@ -119,11 +120,71 @@ pub fn matured(seen: Timestamp, min_age: MinAge, before: Timestamp, now: Timesta
     !min_age.is_zero() && eligible_from(seen, min_age).is_some_and(|f| before < f && f <= now)
 }
 
+/// A policy's time settings: its cooldown and whether the newest first-seen tag wins.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Settings {
+    /// `None`: no cooldown.
+    pub min_age: Option<MinAge>,
+    pub newest_first_seen: bool,
+}
+
+/// Every tag `policy` selects from `tags` at `now`, or will select as its too-young tags come of
+/// age if no newer tag appears, in that order: refresh locks a digest for each, so that a
+/// digest is first seen with its tag and comes of age with it. A tag without a time counts as
+/// first seen `now`. Without a cooldown, the one tag selected.
+pub fn selections(
+    policy: &super::Policy,
+    tags: &[String],
+    seen: &BTreeMap<String, Seen>,
+    settings: Settings,
+    now: Timestamp,
+) -> Result<Vec<String>, super::SelectError> {
+    let seen: BTreeMap<String, Seen> = tags
+        .iter()
+        .map(|t| (t.clone(), seen.get(t).copied().flatten().or(Some(now))))
+        .collect();
+    let at = |now: Timestamp| {
+        let timing = Timing {
+            seen: Some(&seen),
+            cooldown: settings.min_age.map(|min_age| Cooldown {
+                min_age,
+                now: Some(now),
+            }),
+            newest_first_seen: settings.newest_first_seen,
+        };
+        policy.evaluate_timed(tags, &timing).result
+    };
+    let first = at(now);
+    let Some(min_age) = settings.min_age else {
+        return first.map(|t| vec![t]);
+    };
+    let mut froms: Vec<Timestamp> = seen
+        .values()
+        .flatten()
+        .filter_map(|s| eligible_from(*s, min_age))
+        .filter(|f| *f > now)
+        .collect();
+    froms.sort_unstable();
+    froms.dedup();
+    let mut out: Vec<String> = first.iter().cloned().collect();
+    for from in froms {
+        if let Ok(tag) = at(from) {
+            if !out.contains(&tag) {
+                out.push(tag);
+            }
+        }
+    }
+    match (out.is_empty(), first) {
+        (true, Err(e)) => Err(e),
+        _ => Ok(out),
+    }
+}
+
 /// What a policy's selection knows of time: each tag's first-seen time, the cooldown, and
 /// whether the newest first-seen tag wins (imagelock's opt-in order for unorderable tags).
 #[derive(Clone, Copy, Default)]
 pub struct Timing<'a> {
-    pub seen: Option<&'a std::collections::BTreeMap<String, Seen>>,
+    pub seen: Option<&'a BTreeMap<String, Seen>>,
     pub cooldown: Option<Cooldown>,
     pub newest_first_seen: bool,
 }
