@@ -139,6 +139,9 @@ pub fn selections(
     settings: Settings,
     now: Timestamp,
 ) -> Result<Vec<String>, super::SelectError> {
+    if settings == Settings::default() {
+        return policy.select(tags).map(|t| vec![t]); // times play no part: no copy of them
+    }
     let seen: BTreeMap<String, Seen> = tags
         .iter()
         .map(|t| (t.clone(), seen.get(t).copied().flatten().or(Some(now))))
