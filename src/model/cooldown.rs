@@ -92,6 +92,16 @@ impl Times {
     }
 }
 
+/// A policy that selects no tag under a cooldown says so in its `no-tag-selected` help.
+pub(super) fn no_tag_help(times: &Times, finding: Option<&mut Finding>) {
+    if let (Some(age), Some(f)) = (times.min_age, finding) {
+        let help = f.help.get_or_insert_with(String::new);
+        help.push_str(&format!(
+            "; its cooldown (min-age {age}) leaves out tags first seen less than {age} before the lock's last refresh"
+        ));
+    }
+}
+
 /// IL030 for a policy ordered by first-seen time whose choice Flux would not make: Flux knows no
 /// such order, so if it also runs in the cluster the two fight over the marker.
 pub(super) fn flux_would_differ(

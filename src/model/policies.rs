@@ -347,12 +347,7 @@ fn resolve_policy(
         Ok(tag) => tag,
         Err(err) => {
             no_tag(ctx, decl, &err, tags.len());
-            if let (Some(age), Some(f)) = (times.min_age, ctx.findings.last_mut()) {
-                let help = f.help.get_or_insert_with(String::new);
-                help.push_str(&format!(
-                    "; its cooldown (min-age {age}) leaves out tags first seen less than {age} before the lock's last refresh"
-                ));
-            }
+            cooldown::no_tag_help(times, ctx.findings.last_mut());
             return State::NoTag(err.to_string());
         }
     };
