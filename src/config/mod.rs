@@ -56,7 +56,7 @@ pub struct ConfigFile {
     /// annotation: a tag or digest first seen less than this long before the lock's last refresh
     /// is not adopted. A whole number and a unit, `30m`, `48h` or `7d`; `0` for none
     /// (`--min-age` overrides it; default: none). See cooldown.md.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "text_or_number")]
     #[schemars(regex(pattern = r"^(0|[0-9]{1,10}[mhd])$"))]
     pub min_age: Option<String>,
 }
@@ -377,4 +377,19 @@ fn value_span(text: &str, key: &str, value: &str) -> Option<SourceSpan> {
     let at = text.find(key)?;
     let off = text[at..].find(value)?;
     Some(SourceSpan::from((at + off, value.len())))
+}
+
+/// A string, or a plain number read as its text: `min-age: 0` (or `48`, which is then reported
+/// as a duration without a unit) rather than a YAML type error.
+fn text_or_number<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Text {
+        Text(String),
+        Number(u64),
+    }
+    Ok(Option::<Text>::deserialize(d)?.map(|t| match t {
+        Text::Text(s) => s,
+        Text::Number(n) => n.to_string(),
+    }))
 }

@@ -222,6 +222,13 @@ fn the_min_age_flag_beats_the_file_and_a_bad_value_points_at_it() {
     let err = load(Some("2 days")).unwrap_err();
     assert!(err.to_string().starts_with("--min-age: `2 days`"), "{err}");
 
+    let zero = Config::parse(FILE_NAME, "min-age: 0\n").unwrap();
+    assert_eq!(zero.min_age, None);
+    let err = Config::parse(FILE_NAME, "min-age: 48\n").unwrap_err();
+    assert!(
+        err.to_string().contains("`48` is not a minimum age"),
+        "{err}"
+    );
     let err = Config::parse(FILE_NAME, "exclude: []\nmin-age: 48hours\n").unwrap_err();
     assert!(
         matches!(
