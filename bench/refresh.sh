@@ -5,6 +5,8 @@
 #
 #   bash bench/refresh.sh            # REPOS=100 TAGS=200 RUNS=5 by default
 #   BENCH_DIR=/tmp/bench bash bench/refresh.sh   # keep the seeded storage for the next run
+#   IMAGELOCK_BASE_BIN=/tmp/imagelock-before bash bench/refresh.sh   # also time another build
+#                                    (before a change), interleaved with the others
 #
 # Targets (DESIGN.md): imagelock ≥ 3× faster than 8-way skopeo, ≥ 20× faster than sequential.
 # Installs docker-registry and skopeo with apt-get when missing. Stops everything it starts.
@@ -60,7 +62,11 @@ storage:
 http: {addr: "127.0.0.1:$PORT", secret: bench-only}
 YAML
 docker-registry serve "$TMP/registry.yml" 2>"$TMP/registry.log" & REG_PID=$!
-until curl -s -o /dev/null "$R/v2/"; do sleep 0.02; done
+# A port taken between the probe and the bind kills the registry: say so rather than wait forever.
+until curl -s -o /dev/null "$R/v2/"; do
+    kill -0 "$REG_PID" 2>/dev/null || { echo "docker-registry did not start:" >&2; cat "$TMP/registry.log" >&2; exit 2; }
+    sleep 0.02
+done
 
 # One small OCI image, pushed once, then mounted into every repository and tagged TAGS times.
 if [ -e "$STORAGE/.seeded" ]; then
@@ -106,7 +112,8 @@ seq 1 "$REPOS" | sed "s|^|docker://127.0.0.1:$PORT/bench/r|" > "$LIST"
 
 # Sanity: both tools see every tag.
 HOME="$TMP/home" "$BIN" --root "$TMP/repo" -q refresh
-locked=$(grep -c '^      - ' "$TMP/repo/images.lock")
+# A tag line: `      - "1.0.0"` (version 1) or `      "1.0.0": "2026-…"` (version 2).
+locked=$(grep -cE '^      (- "|"[^"]*": ")' "$TMP/repo/images.lock")
 listed=$(skopeo list-tags --no-creds --tls-verify=false "docker://127.0.0.1:$PORT/bench/r1" | grep -c '"[0-9]*\.[0-9]*\.[0-9]*"')
 [ "$locked" -eq $((REPOS * TAGS)) ] || { echo "imagelock locked $locked tags, expected $((REPOS * TAGS))" >&2; exit 1; }
 [ "$listed" -eq "$TAGS" ] || { echo "skopeo listed $listed tags, expected $TAGS" >&2; exit 1; }
@@ -121,8 +128,13 @@ run_curl() { curl -sSf --no-progress-meter --parallel --parallel-max 8 -K "$TMP/
 # Interleaved, so that a change in the machine's load touches every tool alike.
 NAMES=("imagelock refresh (empty lock)" "skopeo list-tags, sequential" "skopeo list-tags, xargs -P8" "(floor) curl, the same GETs, 8 at a time")
 FUNCS=(run_imagelock run_sequential run_parallel run_curl)
+if [ -n "${IMAGELOCK_BASE_BIN:-}" ]; then
+    run_base() { rm -f "$TMP/repo/images.lock"; HOME="$TMP/home" "$IMAGELOCK_BASE_BIN" --root "$TMP/repo" -q refresh; }
+    NAMES+=("IMAGELOCK_BASE_BIN refresh (empty lock)")
+    FUNCS+=(run_base)
+fi
 for run in $(seq 1 "$RUNS"); do
-    for k in 0 1 2 3; do
+    for k in "${!FUNCS[@]}"; do
         t0=$(now); "${FUNCS[$k]}"; t1=$(now)
         ms "$t0" "$t1" >> "$TMP/times.$k"; echo >> "$TMP/times.$k"
     done
@@ -130,7 +142,7 @@ done
 
 echo >&2
 echo "$REPOS repositories × $TAGS tags on 127.0.0.1 ($(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)), $RUNS runs each, interleaved:" >&2
-for k in 0 1 2 3; do
+for k in "${!FUNCS[@]}"; do
     printf '%-42s median %8.1f ms   runs: %s\n' "${NAMES[$k]}" "$(median < "$TMP/times.$k")" "$(tr '\n' ' ' < "$TMP/times.$k")" >&2
 done
 il=$(median < "$TMP/times.0")
@@ -141,3 +153,6 @@ awk -v il="$il" -v s="$seq_" -v p="$par" 'BEGIN {
     printf "\nimagelock vs sequential skopeo: %.1fx faster (target >= 20x: %s)\n", rs, (rs >= 20 ? "met" : "NOT met")
     printf "imagelock vs skopeo xargs -P8:  %.1fx faster (target >= 3x: %s)\n", rp, (rp >= 3 ? "met" : "NOT met")
 }'
+if [ -n "${IMAGELOCK_BASE_BIN:-}" ]; then
+    awk -v il="$il" -v b="$(median < "$TMP/times.4")" 'BEGIN { printf "imagelock vs IMAGELOCK_BASE_BIN: %+.1f%% time\n", (il / b - 1) * 100 }'
+fi

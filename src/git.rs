@@ -371,3 +371,68 @@ fn commit_time(repo: &gix::Repository, key: &str, now: gix::date::Time) -> gix::
         .and_then(|v| gix::date::parse(v.to_str().ok()?, None).ok())
         .unwrap_or(now)
 }
+
+/// One version of a file in the history of `HEAD`: its text and the earliest commit holding it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FileVersion {
+    /// The commit's id, abbreviated.
+    pub commit: String,
+    /// The commit time (the committer's), in seconds since 1970.
+    pub time: i64,
+    pub text: Vec<u8>,
+}
+
+impl Repo {
+    /// Every distinct version of the root-relative file `rel` in the commits reachable from
+    /// `HEAD`, each with the earliest commit (by commit time) that holds it; oldest first. No
+    /// `HEAD` (an unborn branch) means no versions.
+    pub fn file_versions(&self, rel: &str) -> Result<Vec<FileVersion>, GitError> {
+        let Ok(head) = self.repo.head_id() else {
+            return Ok(Vec::new());
+        };
+        let path = self.path_of(rel);
+        let walk = self
+            .repo
+            .rev_walk([head.detach()])
+            .all()
+            .map_err(|e| GitError::Operation {
+                action: "walk the history".into(),
+                message: e.to_string(),
+            })?;
+        let mut first: std::collections::HashMap<gix::ObjectId, (i64, gix::ObjectId)> =
+            Default::default();
+        for info in walk {
+            let info = info.map_err(|e| GitError::Operation {
+                action: "walk the history".into(),
+                message: e.to_string(),
+            })?;
+            let commit = info.object().map_err(|e| GitError::Operation {
+                action: "read a commit".into(),
+                message: e.to_string(),
+            })?;
+            let time = commit.time().map_or(0, |t| t.seconds);
+            let tree = commit.tree().map_err(op("read a commit's tree"))?;
+            let entry = tree
+                .lookup_entry_by_path(&path)
+                .map_err(op(format!("look up `{path}`")))?;
+            let Some(entry) = entry.filter(|e| e.mode().is_blob()) else {
+                continue;
+            };
+            let slot = first.entry(entry.object_id()).or_insert((time, commit.id));
+            if time < slot.0 {
+                *slot = (time, commit.id);
+            }
+        }
+        let mut versions = Vec::with_capacity(first.len());
+        for (blob, (time, commit)) in first {
+            let object = self.repo.find_object(blob).map_err(op("read a blob"))?;
+            versions.push(FileVersion {
+                commit: commit.to_hex_with_len(7).to_string(),
+                time,
+                text: object.detach().data,
+            });
+        }
+        versions.sort_by(|a, b| (a.time, &a.commit).cmp(&(b.time, &b.commit)));
+        Ok(versions)
+    }
+}

@@ -36,6 +36,9 @@ pub struct GlobalArgs {
     /// Only this cluster: a Flux root Kustomization's path (`clusters/production`) or its last part (`production`) [default: every cluster]
     #[arg(long, global = true, value_name = "NAME")]
     pub cluster: Option<String>,
+    /// Cooldown for policies without an imagelock.dev/min-age annotation: tags and digests first seen less than this long before the lock's last refresh are not adopted (30m, 48h, 7d; 0 for none) [default: .imagelock.yaml's min-age, else none]
+    #[arg(long, global = true, value_name = "AGE")]
+    pub min_age: Option<String>,
     /// Output format
     #[arg(long, global = true, value_enum, default_value_t = Format::Human)]
     pub format: Format,

@@ -84,6 +84,16 @@ fn human(e: &Explanation) -> String {
     for x in &e.exclusions {
         let _ = writeln!(s, "            exclusionList {x}");
     }
+    if let Some(order) = &e.order {
+        let _ = writeln!(s, "            order {order} (imagelock only)");
+    }
+    if let Some(age) = &e.min_age {
+        let now = e.refreshed.as_deref().unwrap_or("never (no refresh time)");
+        let _ = writeln!(
+            s,
+            "            min-age {age}, measured at the lock's refresh, {now}"
+        );
+    }
     if !e.tags.is_empty() {
         let _ = writeln!(s, "\ntags ({}, in Flux's order):", e.tags.len());
         let width = e
@@ -92,14 +102,21 @@ fn human(e: &Explanation) -> String {
             .map(|t| t.tag.chars().count())
             .max()
             .unwrap_or(0);
+        // The first-seen column only when the lock records times (version 1 did not).
+        let times = e.tags.iter().any(|t| t.first_seen.is_some());
         for t in &e.tags {
+            let seen = match (&t.first_seen, times) {
+                (Some(at), _) => format!("{at}  "),
+                (None, true) => format!("{:<20}  ", "-"),
+                (None, false) => String::new(),
+            };
             let key = t
                 .key
                 .as_deref()
                 .map(|k| format!(" (key {k})"))
                 .unwrap_or_default();
             let mark = if t.verdict == "selected" { "→" } else { " " };
-            let _ = writeln!(s, "  {mark} {:<width$}  {}{key}", t.tag, t.verdict);
+            let _ = writeln!(s, "  {mark} {:<width$}  {seen}{}{key}", t.tag, t.verdict);
         }
     }
     match (&e.winner, &e.error) {
@@ -110,6 +127,12 @@ fn human(e: &Explanation) -> String {
                 .map(|d| format!(" @ {d}"))
                 .unwrap_or_default();
             let _ = writeln!(s, "\nwinner: {w}{digest}");
+            if let Some(from) = &e.digest_eligible_from {
+                let _ = writeln!(
+                    s,
+                    "        its digest is too young: markers keep their digest until {from}"
+                );
+            }
         }
         (None, Some(err)) => {
             let _ = writeln!(s, "\nno tag selected: {err}");

@@ -19,27 +19,38 @@ pub fn run(global: &GlobalArgs) -> miette::Result<ExitStatus> {
         }
         return Ok(ExitStatus::Success);
     }
-    // The cluster column only where the repository has clusters.
+    // The cluster in the policy column only where the repository has clusters; the NEXT
+    // column only where a cooldown holds an update back.
     let clustered = rows.iter().any(|r| !r.cluster.is_empty());
-    let table: Vec<[String; 6]> = std::iter::once(
-        ["POLICY", "IMAGE", "TAG", "DIGEST", "MARKERS", "STATUS"].map(String::from),
-    )
-    .chain(rows.iter().map(|r| {
-        [
-            if clustered {
-                format!("{} ({})", r.policy, r.cluster)
-            } else {
-                r.policy.clone()
-            },
-            r.image.clone(),
-            r.tag.clone().unwrap_or_else(|| "-".into()),
-            r.digest.as_deref().map_or_else(|| "-".into(), short_digest),
-            r.markers.to_string(),
-            r.status.clone(),
-        ]
-    }))
-    .collect();
-    let mut widths = [0usize; 6];
+    let next = rows.iter().any(|r| r.next.is_some());
+    let head = [
+        "POLICY", "IMAGE", "TAG", "DIGEST", "MARKERS", "STATUS", "NEXT",
+    ];
+    let table: Vec<Vec<String>> = std::iter::once(head.map(String::from).to_vec())
+        .chain(rows.iter().map(|r| {
+            vec![
+                if clustered {
+                    format!("{} ({})", r.policy, r.cluster)
+                } else {
+                    r.policy.clone()
+                },
+                r.image.clone(),
+                r.tag.clone().unwrap_or_else(|| "-".into()),
+                r.digest.as_deref().map_or_else(|| "-".into(), short_digest),
+                r.markers.to_string(),
+                r.status.clone(),
+                match (&r.next, &r.next_eligible_from) {
+                    (Some(tag), Some(from)) => format!("{} from {from}", short_next(tag)),
+                    _ => "-".into(),
+                },
+            ]
+        }))
+        .map(|mut row| {
+            row.truncate(if next { 7 } else { 6 });
+            row
+        })
+        .collect();
+    let mut widths = [0usize; 7];
     for row in &table {
         for (w, cell) in widths.iter_mut().zip(row) {
             *w = (*w).max(cell.chars().count());
@@ -57,6 +68,14 @@ pub fn run(global: &GlobalArgs) -> miette::Result<ExitStatus> {
         super::output(writeln!(out, "{}", line.trim_end()))?;
     }
     Ok(ExitStatus::Success)
+}
+
+/// A next update `tag@sha256:…` with its digest shortened.
+fn short_next(next: &str) -> String {
+    match next.split_once('@') {
+        Some((tag, digest)) => format!("{tag}@{}", short_digest(digest)),
+        None => next.to_owned(),
+    }
 }
 
 /// `sha256:4f1d2c3b4a59…`: enough to recognise, short enough for a table.

@@ -175,11 +175,14 @@ pub fn run(global: &GlobalArgs, args: &RefreshArgs) -> miette::Result<ExitStatus
         }
     }
 
+    let mut merged = planned.merge(old_lock, entries);
+    backfill(&options, &lock_display, &mut merged, &out);
     let stamped = ops::stamp(
-        planned.merge(old_lock, entries),
+        merged,
         old_lock,
         old_text.as_deref(),
         now,
+        &ops::min_ages(&model),
     );
     out.verbose(format_args!(
         "now: {now} ({})",
@@ -379,6 +382,35 @@ fn explain_credentials(out: &Output, model: &Model, jobs: &[plan::Job], store: &
                 ));
             }
         }
+    }
+}
+
+/// First-seen times for what the lock carries without one (a version 1 lock), from the git
+/// history of the lock; each source said with `-v`. Without git, or when the history cannot be
+/// read, the refresh time is all there is.
+fn backfill(
+    options: &crate::model::Options,
+    lock_rel: &str,
+    lock: &mut crate::lock::Lock,
+    out: &Output,
+) {
+    if !lock.has_untimed() {
+        return;
+    }
+    let history =
+        crate::git::Repo::open(&options.workspace).and_then(|repo| repo.file_versions(lock_rel));
+    let history = match history {
+        Ok(history) => history,
+        Err(err) => {
+            out.verbose(format_args!("no git history for first-seen times: {err}"));
+            return;
+        }
+    };
+    for b in crate::ops::backfill::backfill(lock, &history) {
+        out.verbose(format_args!(
+            "{}: {} first seen: {} (git history: commit {})",
+            b.image, b.what, b.time, b.commit
+        ));
     }
 }
 

@@ -14,6 +14,7 @@ use serde::Deserialize;
 use thiserror::Error;
 
 use crate::flux_version::FluxVersion;
+use crate::policy::cooldown::{MinAge, MinAgeError};
 use crate::report::Finding;
 use crate::rules::{Rule, Severity};
 
@@ -52,6 +53,13 @@ pub struct ConfigFile {
     /// (`--flux-version` overrides it; default: the newest release imagelock models).
     #[serde(default)]
     pub flux_version: Option<String>,
+    /// Cooldown for every ImagePolicy that sets none in its `imagelock.dev/min-age`
+    /// annotation: a tag or digest first seen less than this long before the lock's last refresh
+    /// is not adopted. A whole number and a unit, `30m`, `48h` or `7d`; `0` for none
+    /// (`--min-age` overrides it; default: none). See cooldown.md.
+    #[serde(default, deserialize_with = "text_or_number")]
+    #[schemars(regex(pattern = r"^(0|[0-9]{1,10}[mhd])$"))]
+    pub min_age: Option<String>,
 }
 
 /// What one `per-path` glob changes.
@@ -122,6 +130,19 @@ pub enum ConfigError {
         help("docs/flux-versions.md lists the Flux versions imagelock models")
     )]
     FluxVersionFlag { message: String },
+    #[error("`{path}`: {source}")]
+    #[diagnostic(code(imagelock::config), help("see docs/cooldown.md"))]
+    MinAge {
+        path: String,
+        source: MinAgeError,
+        #[source_code]
+        src: NamedSource<String>,
+        #[label("min-age")]
+        span: Option<SourceSpan>,
+    },
+    #[error("--min-age: {source}")]
+    #[diagnostic(code(imagelock::usage), help("see docs/cooldown.md"))]
+    MinAgeFlag { source: MinAgeError },
     #[error(transparent)]
     #[diagnostic(transparent)]
     Io(#[from] crate::workspace::WorkspaceError),
@@ -134,6 +155,8 @@ pub struct Flags<'a> {
     pub default_namespace: Option<&'a str>,
     /// `--flux-version`.
     pub flux_version: Option<&'a str>,
+    /// `--min-age`.
+    pub min_age: Option<&'a str>,
 }
 
 /// The configuration in effect.
@@ -144,6 +167,8 @@ pub struct Config {
     pub default_namespace: String,
     /// The Flux release the repository is checked against.
     pub(crate) flux_version: FluxVersion,
+    /// The repository's default cooldown (`None`: none).
+    pub(crate) min_age: Option<MinAge>,
     exclude: Option<GlobSet>,
     ignore: BTreeSet<Rule>,
     warn: BTreeSet<Rule>,
@@ -174,6 +199,12 @@ impl Config {
         if let Some(version) = flags.flux_version {
             config.flux_version = FluxVersion::parse(version)
                 .map_err(|message| ConfigError::FluxVersionFlag { message })?;
+        }
+        if let Some(age) = flags.min_age {
+            let age: MinAge = age
+                .parse()
+                .map_err(|source| ConfigError::MinAgeFlag { source })?;
+            config.min_age = Some(age).filter(|a| !a.is_zero());
         }
         Ok(config)
     }
@@ -242,11 +273,17 @@ impl Config {
                 path: name.to_owned(),
                 message,
                 src: src(),
-                span: text
-                    .find("flux-version")
-                    .and_then(|at| text[at..].find(v.as_str()).map(|off| at + off))
-                    .map(|at| SourceSpan::from((at, v.len()))),
+                span: value_span(text, "flux-version", v),
             })?,
+        };
+        let min_age = match &file.min_age {
+            None => None,
+            Some(v) => Some(v.parse::<MinAge>().map_err(|source| ConfigError::MinAge {
+                path: name.to_owned(),
+                source,
+                src: src(),
+                span: value_span(text, "min-age", v),
+            })?),
         };
         let mut per_path = Vec::new();
         for (glob, r) in &file.per_path {
@@ -260,6 +297,7 @@ impl Config {
             source: None,
             default_namespace: file.default_namespace.unwrap_or_default(),
             flux_version,
+            min_age: min_age.filter(|a| !a.is_zero()),
             exclude: (!file.exclude.is_empty())
                 .then(|| globs(&file.exclude))
                 .transpose()?,
@@ -334,3 +372,25 @@ impl Config {
 
 #[cfg(test)]
 mod tests;
+
+/// The span of `value` after the first `key` in the file's text, for a diagnostic.
+fn value_span(text: &str, key: &str, value: &str) -> Option<SourceSpan> {
+    let at = text.find(key)?;
+    let off = text[at..].find(value)?;
+    Some(SourceSpan::from((at + off, value.len())))
+}
+
+/// A string, or a plain number read as its text: `min-age: 0` (or `48`, which is then reported
+/// as a duration without a unit) rather than a YAML type error.
+fn text_or_number<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Text {
+        Text(String),
+        Number(u64),
+    }
+    Ok(Option::<Text>::deserialize(d)?.map(|t| match t {
+        Text::Text(s) => s,
+        Text::Number(n) => n.to_string(),
+    }))
+}

@@ -203,3 +203,38 @@ fn committed_schema_matches_the_types() {
         "imagelock.config.schema.json",
     );
 }
+
+#[test]
+fn the_min_age_flag_beats_the_file_and_a_bad_value_points_at_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let load = |flag| {
+        let flags = Flags {
+            min_age: flag,
+            ..Flags::default()
+        };
+        Config::load(dir.path(), &flags).map(|c| c.min_age.map(|a| a.to_string()))
+    };
+    assert_eq!(load(None).unwrap(), None);
+    fs_err::write(dir.path().join(FILE_NAME), "min-age: 48h\n").unwrap();
+    assert_eq!(load(None).unwrap().as_deref(), Some("2d"));
+    assert_eq!(load(Some("30m")).unwrap().as_deref(), Some("30m"));
+    assert_eq!(load(Some("0")).unwrap(), None);
+    let err = load(Some("2 days")).unwrap_err();
+    assert!(err.to_string().starts_with("--min-age: `2 days`"), "{err}");
+
+    let zero = Config::parse(FILE_NAME, "min-age: 0\n").unwrap();
+    assert_eq!(zero.min_age, None);
+    let err = Config::parse(FILE_NAME, "min-age: 48\n").unwrap_err();
+    assert!(
+        err.to_string().contains("`48` is not a minimum age"),
+        "{err}"
+    );
+    let err = Config::parse(FILE_NAME, "exclude: []\nmin-age: 48hours\n").unwrap_err();
+    assert!(
+        matches!(
+            &err,
+            ConfigError::MinAge { span: Some(s), .. } if s.offset() == 21 && s.len() == 7
+        ),
+        "{err:?}"
+    );
+}

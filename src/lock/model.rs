@@ -93,6 +93,13 @@ impl Lock {
         self.images.get(canonical)
     }
 
+    /// Whether any tag or digest has no recorded time (a version 1 lock's).
+    pub fn has_untimed(&self) -> bool {
+        self.images.values().any(|e| {
+            e.tags.values().any(Option::is_none) || e.digests.values().any(|d| d.seen.is_none())
+        })
+    }
+
     /// Give every tag and digest without a time `now`, by image: the tags that had none.
     /// `refresh` calls it on the lock it writes, so a version 2 lock it writes has no `null`.
     pub fn stamp(&mut self, now: Timestamp) -> Vec<(String, usize)> {

@@ -90,6 +90,7 @@ mod tests {
             cluster: 0,
             by: String::new(),
             steps: Vec::new(),
+            annotations: BTreeMap::new(),
             spec: ImageRepositorySpec {
                 access_from: selectors.map(|s| {
                     s.iter()

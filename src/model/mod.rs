@@ -6,6 +6,7 @@
 
 mod access;
 mod automations;
+mod cooldown;
 mod ids;
 mod load;
 mod objects;
@@ -172,6 +173,7 @@ impl Model {
             selected: BTreeSet::new(),
             digest: BTreeSet::new(),
             namespaces: &BTreeMap::new(),
+            min_age: options.config.min_age,
         };
         for file in &files {
             let Some(manifest) = &file.manifest else {

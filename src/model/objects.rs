@@ -28,6 +28,7 @@ pub struct Declared<T> {
     pub fields: Vec<(String, Arc<str>, TextRange)>,
     pub key: ObjectKey,
     pub labels: BTreeMap<String, String>,
+    pub annotations: BTreeMap<String, String>,
     pub spec: T,
     /// The cluster it is in (index into the model's clusters).
     pub cluster: usize,
@@ -306,6 +307,7 @@ impl Ctx<'_> {
                 .collect(),
             key,
             labels: metadata.labels,
+            annotations: metadata.annotations,
             spec,
             cluster: self.cluster,
             by: self.applied.by.clone(),

@@ -4,11 +4,12 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use super::access::{access, Access};
+use super::cooldown::{self, Times};
 use super::objects::{Declared, PolicyDecl, RepositoryDecl};
 use super::{ObjectKey, RepositoryId, SourceFile};
 use crate::image::ImageName;
 use crate::lock::Lock;
-use crate::policy::{self, Choice, Exclusions, Filter, Order, PolicyError, SelectError};
+use crate::policy::{self, Age, Choice, Exclusions, Filter, Order, PolicyError, SelectError};
 use crate::report::Finding;
 use crate::resources::DigestReflection;
 use crate::rules::Rule;
@@ -24,6 +25,8 @@ pub struct Resolution {
     pub digest: Option<String>,
     /// Digest reflection is on: a full marker writes `name:tag@digest`.
     pub reflect_digest: bool,
+    /// The digest's age under the policy's cooldown: a too-young digest is not adopted.
+    pub digest_age: Age,
 }
 
 /// A declared ImageRepository, built.
@@ -55,6 +58,8 @@ pub struct Policy {
     pub reflection: DigestReflection,
     /// The selected tag's digest must be locked: digest reflection, or a `:digest` marker.
     pub needs_digest: bool,
+    /// Its cooldown and order by first-seen time (annotations over the repository default).
+    pub times: Times,
     pub state: State,
 }
 
@@ -90,6 +95,7 @@ struct Resolved {
     compiled: Option<policy::Policy>,
     reflection: DigestReflection,
     needs_digest: bool,
+    times: Times,
     state: State,
 }
 
@@ -127,6 +133,8 @@ pub(super) struct Use<'a> {
     pub digest: BTreeSet<ObjectKey>,
     /// The declared Namespaces' labels, for cross-namespace access.
     pub namespaces: &'a BTreeMap<String, BTreeMap<String, String>>,
+    /// The repository's default cooldown.
+    pub min_age: Option<policy::cooldown::MinAge>,
 }
 
 pub(super) fn build(
@@ -192,6 +200,7 @@ pub(super) fn build(
             compiled: None,
             reflection: DigestReflection::Never,
             needs_digest: needs_marker_digest,
+            times: Times::default(),
             state: State::Invalid,
         };
         if !reported_policy(key, decl) {
@@ -206,20 +215,14 @@ pub(super) fn build(
             findings: Vec::new(),
         };
         let compiled = build_policy(&mut ctx, decl, &index);
+        let times = Times::read(decl, used.min_age).map_err(|mut f| ctx.findings.append(&mut f));
+        out.times = times.unwrap_or_default();
         let repo = repository_id.map(|id| &built_repos[id.0]);
         let allowed = repo.is_none_or(|r| check_access(&mut ctx, decl, &r.decl, used.namespaces));
-        if let Some((policy, reflection)) = compiled.as_ref().filter(|_| allowed) {
+        if let Some((policy, reflection)) = compiled.as_ref().filter(|_| allowed && times.is_ok()) {
             out.reflection = *reflection;
             out.needs_digest = *reflection != DigestReflection::Never || needs_marker_digest;
-            out.state = resolve_policy(
-                &mut ctx,
-                decl,
-                policy,
-                *reflection,
-                out.needs_digest,
-                repo,
-                lock,
-            );
+            out.state = resolve_policy(&mut ctx, decl, policy, &out, repo, lock);
         }
         out.compiled = compiled.map(|(p, _)| p);
         out.findings = ctx.findings;
@@ -235,6 +238,7 @@ pub(super) fn build(
             compiled: resolved.compiled,
             reflection: resolved.reflection,
             needs_digest: resolved.needs_digest,
+            times: resolved.times,
             state: resolved.state,
         });
     }
@@ -356,11 +360,12 @@ fn resolve_policy(
     ctx: &mut Ctx<'_>,
     decl: &PolicyDecl,
     policy: &policy::Policy,
-    reflection: DigestReflection,
-    needs_digest: bool,
+    settings: &Resolved,
     repo: Option<&Repository>,
     lock: Option<&Lock>,
 ) -> State {
+    let (reflection, needs_digest, times) =
+        (settings.reflection, settings.needs_digest, &settings.times);
     let Some((image, exclusions)) = repo.and_then(Repository::built) else {
         return State::Invalid;
     };
@@ -368,14 +373,22 @@ fn resolve_policy(
         return State::NotLocked;
     };
     let tags = exclusions.apply(entry.tag_names().cloned());
-    let tag = match policy.select(&tags) {
+    let tag = match policy
+        .evaluate_timed(&tags, &times.timing(entry, lock))
+        .result
+    {
         Ok(tag) => tag,
         Err(err) => {
             no_tag(ctx, decl, &err, tags.len());
+            cooldown::no_tag_help(times, ctx.findings.last_mut());
             return State::NoTag(err.to_string());
         }
     };
+    ctx.findings.extend(cooldown::flux_would_differ(
+        decl, times, policy, &tags, &tag,
+    ));
     let digest = entry.digest(&tag).map(str::to_owned);
+    let digest_age = times.digest_age(entry, &tag, lock);
     if needs_digest && digest.is_none() {
         ctx.push(
             decl,
@@ -396,6 +409,7 @@ fn resolve_policy(
         tag,
         digest,
         reflect_digest: reflection != DigestReflection::Never,
+        digest_age,
     })
 }
 
@@ -739,6 +753,8 @@ pub struct Candidates<'a> {
     pub evaluation: policy::Evaluation,
     /// The winner's locked digest.
     pub digest: Option<String>,
+    /// The lock entry: first-seen times.
+    pub entry: &'a crate::lock::ImageEntry,
 }
 
 /// Why a policy has no candidates to show.
@@ -774,7 +790,8 @@ impl super::Model {
                 None => kept.push(tag.clone()),
             }
         }
-        let evaluation = compiled.evaluate(&kept);
+        let evaluation =
+            compiled.evaluate_timed(&kept, &policy.times.timing(entry, self.lock.as_ref()));
         let digest = evaluation
             .result
             .as_ref()
@@ -785,6 +802,7 @@ impl super::Model {
             excluded,
             evaluation,
             digest,
+            entry,
         })
     }
 }

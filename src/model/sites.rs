@@ -222,6 +222,17 @@ pub(crate) fn evaluate_file(
         if let Some(resolution) = policy.resolution() {
             image_mismatch(file, scalar, &site.marker, resolution, &mut out);
             site.wanted = expected_value(&site.marker, resolution);
+            site.wanted = super::cooldown::hold_young_digest(
+                site.marker.suffix,
+                resolution,
+                &scalar.value,
+                site.wanted.take(),
+            );
+        }
+        if let Some(held) = current_tag(&site).and_then(|t| t.split('@').next()) {
+            out.findings.extend(super::cooldown::hand_set_young(
+                cx, policy, file, &site, held,
+            ));
         }
         let stale = site.wanted.clone().filter(|w| *w != scalar.value);
         // Where automations are declared, a marker none of them updates is Flux's to leave: said
@@ -296,9 +307,7 @@ fn downgrade(
     if compiled.select(&pair).ok()? != held {
         return None; // the policy does not prefer the held tag: an ordinary update
     }
-    let repo = cx.repositories.get(policy.repository_id?.0)?;
-    let (image, exclusions) = repo.built()?;
-    let entry = cx.lock?.image(&image.canonical())?;
+    let (entry, exclusions) = locked_entry(cx, policy)?;
     let locked = entry.tags.contains_key(held) && exclusions.excluded_by(held).is_none();
     if locked {
         return None; // the held tag is locked and lost on the policy's own terms
@@ -316,6 +325,16 @@ fn downgrade(
         .label(format!("rewritten to {wanted}"))
         .help("if the tag was deleted from the registry, this is what Flux will do; otherwise run `imagelock refresh` first"),
     )
+}
+
+/// The lock entry of a policy's repository's image, and the repository's exclusions.
+pub(super) fn locked_entry<'a>(
+    cx: &Context<'a>,
+    policy: &Policy,
+) -> Option<(&'a crate::lock::ImageEntry, &'a crate::policy::Exclusions)> {
+    let repo = cx.repositories.get(policy.repository_id?.0)?;
+    let (image, exclusions) = repo.built()?;
+    Some((cx.lock?.image(&image.canonical())?, exclusions))
 }
 
 /// The identifier Flux records for the object around a marker: the document's own

@@ -4,7 +4,7 @@
 use serde::Serialize;
 
 use crate::model::{Model, NoCandidates, ObjectKey, PolicyId};
-use crate::policy::{Choice, Verdict};
+use crate::policy::{Age, Choice, Verdict};
 use crate::text::LineIndex;
 
 #[derive(Debug, Serialize)]
@@ -33,6 +33,18 @@ pub struct Explanation {
     pub tags: Vec<TagRow>,
     pub winner: Option<String>,
     pub digest: Option<String>,
+    /// Set when the winner's digest is too young to be adopted: from when it is.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub digest_eligible_from: Option<String>,
+    /// The cooldown (`48h` prints as `2d`), when one applies.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub min_age: Option<String>,
+    /// `newest-first-seen` when the policy is ordered by first-seen time.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub order: Option<String>,
+    /// The lock's `refreshed` time: "now" for every cooldown.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refreshed: Option<String>,
     pub error: Option<String>,
     pub markers: Vec<MarkerRow>,
 }
@@ -49,6 +61,12 @@ pub struct TagRow {
     pub tag: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub key: Option<String>,
+    /// When `refresh` first saw the tag (`None`: no record).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub first_seen: Option<String>,
+    /// For a tag too young for the cooldown: from when it is eligible.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub eligible_from: Option<String>,
     pub verdict: String,
 }
 
@@ -101,6 +119,17 @@ pub fn explain(model: &Model, key: &ObjectKey) -> Option<Explanation> {
         tags: Vec::new(),
         winner: None,
         digest: None,
+        digest_eligible_from: None,
+        min_age: policy.times.min_age.map(|a| a.to_string()),
+        order: policy
+            .times
+            .newest_first_seen
+            .then(|| "newest-first-seen".to_owned()),
+        refreshed: model
+            .lock
+            .as_ref()
+            .and_then(|l| l.refreshed)
+            .map(|t| t.to_string()),
         error: None,
         markers: markers(model, id),
     };
@@ -125,14 +154,32 @@ pub fn explain(model: &Model, key: &ObjectKey) -> Option<Explanation> {
     describe(&mut e, model, id);
     e.canonical = candidates.image.canonical();
     let evaluation = &candidates.evaluation;
+    let seen = |tag: &str| {
+        candidates
+            .entry
+            .tags
+            .get(tag)
+            .copied()
+            .flatten()
+            .map(|t| t.to_string())
+    };
     for t in &evaluation.tags {
+        let mut eligible_from = None;
         let verdict = match &t.verdict {
+            Verdict::TooYoung(Age::TooYoung { from, .. }) => {
+                eligible_from = Some(from.to_string());
+                format!("too young: eligible from {from}")
+            }
+            Verdict::TooYoung(_) => {
+                "no first-seen time recorded: not eligible under a cooldown".to_owned()
+            }
             Verdict::FilteredOut => "filtered out by the pattern".to_owned(),
             Verdict::SameKey { winner } => format!("same key as {winner}, which replaces it"),
             Verdict::NotVersion => "not a version".to_owned(),
             Verdict::OutOfRange => "out of range".to_owned(),
             Verdict::NotNumeric => "not a number: fails the policy".to_owned(),
             Verdict::Lower => match &evaluation.result {
+                Ok(w) if policy.times.newest_first_seen => format!("first seen before {w}"),
                 Ok(w) => format!("lower than {w}"),
                 Err(_) => "candidate".to_owned(),
             },
@@ -141,6 +188,8 @@ pub fn explain(model: &Model, key: &ObjectKey) -> Option<Explanation> {
         e.tags.push(TagRow {
             tag: t.tag.clone(),
             key: t.key.clone().filter(|k| *k != t.tag),
+            first_seen: seen(&t.tag),
+            eligible_from,
             verdict,
         });
     }
@@ -148,6 +197,8 @@ pub fn explain(model: &Model, key: &ObjectKey) -> Option<Explanation> {
         e.tags.push(TagRow {
             tag: tag.clone(),
             key: None,
+            first_seen: seen(tag),
+            eligible_from: None,
             verdict: format!("excluded by {pattern}"),
         });
     }
@@ -156,6 +207,11 @@ pub fn explain(model: &Model, key: &ObjectKey) -> Option<Explanation> {
         Ok(tag) => {
             e.digest = candidates.digest.clone();
             e.winner = Some(tag.clone());
+            if let Some(r) = policy.resolution() {
+                if let Age::TooYoung { from, .. } = r.digest_age {
+                    e.digest_eligible_from = Some(from.to_string());
+                }
+            }
         }
         Err(err) => e.error = Some(err.to_string()),
     }

@@ -19,6 +19,11 @@ pub struct Row {
     pub out_of_date: usize,
     /// `in sync`, `out of date`, `unused`, or why the policy does not resolve.
     pub status: String,
+    /// The update a cooldown holds back (a tag, or `tag@digest`), and from when it is eligible.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_eligible_from: Option<String>,
 }
 
 pub fn rows(model: &Model) -> Vec<Row> {
@@ -44,7 +49,10 @@ pub fn rows(model: &Model) -> Vec<Row> {
                 Some(_) if count == 0 => "unused".to_owned(),
                 Some(_) => "in sync".to_owned(),
             };
+            let next = model.next_update(id);
             Row {
+                next: next.as_ref().map(|n| n.value.clone()),
+                next_eligible_from: next.map(|n| n.from.to_string()),
                 policy: policy.decl.key.to_string(),
                 cluster: model.cluster_name(policy.decl.cluster).to_owned(),
                 image,

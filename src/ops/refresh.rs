@@ -1,13 +1,14 @@
 //! `refresh`'s planning: which images to ask for, which digests to lock, which old lock entries
 //! to keep; and its errors. The requests themselves are `registry::refresh`'s.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use miette::Diagnostic;
 use thiserror::Error;
 
 use crate::lock::{Lock, Timestamp};
 use crate::model::{Model, ModelError, ObjectKey, Options};
+use crate::policy::cooldown::{matured, MinAge};
 use crate::registry::refresh::{self as plan, Key, PolicyInput, RepositoryInput};
 use crate::registry::RegistryError;
 
@@ -175,6 +176,7 @@ pub fn plan_refresh(
                 policy: p.compiled.clone()?,
                 repository: p.repository.clone(),
                 always: p.reflection == crate::resources::DigestReflection::Always,
+                times: p.times,
             })
         })
         .collect();
@@ -355,14 +357,59 @@ pub struct Stamped {
     pub untimed: Vec<(String, usize)>,
 }
 
-/// Give what has no time `now`, and move `refreshed` to `now` only when something else changed.
-/// A refresh that finds nothing new must leave the lock byte-identical (no churn, no commit,
-/// `--locked` passes), so `refreshed` is the time of the last refresh that changed the lock.
-pub fn stamp(mut new: Lock, old: Option<&Lock>, old_text: Option<&str>, now: Timestamp) -> Stamped {
+/// Each locked image's minimum ages, from the policies that use it.
+pub type MinAges = BTreeMap<String, BTreeSet<MinAge>>;
+
+/// The cooldowns of the model's policies, by the canonical image of their repository.
+pub fn min_ages(model: &Model) -> MinAges {
+    let mut ages = MinAges::new();
+    for policy in &model.policies {
+        let image = model.repository_of(policy).and_then(|r| r.image.as_ref());
+        if let (Some(age), Some(image)) = (policy.times.min_age, image) {
+            ages.entry(image.canonical()).or_default().insert(age);
+        }
+    }
+    ages
+}
+
+/// Whether a tag or digest of `lock` that was too young for some cooldown at `before` is old
+/// enough at `now`. Time passing is then a change: `check` measures ages at `refreshed`, so
+/// unless `refreshed` moves, a cooled-down tag would never become eligible.
+fn matured_since(lock: &Lock, before: Timestamp, now: Timestamp, ages: &MinAges) -> bool {
+    ages.iter().any(|(image, ages)| {
+        let Some(entry) = lock.image(image) else {
+            return false;
+        };
+        let times = entry
+            .tags
+            .values()
+            .copied()
+            .chain(entry.digests.values().map(|d| d.seen))
+            .flatten();
+        times
+            .into_iter()
+            .any(|seen| ages.iter().any(|age| matured(seen, *age, before, now)))
+    })
+}
+
+/// Give what has no time `now`, and move `refreshed` to `now` only when something else changed
+/// or a cooled-down tag or digest came of age. A refresh that finds nothing new must leave the
+/// lock byte-identical (no churn, no commit, `--locked` passes), so `refreshed` is the time of
+/// the last refresh that changed the lock or what it lets policies select.
+pub fn stamp(
+    mut new: Lock,
+    old: Option<&Lock>,
+    old_text: Option<&str>,
+    now: Timestamp,
+    ages: &MinAges,
+) -> Stamped {
     let untimed = new.stamp(now);
     new.refreshed = old.and_then(|l| l.refreshed);
     let mut text = crate::lock::to_string(&new);
-    if old_text != Some(text.as_str()) {
+    let came_of_age = new
+        .refreshed
+        .is_some_and(|before| matured_since(&new, before, now, ages));
+    if old_text != Some(text.as_str()) || came_of_age {
         new.refreshed = Some(now);
         text = crate::lock::to_string(&new);
     }
@@ -395,11 +442,17 @@ mod tests {
             t("2026-11-02T00:00:00Z"),
             t("2026-11-03T00:00:00Z"),
         );
-        let first = stamp(lock(&[("1", Some(t0))]), None, None, t0);
+        let first = stamp(lock(&[("1", Some(t0))]), None, None, t0, &MinAges::new());
         assert!(first.text.contains("refreshed: \"2026-11-01T00:00:00Z\"\n"));
         let old = crate::lock::parse("images.lock", &first.text).unwrap();
         // Nothing new at t1: byte-identical, `refreshed` included.
-        let same = stamp(lock(&[("1", Some(t0))]), Some(&old), Some(&first.text), t1);
+        let same = stamp(
+            lock(&[("1", Some(t0))]),
+            Some(&old),
+            Some(&first.text),
+            t1,
+            &MinAges::new(),
+        );
         assert_eq!(same.text, first.text);
         assert!(same.untimed.is_empty());
         // A new tag at t2: one added line, and `refreshed` moves.
@@ -408,6 +461,7 @@ mod tests {
             Some(&old),
             Some(&first.text),
             t2,
+            &MinAges::new(),
         );
         let diff: Vec<_> = more
             .text
@@ -424,6 +478,39 @@ mod tests {
     }
 
     #[test]
+    fn refreshed_moves_once_when_a_cooled_down_tag_comes_of_age() {
+        let (t0, t1) = (t("2026-11-01T00:00:00Z"), t("2026-11-02T00:00:00Z"));
+        let ages: MinAges = [("ghcr.io/o/a".to_owned(), ["2d".parse().unwrap()].into())].into();
+        let first = stamp(lock(&[("1", Some(t0))]), None, None, t0, &ages);
+        let old = crate::lock::parse("images.lock", &first.text).unwrap();
+        let again = |now: &str, old: &Lock, text: &str| {
+            stamp(
+                lock(&[("1", Some(t0))]),
+                Some(old),
+                Some(text),
+                t(now),
+                &ages,
+            )
+            .text
+        };
+        // A day later "1" is still too young: nothing to say.
+        assert_eq!(again("2026-11-02T00:00:00Z", &old, &first.text), first.text);
+        let _ = t1;
+        // Two days later it is old enough: `refreshed` moves, and nothing else.
+        let aged = again("2026-11-03T00:00:00Z", &old, &first.text);
+        assert_eq!(
+            aged,
+            first.text.replace(
+                "2026-11-01T00:00:00Z\"\nimages",
+                "2026-11-03T00:00:00Z\"\nimages"
+            )
+        );
+        // After that, time passing changes nothing again.
+        let old = crate::lock::parse("images.lock", &aged).unwrap();
+        assert_eq!(again("2026-11-09T00:00:00Z", &old, &aged), aged);
+    }
+
+    #[test]
     fn a_version_1_lock_is_rewritten_with_times_and_says_which_had_none() {
         let v1 = "version: 1\nimages:\n  \"ghcr.io/o/a\":\n    tags:\n      - \"1\"\n";
         let old = crate::lock::parse("images.lock", v1).unwrap();
@@ -434,7 +521,7 @@ mod tests {
             .unwrap()
             .tags
             .insert("2".into(), Some(now));
-        let out = stamp(new, Some(&old), Some(v1), now);
+        let out = stamp(new, Some(&old), Some(v1), now, &MinAges::new());
         assert_eq!(out.untimed, [("ghcr.io/o/a".to_owned(), 1)]);
         assert!(out
             .text

@@ -5,6 +5,7 @@
 //! tags in descending byte order and its tie-breaks follow that order; [`Policy::evaluate`] sorts
 //! its input the same way first, so the result never depends on the order tags arrive in.
 
+pub mod cooldown;
 mod extract;
 mod gofloat;
 pub(crate) mod goregex;
@@ -14,6 +15,7 @@ use miette::{Diagnostic, SourceSpan};
 use regex::Regex;
 use thiserror::Error;
 
+pub use cooldown::{Age, Timing};
 pub use extract::Template;
 pub use gofloat::parse_float;
 
@@ -181,6 +183,9 @@ pub enum Verdict {
     OutOfRange,
     /// Not a number under Go's `ParseFloat` (numerical policies; this fails the policy).
     NotNumeric,
+    /// First seen too recently for the policy's cooldown (or at no recorded time): not a
+    /// candidate.
+    TooYoung(Age),
     /// A candidate that lost to the winner.
     Lower,
     Winner,
@@ -208,6 +213,13 @@ impl Policy {
     }
 
     pub fn evaluate<S: AsRef<str>>(&self, tags: &[S]) -> Evaluation {
+        self.evaluate_timed(tags, &Timing::default())
+    }
+
+    /// [`Policy::evaluate`] with first-seen times: a tag the cooldown finds too young is no
+    /// candidate, and with `newest_first_seen` the candidate first seen last wins. Resolution and
+    /// `explain` both come here, so they cannot disagree on which tag is eligible.
+    pub fn evaluate_timed<S: AsRef<str>>(&self, tags: &[S], timing: &Timing<'_>) -> Evaluation {
         let mut sorted: Vec<&str> = tags.iter().map(AsRef::as_ref).collect();
         sorted.sort_unstable_by(|a, b| b.cmp(a));
         sorted.dedup();
@@ -226,12 +238,22 @@ impl Policy {
         // the keys in descending byte order, so ties break as they do without a filter.
         let mut candidates: Vec<(String, usize)> = Vec::with_capacity(sorted.len());
         match &self.filter {
-            None => candidates.extend(sorted.iter().enumerate().map(|(i, t)| ((*t).to_owned(), i))),
+            None => {
+                for (i, tag) in sorted.iter().enumerate() {
+                    if eligible(timing, &mut verdicts[i]) {
+                        candidates.push(((*tag).to_owned(), i));
+                    }
+                }
+            }
             Some(filter) => {
                 let mut by_key: std::collections::HashMap<String, usize> = Default::default();
                 for (i, tag) in sorted.iter().enumerate() {
                     if let Some(key) = filter.key(tag) {
                         verdicts[i].key = Some(key.clone());
+                        // Before keys are merged: a young tag must not displace an old one.
+                        if !eligible(timing, &mut verdicts[i]) {
+                            continue;
+                        }
                         if let Some(previous) = by_key.insert(key, i) {
                             verdicts[previous].verdict = Verdict::SameKey {
                                 winner: (*tag).to_owned(),
@@ -257,6 +279,12 @@ impl Policy {
                 Choice::Numerical(order) => pick_numerical(*order, &candidates, &mut verdicts),
             }
         };
+        let winner = match winner {
+            Ok(_) if timing.newest_first_seen => {
+                Ok(pick_first_seen(timing, &candidates, &verdicts))
+            }
+            other => other,
+        };
         let result = winner.map(|i| {
             verdicts[i].verdict = Verdict::Winner;
             verdicts[i].tag.clone()
@@ -266,6 +294,32 @@ impl Policy {
             result,
         }
     }
+}
+
+/// Whether a tag is old enough to be a candidate; a too-young one gets its verdict here.
+fn eligible(timing: &Timing<'_>, verdict: &mut TagVerdict) -> bool {
+    let age = timing.age(&verdict.tag);
+    if !age.eligible() {
+        verdict.verdict = Verdict::TooYoung(age);
+    }
+    age.eligible()
+}
+
+/// Among the candidates the policy's kind accepts (still `Lower`, or the kind's own winner), the
+/// one first seen last; a tie goes to the greatest key.
+fn pick_first_seen(
+    timing: &Timing<'_>,
+    candidates: &[(String, usize)],
+    verdicts: &[TagVerdict],
+) -> usize {
+    candidates
+        .iter()
+        .filter(|(_, i)| verdicts[*i].verdict == Verdict::Lower)
+        .max_by(|a, b| {
+            let seen = |i: usize| timing.seen(&verdicts[i].tag);
+            seen(a.1).cmp(&seen(b.1)).then_with(|| a.0.cmp(&b.0))
+        })
+        .map_or(0, |(_, i)| *i)
 }
 
 /// Maximum by precedence among parsable, in-range keys; the first in list order wins a tie.

@@ -425,3 +425,75 @@ fn extract_names_follow_go() {
         .key("v1x0")
         .is_none());
 }
+
+#[test]
+fn a_cooldown_drops_young_tags_before_keys_merge_and_first_seen_orders_the_rest() {
+    use crate::lock::Timestamp;
+    use std::collections::BTreeMap;
+    let t = |s: &str| s.parse::<Timestamp>().ok();
+    let seen: BTreeMap<String, Option<Timestamp>> = [
+        ("main-fff0000", t("2026-11-01T00:00:00Z")),
+        ("main-0aa1111", t("2026-11-20T00:00:00Z")),
+        ("main-bbb2222", t("2026-11-29T00:00:00Z")),
+        ("main-ccc3333", None),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v))
+    .collect();
+    let tags: Vec<&String> = seen.keys().collect();
+    let cooldown = cooldown::Cooldown {
+        min_age: "2d".parse().unwrap(),
+        now: t("2026-11-29T12:00:00Z"),
+    };
+    let policy = with_filter(alpha(Order::Asc), "^main-", None);
+    let timing = Timing {
+        seen: Some(&seen),
+        cooldown: Some(cooldown),
+        newest_first_seen: false,
+    };
+    let e = policy.evaluate_timed(&tags, &timing);
+    assert_eq!(e.result.as_deref(), Ok("main-fff0000"));
+    let verdict = |tag: &str| {
+        e.tags
+            .iter()
+            .find(|v| v.tag == tag)
+            .unwrap()
+            .verdict
+            .clone()
+    };
+    assert!(matches!(
+        verdict("main-bbb2222"),
+        Verdict::TooYoung(Age::TooYoung { .. })
+    ));
+    assert_eq!(verdict("main-ccc3333"), Verdict::TooYoung(Age::Unknown));
+
+    let newest = Timing {
+        newest_first_seen: true,
+        ..timing
+    };
+    assert_eq!(
+        policy.evaluate_timed(&tags, &newest).result.as_deref(),
+        Ok("main-0aa1111")
+    );
+    // Without a cooldown, the newest first seen is the youngest; a tag with no time is oldest.
+    let no_cooldown = Timing {
+        cooldown: None,
+        ..newest
+    };
+    assert_eq!(
+        policy.evaluate_timed(&tags, &no_cooldown).result.as_deref(),
+        Ok("main-bbb2222")
+    );
+    // Everything too young: no candidate at all.
+    let late = Timing {
+        cooldown: Some(cooldown::Cooldown {
+            min_age: "365d".parse().unwrap(),
+            ..cooldown
+        }),
+        ..timing
+    };
+    assert_eq!(
+        policy.evaluate_timed(&tags, &late).result,
+        Err(SelectError::Empty)
+    );
+}

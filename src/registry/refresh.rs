@@ -11,6 +11,7 @@ use super::error::RegistryError;
 use super::tags::Listing;
 use crate::image::ImageName;
 use crate::lock::{ImageEntry, Lock, LockedDigest, Timestamp};
+use crate::policy::cooldown::{selections, Settings};
 use crate::policy::{Exclusions, Policy, SelectError};
 
 pub type Key = crate::model::ObjectKey;
@@ -37,6 +38,9 @@ pub struct PolicyInput {
     /// `Always`: fetch anew every refresh. Otherwise (`IfNotPresent`, or a `:digest` marker)
     /// keep the locked digest while the selected tag is unchanged.
     pub always: bool,
+    /// Its cooldown and order: with a cooldown, the tags it will select as young tags come of age
+    /// get their digests locked too.
+    pub times: Settings,
 }
 
 /// Everything one image needs.
@@ -60,6 +64,7 @@ pub struct Need {
     pub select: Policy,
     pub exclusions: Exclusions,
     pub always: bool,
+    pub times: Settings,
 }
 
 /// Default for a repository without `spec.timeout` (Flux's default, the scan interval, is meant
@@ -109,6 +114,7 @@ pub fn plan(
                 select: p.policy.clone(),
                 exclusions: repo.exclusions.clone(),
                 always: p.always,
+                times: p.times,
             });
         }
     }
@@ -188,13 +194,17 @@ pub fn run(source: &dyn Source, job: &Job, now: Timestamp) -> Outcome {
 
     // tag → (fetch anew?, policies selecting it)
     let mut wanted: BTreeMap<String, (bool, Vec<Key>)> = BTreeMap::new();
+    let no_times = BTreeMap::new();
+    let old_seen = job.old.as_ref().map_or(&no_times, |e| &e.tags);
     for need in &job.needs {
         let visible = need.exclusions.apply(tags.iter().cloned());
-        match need.select.select(&visible) {
-            Ok(tag) => {
-                let w = wanted.entry(tag).or_default();
-                w.0 |= need.always;
-                w.1.push(need.policy.clone());
+        match selections(&need.select, &visible, old_seen, need.times, now) {
+            Ok(selected) => {
+                for tag in selected {
+                    let w = wanted.entry(tag).or_default();
+                    w.0 |= need.always;
+                    w.1.push(need.policy.clone());
+                }
             }
             Err(e) => outcome.unselected.push((need.policy.clone(), e)),
         }

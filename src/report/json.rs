@@ -21,6 +21,8 @@ struct JsonFinding<'a> {
     help: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     change: Option<JsonChange<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    times: Option<&'a super::Times>,
 }
 
 /// `old`/`new` are the values (quotes and escapes resolved); `old_text`/`new_text` are the bytes
@@ -77,6 +79,7 @@ pub fn render_json(findings: &[Finding], sources: &dyn Sources) -> String {
                 .change
                 .as_ref()
                 .map(|c| JsonChange::new(c, sources.text(&f.file))),
+            times: f.times.as_ref(),
         };
         if let Ok(line) = serde_json::to_string(&record) {
             out.push_str(&line);

@@ -31,6 +31,19 @@ pub struct Finding {
     pub help: Option<String>,
     /// For `out-of-date`: the value now, the value the policy resolves to, and the edit.
     pub change: Option<Change>,
+    /// For a cooldown finding (`too-young`): the times it was judged by.
+    pub times: Option<Times>,
+}
+
+/// When a tag was first seen and when its policy's cooldown lets it in, as JSON and SARIF
+/// carry them.
+#[derive(Clone, Debug, Serialize)]
+pub struct Times {
+    pub first_seen: Option<crate::lock::Timestamp>,
+    pub eligible_from: Option<crate::lock::Timestamp>,
+    pub min_age: String,
+    /// The lock's `refreshed` time, against which ages are measured.
+    pub now: Option<crate::lock::Timestamp>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -53,6 +66,7 @@ impl Finding {
             label: None,
             help: None,
             change: None,
+            times: None,
         }
     }
 
@@ -63,6 +77,11 @@ impl Finding {
 
     pub fn help(mut self, help: impl Into<String>) -> Self {
         self.help = Some(help.into());
+        self
+    }
+
+    pub fn times(mut self, times: Times) -> Self {
+        self.times = Some(times);
         self
     }
 

@@ -85,6 +85,9 @@ fn result_object(f: &Finding, at: Located, rules: &[Rule]) -> Value {
         "message": { "text": text },
         "locations": [location],
     });
+    if let Some(times) = &f.times {
+        result["properties"] = json!({ "times": times });
+    }
     if let Some(change) = &f.change {
         result["fixes"] = json!([{
             "description": { "text": format!("write `{}`", change.new) },

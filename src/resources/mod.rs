@@ -21,6 +21,8 @@ pub struct ObjectMeta {
     pub name: Option<String>,
     pub namespace: Option<String>,
     pub labels: BTreeMap<String, String>,
+    /// Flux ignores annotations; imagelock reads its own (`imagelock.dev/…`) from them.
+    pub annotations: BTreeMap<String, String>,
 }
 
 /// The kinds imagelock reads, named as Flux names them.
@@ -173,6 +175,7 @@ impl ObjectMeta {
             name: r.string(&["metadata", "name"]),
             namespace: r.string(&["metadata", "namespace"]),
             labels: r.string_map(&["metadata", "labels"]),
+            annotations: r.string_map(&["metadata", "annotations"]),
         }
     }
 }

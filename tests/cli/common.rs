@@ -154,3 +154,30 @@ pub fn assert_stderr(run: &Run, needle: &str) {
         run.stderr
     );
 }
+
+/// Run `git` in `dir` with no system configuration, `global` as the global one, a fixed
+/// identity and `date` as author and committer date; its trimmed stdout.
+pub fn git_at(dir: &Path, global: &Path, date: &str, args: &[&str]) -> String {
+    let out = Command::new("git")
+        .current_dir(dir)
+        .args(args)
+        .env_remove("GIT_DIR")
+        .env_remove("GIT_WORK_TREE")
+        .env_remove("GIT_INDEX_FILE")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_CONFIG_GLOBAL", global)
+        .env("GIT_AUTHOR_NAME", "imagelock tests")
+        .env("GIT_AUTHOR_EMAIL", "tests@imagelock.invalid")
+        .env("GIT_COMMITTER_NAME", "imagelock tests")
+        .env("GIT_COMMITTER_EMAIL", "tests@imagelock.invalid")
+        .env("GIT_AUTHOR_DATE", date)
+        .env("GIT_COMMITTER_DATE", date)
+        .output()
+        .expect("run git");
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_owned()
+}

@@ -188,27 +188,7 @@ fn snapshot(root: &Path, git_config: &Path) -> (PathBuf, String) {
         fs_err::create_dir_all(to.parent().unwrap()).unwrap();
         fs_err::copy(&from, &to).unwrap();
     }
-    let git = |args: &[&str]| {
-        let out = Command::new("git")
-            .current_dir(dir)
-            .args(args)
-            .env("GIT_CONFIG_NOSYSTEM", "1")
-            .env("GIT_CONFIG_GLOBAL", git_config)
-            .env("GIT_AUTHOR_NAME", "imagelock tests")
-            .env("GIT_AUTHOR_EMAIL", "tests@imagelock.invalid")
-            .env("GIT_COMMITTER_NAME", "imagelock tests")
-            .env("GIT_COMMITTER_EMAIL", "tests@imagelock.invalid")
-            .env("GIT_AUTHOR_DATE", "2000-01-01T00:00:00Z")
-            .env("GIT_COMMITTER_DATE", "2000-01-01T00:00:00Z")
-            .output()
-            .expect("run git");
-        assert!(
-            out.status.success(),
-            "git {args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout).trim().to_owned()
-    };
+    let git = |args: &[&str]| crate::common::git_at(dir, git_config, "2000-01-01T00:00:00Z", args);
     git(&["init", "-q", "-b", "main"]);
     git(&["add", "-A"]);
     git(&[

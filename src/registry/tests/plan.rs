@@ -83,6 +83,7 @@ fn semver(name: &str, repository: &str, range: &str, always: bool) -> PolicyInpu
         },
         repository: key(repository),
         always,
+        times: Default::default(),
     }
 }
 
@@ -335,4 +336,35 @@ fn go_durations() {
     assert_eq!(d("10"), None);
     assert_eq!(d("1d"), None);
     assert_eq!(d(""), None);
+}
+
+#[test]
+fn under_a_cooldown_the_digests_of_the_selected_tag_and_of_each_tag_coming_of_age_are_locked() {
+    let repos = [repo("app", "ghcr.io/o/app", &[])];
+    let mut cooled = semver("p", "app", ">=1.0.0", false);
+    cooled.times.min_age = Some("2d".parse().unwrap());
+    let mut old = Lock::new();
+    // 1.0.0 and 1.1.0 are old; 1.2.0 was first seen a day before t1, so 2d after is in the future.
+    let mut e = entry(&["1.0.0", "1.1.0"], &[]);
+    e.tags
+        .insert("1.2.0".into(), "2026-11-28T12:00:00Z".parse().ok());
+    old.images.insert("ghcr.io/o/app".into(), e);
+    let jobs = refresh::plan(&repos, &[cooled], Some(&old), None);
+    let digest = |tag: &str| (format!("ghcr.io/o/app:{tag}"), Ok(format!("sha256:{tag}")));
+    let source = FakeSource {
+        tags: [(
+            "ghcr.io/o/app".to_owned(),
+            Ok(vec!["1.0.0", "1.1.0", "1.2.0", "1.3.0"]),
+        )]
+        .into(),
+        digests: ["1.1.0", "1.2.0", "1.3.0"].map(digest).into(),
+        asked: Default::default(),
+    };
+    let out = refresh::run(&source, &jobs[0], t1());
+    let e = out.entry.unwrap();
+    // Selected now: 1.1.0; 1.2.0 comes of age on 11-30, 1.3.0 (seen now) on 12-01: each is
+    // locked now, so each digest's time is its tag's, and it comes of age with it.
+    let locked: Vec<&str> = e.digests.keys().map(String::as_str).collect();
+    assert_eq!(locked, ["1.1.0", "1.2.0", "1.3.0"]);
+    assert_eq!(e.digests["1.3.0"].seen, Some(t1()));
 }

@@ -3,6 +3,8 @@
 //! an empty environment (HOME, PATH and proxies included), so no user credential, proxy or
 //! other host is ever involved.
 
+mod backfill;
+mod cooldown;
 mod distribution;
 mod faults;
 mod first_seen;
