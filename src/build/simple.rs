@@ -157,12 +157,21 @@ fn key_value(line: Line<'_>) -> Option<(&str, &str, usize)> {
 fn scalar(text: &str, at: usize) -> Option<Option<(TextRange, String)>> {
     let lead = text.len() - text.trim_start_matches(' ').len();
     let body = &text[lead..];
-    let value = match body.find(" #") {
-        Some(i) => &body[..i],
-        None if body.starts_with('#') => "",
-        None => body,
-    };
-    let value = value.trim_end_matches(' ');
+    // One pass: where a comment starts, and whether anything needs the full parser.
+    let bytes = body.as_bytes();
+    let mut end = bytes.len();
+    for (i, &b) in bytes.iter().enumerate() {
+        match b {
+            b'#' if i == 0 || bytes[i - 1] == b' ' => {
+                end = i;
+                break;
+            }
+            b'\t' | b'\r' | b'[' | b']' | b'{' | b'}' => return None,
+            b':' if bytes.get(i + 1).is_none_or(|&n| n == b' ') => return None,
+            _ => {}
+        }
+    }
+    let value = body[..end].trim_end_matches(' ');
     if value.is_empty() {
         return Some(None);
     }
@@ -188,12 +197,7 @@ fn scalar(text: &str, at: usize) -> Option<Option<(TextRange, String)>> {
             | b'@'
             | b'`'
     );
-    if indicator
-        || value.contains(['\t', '\r'])
-        || value.contains(": ")
-        || value.ends_with(':')
-        || value.contains(['[', ']', '{', '}'])
-    {
+    if indicator {
         return None;
     }
     let start = at + lead;
