@@ -54,11 +54,11 @@ pub(crate) struct Kustomization {
     pub refused: Option<Entry>,
 }
 
-/// Fields kustomize knows; any other fails a strict read.
-const KNOWN: &[&str] = &[
+/// The fields kustomize knows besides those no build here reads
+/// ([`super::simple::UNREAD`]); any other fails a strict read.
+const READ: &[&str] = &[
     "apiVersion",
     "kind",
-    "metadata",
     "resources",
     "bases",
     "components",
@@ -71,26 +71,13 @@ const KNOWN: &[&str] = &[
     "labels",
     "commonLabels",
     "commonAnnotations",
-    "images",
-    "imageTags",
-    "replicas",
-    "replacements",
-    "configMapGenerator",
-    "secretGenerator",
-    "generatorOptions",
     "helmCharts",
     "helmChartInflationGenerator",
-    "helmGlobals",
-    "crds",
-    "configurations",
-    "generators",
-    "transformers",
-    "validators",
-    "openapi",
-    "vars",
-    "buildMetadata",
-    "sortOptions",
 ];
+
+fn known(field: &str) -> bool {
+    READ.contains(&field) || super::simple::UNREAD.contains(&field)
+}
 
 impl Kustomization {
     /// Read the first document of a kustomization file. `strict`: an unknown field is an error
@@ -161,7 +148,7 @@ impl Kustomization {
                         origin: value.origin.clone(),
                     });
                 }
-                other if strict && !KNOWN.contains(&other) => {
+                other if strict && !known(other) => {
                     return Err(invalid(
                         &value.origin,
                         format!("invalid Kustomization: unknown field `{other}`"),

@@ -134,16 +134,24 @@ impl<'a> Builder<'a> {
         Ok(acc)
     }
 
-    fn resource(&mut self, dir: &str, entry: &kustomization::Entry) -> Built {
-        if kustomization::is_remote(&entry.text) {
+    /// Whether an entry is a remote base or component, which is said once and skipped.
+    fn remote(&mut self, entry: &kustomization::Entry, what: &str) -> bool {
+        let remote = kustomization::is_remote(&entry.text);
+        if remote {
             self.warnings.push(Problem {
                 rule: Rule::BuildIncomplete,
                 origin: entry.origin.clone(),
                 message: format!(
-                    "`{}` is a remote base: imagelock works offline and cannot see what it adds",
+                    "`{}` is a remote {what}: imagelock works offline and cannot see what it adds",
                     entry.text
                 ),
             });
+        }
+        remote
+    }
+
+    fn resource(&mut self, dir: &str, entry: &kustomization::Entry) -> Built {
+        if self.remote(entry, "base") {
             return Ok(Vec::new());
         }
         let Some(rel) = source::join(dir, &entry.text) else {
@@ -194,15 +202,7 @@ impl<'a> Builder<'a> {
         entry: &kustomization::Entry,
         acc: &mut Vec<Resource>,
     ) -> Result<(), Problem> {
-        if kustomization::is_remote(&entry.text) {
-            self.warnings.push(Problem {
-                rule: Rule::BuildIncomplete,
-                origin: entry.origin.clone(),
-                message: format!(
-                    "`{}` is a remote component: imagelock cannot see it offline",
-                    entry.text
-                ),
-            });
+        if self.remote(entry, "component") {
             return Ok(());
         }
         let Some(rel) = source::join(dir, &entry.text) else {

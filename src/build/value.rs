@@ -7,6 +7,7 @@ use std::sync::Arc;
 use crate::manifest::{
     CollectionKind, CollectionNode, Document, PathSegment, ScalarNode, ScalarStyle,
 };
+use crate::resources::dotted;
 use crate::text::TextRange;
 
 /// Where a value was written.
@@ -376,20 +377,6 @@ impl Flat {
             })
             .collect()
     }
-}
-
-fn dotted(path: &[PathSegment]) -> String {
-    let mut out = String::new();
-    for (i, seg) in path.iter().enumerate() {
-        if i > 0 {
-            out.push('.');
-        }
-        match seg {
-            PathSegment::Key(k) => out.push_str(k),
-            PathSegment::Index(n) => out.push_str(&n.to_string()),
-        }
-    }
-    out
 }
 
 #[cfg(test)]

@@ -8,6 +8,7 @@ mod selector;
 use std::collections::BTreeMap;
 
 use read::at;
+pub(crate) use read::dotted;
 pub use read::{ObjectView, Reader, ShapeError};
 pub use selector::LabelSelector;
 

@@ -108,7 +108,8 @@ impl<'a> ObjectView<'a> {
     }
 }
 
-fn dotted(path: &[PathSegment]) -> String {
+/// `spec.exclusionList.0`: a path as the fields of a finding name it.
+pub(crate) fn dotted(path: &[PathSegment]) -> String {
     let mut out = String::new();
     for (i, seg) in path.iter().enumerate() {
         if i > 0 {
