@@ -276,6 +276,7 @@ impl<'a> Builder<'a> {
     ) -> Result<(), Problem> {
         let (docs, origin) = match &p.body {
             PatchBody::Inline(e) => {
+                json_if_bracketed(&e.text, &e.origin)?;
                 let file = e.origin.file.clone();
                 let docs = source::parse(&e.text, &file).map_err(|err| {
                     problem(
@@ -298,6 +299,9 @@ impl<'a> Builder<'a> {
                     return Err(missing(e, "no such file"));
                 }
                 self.reached.push((Arc::from(rel.as_str()), Reach::Patch));
+                if let Some(text) = self.source.text(&rel) {
+                    json_if_bracketed(&text, &e.origin)?;
+                }
                 let docs = match self.cache.documents(self.source, &rel) {
                     Some(Ok(docs)) => docs.to_vec(),
                     Some(Err(err)) => {
@@ -446,6 +450,20 @@ pub(crate) fn read_documents(
 /// The kustomization file of a directory, by kustomize's names.
 pub(crate) fn kustomization_file(source: &dyn Source, dir: &str) -> Option<String> {
     source.kustomization_file(dir)
+}
+
+/// kustomize reads a patch that starts with `[` as JSON, not YAML: a flow sequence with YAML's
+/// unquoted keys fails the build.
+fn json_if_bracketed(text: &str, origin: &Origin) -> Result<(), Problem> {
+    if !text.trim_start().starts_with('[') {
+        return Ok(());
+    }
+    serde_json::from_str::<serde_json::Value>(text).map(drop).map_err(|e| {
+        problem(
+            origin,
+            format!("kustomize reads a patch that starts with `[` as JSON, and this is not JSON ({e}): \"unable to parse SM or JSON patch\""),
+        )
+    })
 }
 
 /// The id a patch names (no target): group, version, kind, name, namespace.

@@ -261,4 +261,6 @@ impl Resource {
 }
 
 #[cfg(test)]
+mod oracle;
+#[cfg(test)]
 mod tests;
