@@ -20,6 +20,8 @@ mod tree;
 mod proptests;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod yamlref;
 
 use std::fmt;
 
