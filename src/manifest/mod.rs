@@ -14,6 +14,7 @@ mod comments;
 mod source;
 mod spans;
 mod style;
+mod tabs;
 mod tree;
 
 #[cfg(test)]
@@ -240,6 +241,7 @@ fn parse_with(text: &str, collections: bool) -> Result<Manifest, ParseError> {
     let mut tree = tree::build(&src, collections)?;
     check_directives(&src, &tree.opaque)?;
     let comments = comments::find(&src, &tree.opaque);
+    tabs::check(&src, &tree, &comments)?;
     let markers = comments::attach(&src, &mut tree, &comments);
     Ok(Manifest {
         documents: tree.docs,

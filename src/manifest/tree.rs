@@ -83,6 +83,13 @@ pub(crate) struct Tree {
     pub opaque: Vec<(usize, usize)>,
     /// `(node, body start, body end)` of every block scalar with content.
     pub block_bodies: Vec<(NodeId, usize, usize)>,
+    /// Outermost flow collections (`[...]`, `{...}`): where yaml.v3 accepts any tab.
+    pub flow: Vec<(usize, usize)>,
+    /// Plain scalars in block context: their start and end, and the column below which a tab in
+    /// the indentation of their lines (and the blank lines after) breaks yaml.v3's scan.
+    pub plain_ends: Vec<(usize, usize, usize)>,
+    /// Block scalars: the first byte after the header's line break, and the content indentation.
+    pub block_scans: Vec<(usize, usize)>,
 }
 
 struct Frame {
@@ -109,6 +116,8 @@ struct Extent {
     end: usize,
     trail: usize,
     body: Option<(usize, usize)>,
+    /// For a block scalar: where its content lines start and their indentation.
+    block_scan: Option<(usize, usize)>,
 }
 
 struct Builder<'s, 'a> {
@@ -184,6 +193,9 @@ pub(crate) fn build(src: &Source, collections: bool) -> Result<Tree, ParseError>
             items: Vec::with_capacity(nodes),
             opaque: Vec::with_capacity(nodes),
             block_bodies: Vec::new(),
+            flow: Vec::new(),
+            plain_ends: Vec::new(),
+            block_scans: Vec::new(),
         },
         frames: Vec::new(),
         cursor: src.body_start,
@@ -462,12 +474,23 @@ impl Builder<'_, '_> {
             end,
             trail,
             body,
+            block_scan,
         } = self
             .extent(pos, &value, style)
             .ok_or_else(|| self.unknown_extent(pos))?;
         let null = style == ScalarStyle::Plain && is_null(&value);
         let id = self.add(Kind::Scalar(style), start, end, null)?;
         self.tree.items.push((trail, Item::Node(id)));
+        if let Some(scan) = block_scan {
+            self.tree.block_scans.push(scan);
+        }
+        if style == ScalarStyle::Plain {
+            if let Some(frame) = self.frames.last().filter(|f| !f.flow) {
+                // yaml.v3's `indent` for the scan: one more than its block collection's column.
+                let indent = frame.col.map_or(0, |c| usize::try_from(c + 1).unwrap_or(0));
+                self.tree.plain_ends.push((start, end, indent));
+            }
+        }
         match body {
             Some((b0, b1)) => {
                 self.tree.opaque.push((b0, b1));
@@ -517,6 +540,7 @@ impl Builder<'_, '_> {
             end,
             trail: end,
             body: None,
+            block_scan: None,
         };
         match style {
             ScalarStyle::Plain => {
@@ -534,6 +558,7 @@ impl Builder<'_, '_> {
                     end: ext.end,
                     trail: ext.header_end,
                     body: ext.body,
+                    block_scan: ext.scan,
                 })
             }
         }
@@ -608,6 +633,11 @@ impl Builder<'_, '_> {
         };
         let close = if frame.is_map { b'}' } else { b']' };
         let end = if frame.bracketed && self.src.at(pos) == close {
+            if !self.frames.last().is_some_and(|f| f.flow) {
+                self.tree
+                    .flow
+                    .push((self.tree.nodes[frame.node].start, pos + 1));
+            }
             self.tree.items.push((pos + 1, Item::Close(frame.node)));
             self.cursor = self.cursor.max(pos + 1);
             pos + 1

@@ -359,7 +359,9 @@ func corpus() []string {
 		},
 		func(s, v, c string) string { return doc("  args:\n  -" + c + "\n    " + v + "\n") },
 		func(s, v, c string) string { return doc("  env:\n  - {name: a, value:" + s + v + "}" + c + "\n") },
-		func(s, v, c string) string { return doc("  a: &anchor x\n  b: *anchor" + c + "\n  image:" + s + v + c + "\n") },
+		func(s, v, c string) string {
+			return doc("  a: &anchor x\n  b: *anchor" + c + "\n  image:" + s + v + c + "\n")
+		},
 		func(s, v, c string) string { return doc("  ? image\n  :" + s + v + c + "\n") },
 		func(s, v, c string) string { return doc("  \"image\":" + s + v + c + "\n") },
 		func(s, v, c string) string { return doc("  image:" + s + v + "\n  " + c + "\n") },
@@ -400,7 +402,9 @@ func corpus() []string {
 		func(t string) string { return strings.Replace(t, "  name: x", "  name: \"x\"# c", 1) },
 		func(t string) string { return strings.Replace(t, "  name: x", "  ? \n  : x", 1) },
 		func(t string) string { return strings.Replace(t, "  name: x", "  name: é # ü", 1) },
-		func(t string) string { return strings.Replace(t, "spec:", "spec: # {\"$imagepolicy\": \"ns:spec\"}", 1) },
+		func(t string) string {
+			return strings.Replace(t, "spec:", "spec: # {\"$imagepolicy\": \"ns:spec\"}", 1)
+		},
 		func(t string) string { return strings.Replace(t, "spec:\n", "spec:\n\t\n", 1) },
 		func(t string) string { return strings.Replace(t, "  ", " \t", 1) },
 		func(t string) string { return strings.Replace(t, "\n  ", "\n\t", 1) },
