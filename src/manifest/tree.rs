@@ -107,6 +107,11 @@ struct Frame {
     in_key: bool,
     seg: Option<PathSegment>,
     last_end: usize,
+    /// The document root's mapping, or the value of its first `metadata`: kyaml checks the
+    /// first `metadata` (and its first `annotations`) entry.
+    meta_level: Option<u8>,
+    /// The first `metadata` (or `annotations`) key of this mapping has been seen.
+    meta_seen: bool,
 }
 
 /// A scalar's source: `start..end`, where a trailing comment may follow (`trail`: the end of a
@@ -131,6 +136,8 @@ struct Builder<'s, 'a> {
     memo: PosMemo,
     /// Record `Document::collections`.
     collections: bool,
+    /// The mapping about to start is the first `metadata` of a document root.
+    next_meta_level: Option<u8>,
 }
 
 pub(crate) fn error_at(
@@ -203,6 +210,7 @@ pub(crate) fn build(src: &Source, collections: bool) -> Result<Tree, ParseError>
         after_doc_end: None,
         memo: PosMemo::default(),
         collections,
+        next_meta_level: None,
     };
     let mut parser = Parser::new_from_str(src.body());
     let mut events = Vec::with_capacity(src.len() / 12);
@@ -370,7 +378,10 @@ impl Builder<'_, '_> {
             }
         };
         match role {
-            Role::Value { key } => self.tree.nodes[key].value = Some(id),
+            Role::Value { key } => {
+                self.tree.nodes[key].value = Some(id);
+                self.check_meta(kind, start, null)?;
+            }
             Role::Root => self.check_root(kind, start, null)?,
             Role::Key | Role::Item { .. } => {}
         }
@@ -401,6 +412,53 @@ impl Builder<'_, '_> {
             scalar: None,
         });
         Ok(id)
+    }
+
+    /// kyaml annotates every document it reads: the first `metadata` of a document root, and
+    /// its first `annotations`, must be absent, null or a mapping, or Flux cannot read the file.
+    fn check_meta(&mut self, kind: Kind, start: usize, null: bool) -> Result<(), ParseError> {
+        self.next_meta_level = None;
+        let Some(frame) = self.frames.last_mut() else {
+            return Ok(());
+        };
+        let Some(level) = frame.meta_level else {
+            return Ok(());
+        };
+        let name = if level == 0 {
+            "metadata"
+        } else {
+            "annotations"
+        };
+        if frame.meta_seen || frame.key_text != name {
+            return Ok(());
+        }
+        frame.meta_seen = true;
+        match kind {
+            Kind::Map => {
+                self.next_meta_level = (level == 0).then_some(1);
+                return Ok(());
+            }
+            Kind::Empty => return Ok(()),
+            Kind::Scalar(_) if null => return Ok(()),
+            _ => {}
+        }
+        let path = if level == 0 {
+            "metadata"
+        } else {
+            "metadata.annotations"
+        };
+        let mut e = self.err(
+            start,
+            ParseErrorKind::FluxSkipsFile,
+            &format!("Flux cannot read this file: `{path}` is not a mapping"),
+        );
+        e.help = Some(
+            "kyaml, which Flux reads files with, adds annotations to every document and fails \
+             the whole file when `metadata` or `metadata.annotations` is neither a mapping nor \
+             null"
+                .to_owned(),
+        );
+        Err(e)
     }
 
     fn check_root(&self, kind: Kind, start: usize, null: bool) -> Result<(), ParseError> {
@@ -606,6 +664,12 @@ impl Builder<'_, '_> {
         }
         let kind = if is_map { Kind::Map } else { Kind::Seq };
         let id = self.add(kind, start, start, false)?;
+        let meta_level = if self.frames.is_empty() {
+            Some(0)
+        } else {
+            self.next_meta_level.take()
+        }
+        .filter(|_| is_map);
         let in_key = self.tree.nodes[id].in_key;
         if bracketed {
             self.tree.items.push((pos + 1, Item::Open(id)));
@@ -623,6 +687,8 @@ impl Builder<'_, '_> {
             in_key,
             seg,
             last_end: start,
+            meta_level,
+            meta_seen: false,
         });
         Ok(())
     }
