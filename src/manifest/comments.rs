@@ -146,6 +146,9 @@ pub(crate) fn attach(src: &Source, tree: &mut Tree, comments: &[Comment]) -> Vec
             Some(Target::Scalar(id)) => {
                 let node = &a.tree.nodes[id];
                 match node.scalar {
+                    Some(_) if node.dup => {
+                        (node.doc, ignored(IgnoredReason::DuplicateKey, node.range()))
+                    }
                     Some(index) => (node.doc, Attachment::Scalar(index)),
                     None => (
                         a.doc_of(c.start),

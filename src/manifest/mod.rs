@@ -11,6 +11,7 @@
 //! content on a `---` line, and documents whose root is a sequence or a non-null scalar.
 
 mod comments;
+mod scope;
 mod source;
 mod spans;
 mod style;
@@ -183,6 +184,13 @@ pub enum IgnoredReason {
     /// Directly above a block-sequence item that has its own line comment, which yaml.v3 reads
     /// instead. `target`: that line comment.
     ShadowedByLineComment,
+    /// On a value under a key that an earlier entry of the same mapping has: kyaml reaches only
+    /// the first entry. `target`: the value.
+    DuplicateKey,
+    /// In a part of the file Flux never reads: a document after `...` in the same `---` piece
+    /// (yaml.v3 decodes only the first), or outside the `items` of a file's lone `List`.
+    /// `target`: the value.
+    NotRead,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -242,7 +250,8 @@ fn parse_with(text: &str, collections: bool) -> Result<Manifest, ParseError> {
     check_directives(&src, &tree.opaque)?;
     let comments = comments::find(&src, &tree.opaque);
     tabs::check(&src, &tree, &comments)?;
-    let markers = comments::attach(&src, &mut tree, &comments);
+    let mut markers = comments::attach(&src, &mut tree, &comments);
+    scope::unread(&src, &tree, &mut markers);
     Ok(Manifest {
         documents: tree.docs,
         markers,

@@ -53,6 +53,9 @@ pub(crate) struct Node {
     pub value: Option<NodeId>,
     /// For a reported scalar: its index in the document's `scalars`.
     pub scalar: Option<usize>,
+    /// Below a mapping entry whose key an earlier entry of the same mapping has: kyaml's field
+    /// lookup reaches only the first, so Flux never visits it.
+    pub dup: bool,
 }
 
 impl Node {
@@ -90,6 +93,9 @@ pub(crate) struct Tree {
     pub plain_ends: Vec<(usize, usize, usize)>,
     /// Block scalars: the first byte after the header's line break, and the content indentation.
     pub block_scans: Vec<(usize, usize)>,
+    /// Per document: its root mapping has an `items` or `functionConfig` key (kyaml unwraps a
+    /// lone `List` that has one).
+    pub list_keys: Vec<bool>,
 }
 
 struct Frame {
@@ -112,6 +118,10 @@ struct Frame {
     meta_level: Option<u8>,
     /// The first `metadata` (or `annotations`) key of this mapping has been seen.
     meta_seen: bool,
+    /// Hashes of the keys seen so far (a mapping has few: a scan beats a set).
+    keys: Vec<u64>,
+    /// The collection is a duplicate entry's value, or inside one.
+    dup: bool,
 }
 
 /// A scalar's source: `start..end`, where a trailing comment may follow (`trail`: the end of a
@@ -203,6 +213,7 @@ pub(crate) fn build(src: &Source, collections: bool) -> Result<Tree, ParseError>
             flow: Vec::new(),
             plain_ends: Vec::new(),
             block_scans: Vec::new(),
+            list_keys: Vec::new(),
         },
         frames: Vec::new(),
         cursor: src.body_start,
@@ -237,6 +248,7 @@ pub(crate) fn build(src: &Source, collections: bool) -> Result<Tree, ParseError>
     }
     if b.tree.docs.is_empty() {
         b.doc_starts.push(0);
+        b.tree.list_keys.push(false);
         b.tree.docs.push(Document {
             range: TextRange::new(0, 0),
             scalars: Vec::new(),
@@ -316,6 +328,7 @@ impl Builder<'_, '_> {
         };
         self.after_doc_end = None;
         self.doc_starts.push(start);
+        self.tree.list_keys.push(false);
         self.tree.docs.push(Document {
             range: TextRange::new(start, start),
             scalars: Vec::new(),
@@ -356,6 +369,7 @@ impl Builder<'_, '_> {
     ) -> Result<NodeId, ParseError> {
         let id = self.tree.nodes.len();
         let mut in_key = false;
+        let mut dup = self.frames.last().is_some_and(|f| f.dup);
         let role = match self.frames.last_mut() {
             None => Role::Root,
             Some(frame) => {
@@ -363,6 +377,12 @@ impl Builder<'_, '_> {
                 in_key = frame.in_key;
                 if frame.is_map {
                     if let Some(key) = frame.key.take() {
+                        let hash = key_hash(&frame.key_text);
+                        if frame.keys.contains(&hash) {
+                            dup = true;
+                        } else {
+                            frame.keys.push(hash);
+                        }
                         Role::Value { key }
                     } else {
                         frame.key = Some(id);
@@ -410,6 +430,7 @@ impl Builder<'_, '_> {
             in_key,
             value: None,
             scalar: None,
+            dup,
         });
         Ok(id)
     }
@@ -424,6 +445,11 @@ impl Builder<'_, '_> {
         let Some(level) = frame.meta_level else {
             return Ok(());
         };
+        if level == 0 && matches!(frame.key_text.as_str(), "items" | "functionConfig") {
+            if let Some(flag) = self.tree.list_keys.last_mut() {
+                *flag = true;
+            }
+        }
         let name = if level == 0 {
             "metadata"
         } else {
@@ -689,6 +715,8 @@ impl Builder<'_, '_> {
             last_end: start,
             meta_level,
             meta_seen: false,
+            keys: Vec::new(),
+            dup: self.tree.nodes[id].dup,
         });
         Ok(())
     }
@@ -735,6 +763,14 @@ impl Builder<'_, '_> {
             doc.collections.push(CollectionNode { path, kind, range });
         }
     }
+}
+
+/// A mapping key's identity for duplicate detection.
+fn key_hash(key: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    key.hash(&mut h);
+    h.finish()
 }
 
 /// Start of the properties (`&anchor`, `!tag`) written before the token at `pos` on its line, or
