@@ -246,7 +246,20 @@ fn parse_with(text: &str, collections: bool) -> Result<Manifest, ParseError> {
         };
         return Err(error_at(&src, pos, kind, message));
     }
-    let mut tree = tree::build(&src, collections)?;
+    let mut tree = match tabs::shadow(&src) {
+        // A scalar holding a replaced tab would have the wrong value: then read the text itself.
+        Some((body, replaced)) => match tree::build(&src, &body, collections) {
+            Ok(tree)
+                if !replaced
+                    .iter()
+                    .any(|&p| comments::in_ranges(&tree.opaque, p)) =>
+            {
+                tree
+            }
+            _ => tree::build(&src, src.body(), collections)?,
+        },
+        None => tree::build(&src, src.body(), collections)?,
+    };
     check_directives(&src, &tree.opaque)?;
     let comments = comments::find(&src, &tree.opaque);
     tabs::check(&src, &tree, &comments)?;

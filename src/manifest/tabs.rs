@@ -9,6 +9,24 @@ use super::source::Source;
 use super::tree::{error_at, Tree};
 use super::{ParseError, ParseErrorKind};
 
+/// yaml.v3 takes a tab after a mapping key's `:` as the separating blank; yaml-rust2 wants a
+/// space there. The body to scan with each such tab made a space (same length, same lines), and
+/// the offsets of the tabs replaced; `None` when there are none.
+pub(crate) fn shadow(src: &Source) -> Option<(String, Vec<usize>)> {
+    let body = src.body();
+    let finder = memchr::memmem::find_iter(body.as_bytes(), b":\t");
+    let replaced: Vec<usize> = finder.map(|at| src.body_start + at + 1).collect();
+    if replaced.is_empty() {
+        return None;
+    }
+    let mut bytes = body.as_bytes().to_vec();
+    for &at in &replaced {
+        bytes[at - src.body_start] = b' ';
+    }
+    // Only an ASCII tab became an ASCII space.
+    String::from_utf8(bytes).ok().map(|s| (s, replaced))
+}
+
 /// The first tab yaml.v3 refuses, as an error.
 pub(crate) fn check(src: &Source, tree: &Tree, comments: &[Comment]) -> Result<(), ParseError> {
     // Where the whitespace is scanned by a scalar rather than between tokens: `(start, end,

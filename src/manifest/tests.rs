@@ -139,6 +139,8 @@ fn marker_placements() {
         ("key: | {M}\n  text\n", Ok("key")),
         ("key: >- {M}\n  text\n", Ok("key")),
         ("key: v\t{M}\n", Ok("key")),
+        ("key:\tv {M}\n", Ok("key")),
+        ("key: \"a:\tb\" {M}\n", Ok("key")),
         // Head comments above sequence items and values (checked against yaml.v3: blank lines
         // may separate them; an empty item passes its comment on to the next node).
         ("l:\n  {M}\n  - a\n", Ok("l[0]")),

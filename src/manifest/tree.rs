@@ -198,7 +198,9 @@ fn is_null(value: &str) -> bool {
     matches!(value, "" | "~" | "null" | "Null" | "NULL")
 }
 
-pub(crate) fn build(src: &Source, collections: bool) -> Result<Tree, ParseError> {
+/// Builds the tree of `src`, scanning `body` (the text after the BOM, or a copy of it with the
+/// same length and line breaks, see `tabs::shadow`).
+pub(crate) fn build(src: &Source, body: &str, collections: bool) -> Result<Tree, ParseError> {
     // Typical manifests have an event every 15 bytes and a node every 25: sized up front, the
     // vectors do not regrow (and copy) a dozen times per file.
     let nodes = src.len() / 24;
@@ -223,7 +225,7 @@ pub(crate) fn build(src: &Source, collections: bool) -> Result<Tree, ParseError>
         collections,
         next_meta_level: None,
     };
-    let mut parser = Parser::new_from_str(src.body());
+    let mut parser = Parser::new_from_str(body);
     let mut events = Vec::with_capacity(src.len() / 12);
     loop {
         let (event, mark) = parser.next_token().map_err(|e| scan_error(src, &e))?;
