@@ -71,9 +71,7 @@ pub(crate) fn check(src: &Source, tree: &Tree, comments: &[Comment]) -> Result<(
                 src,
                 tab,
                 ParseErrorKind::FluxSkipsFile,
-                "Flux cannot read this file: a tab where yaml.v3 expects indentation or a \
-                 separating space"
-                    .to_owned(),
+                "a tab where yaml.v3 expects indentation or a separating space".to_owned(),
             );
             e.help = Some(
                 "yaml.v3 accepts tabs only between tokens on a line (not in indentation, nor \

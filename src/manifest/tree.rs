@@ -478,7 +478,7 @@ impl Builder<'_, '_> {
         let mut e = self.err(
             start,
             ParseErrorKind::FluxSkipsFile,
-            &format!("Flux cannot read this file: `{path}` is not a mapping"),
+            &format!("`{path}` is not a mapping"),
         );
         e.help = Some(
             "kyaml, which Flux reads files with, adds annotations to every document and fails \
