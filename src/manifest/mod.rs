@@ -8,7 +8,10 @@
 //! re-serializes YAML: the spans are for splicing bytes.
 //!
 //! Files Flux would skip are errors here ([`ParseErrorKind::FluxSkipsFile`]): `%` directives,
-//! content on a `---` line, and documents whose root is a sequence or a non-null scalar.
+//! content on a `---` line, documents whose root is a sequence or a non-null scalar, a
+//! `metadata` that is not a mapping, tabs yaml.v3 refuses (`tabs.rs`). Markers Flux never
+//! reaches are ignored with their reason (`scope.rs`, duplicate keys). `yamlref.rs` checks all of
+//! this against yaml.v3 itself.
 
 mod comments;
 mod scope;
@@ -277,18 +280,13 @@ fn check_directives(src: &Source, opaque: &[(usize, usize)]) -> Result<(), Parse
     for line in 0..src.line_count() {
         let pos = src.line_start(line);
         if src.at(pos) == b'%' && !comments::in_ranges(opaque, pos) {
-            let mut e = error_at(
+            return Err(tree::flux_skips(
                 src,
                 pos,
-                ParseErrorKind::FluxSkipsFile,
-                "a `%` directive".to_owned(),
-            );
-            e.help = Some(
+                "a `%` directive",
                 "Flux (yaml.v3 behind kyaml) cannot parse files with directives and skips them; \
-                 remove the directive"
-                    .to_owned(),
-            );
-            return Err(e);
+                 remove the directive",
+            ));
         }
     }
     Ok(())

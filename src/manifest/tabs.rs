@@ -6,8 +6,8 @@
 
 use super::comments::{in_ranges, Comment};
 use super::source::Source;
-use super::tree::{error_at, Tree};
-use super::{ParseError, ParseErrorKind};
+use super::tree::{flux_skips, Tree};
+use super::ParseError;
 
 /// yaml.v3 takes a tab after a mapping key's `:` as the separating blank; yaml-rust2 wants a
 /// space there. The body to scan with each such tab made a space (same length, same lines), and
@@ -67,18 +67,13 @@ pub(crate) fn check(src: &Source, tree: &Tree, comments: &[Comment]) -> Result<(
             None => after_indicator(src, tree, line_start, tab),
         };
         if refused {
-            let mut e = error_at(
+            return Err(flux_skips(
                 src,
                 tab,
-                ParseErrorKind::FluxSkipsFile,
-                "a tab where yaml.v3 expects indentation or a separating space".to_owned(),
-            );
-            e.help = Some(
+                "a tab where yaml.v3 expects indentation or a separating space",
                 "yaml.v3 accepts tabs only between tokens on a line (not in indentation, nor \
-                 after `-`, `?` or an explicit key's `:`); use spaces"
-                    .to_owned(),
-            );
-            return Err(e);
+                 after `-`, `?` or an explicit key's `:`); use spaces",
+            ));
         }
     }
     Ok(())

@@ -170,6 +170,13 @@ pub(crate) fn error_at(
     }
 }
 
+/// A file Flux skips: the reason at `pos`, and what to do in `help`.
+pub(crate) fn flux_skips(src: &Source, pos: usize, message: &str, help: &str) -> ParseError {
+    let mut e = error_at(src, pos, ParseErrorKind::FluxSkipsFile, message.to_owned());
+    e.help = Some(help.to_owned());
+    e
+}
+
 fn scan_error(src: &Source, e: &ScanError) -> ParseError {
     let m = e.marker();
     let pos = src.byte_of(&mut PosMemo::default(), m.line(), m.col());
@@ -342,17 +349,13 @@ impl Builder<'_, '_> {
                 i += 1;
             }
             if !src.is_eof(i) && !src.is_break(i) && src.at(i) != b'#' {
-                let mut e = self.err(
+                return Err(flux_skips(
+                    src,
                     i,
-                    ParseErrorKind::FluxSkipsFile,
                     "content on a `---` document-start line",
-                );
-                e.help = Some(
                     "Flux splits files on `---` lines and cannot parse this one, so it skips the \
-                     whole file; move the content to the next line"
-                        .to_owned(),
-                );
-                return Err(e);
+                     whole file; move the content to the next line",
+                ));
             }
             self.tree.items.push((pos + 3, Item::DocMarker));
             self.cursor = self.cursor.max(pos + 3);
@@ -475,18 +478,14 @@ impl Builder<'_, '_> {
         } else {
             "metadata.annotations"
         };
-        let mut e = self.err(
+        Err(flux_skips(
+            self.src,
             start,
-            ParseErrorKind::FluxSkipsFile,
             &format!("`{path}` is not a mapping"),
-        );
-        e.help = Some(
             "kyaml, which Flux reads files with, adds annotations to every document and fails \
              the whole file when `metadata` or `metadata.annotations` is neither a mapping nor \
-             null"
-                .to_owned(),
-        );
-        Err(e)
+             null",
+        ))
     }
 
     fn check_root(&self, kind: Kind, start: usize, null: bool) -> Result<(), ParseError> {
@@ -496,13 +495,13 @@ impl Builder<'_, '_> {
             Kind::Scalar(_) if !null => "the document root is a scalar",
             Kind::Scalar(_) | Kind::Empty | Kind::Map => return Ok(()),
         };
-        let mut e = self.err(start, ParseErrorKind::FluxSkipsFile, message);
-        e.help = Some(
+        Err(flux_skips(
+            self.src,
+            start,
+            message,
             "Flux needs every document to be a mapping (or empty) and skips the whole file \
-             otherwise"
-                .to_owned(),
-        );
-        Err(e)
+             otherwise",
+        ))
     }
 
     /// Bookkeeping once a node's extent is final.
