@@ -45,6 +45,7 @@ pub(crate) fn find(src: &Source, opaque: &[(usize, usize)]) -> Vec<Comment> {
     let mut i = src.body_start;
     let mut j = 0;
     let mut only_blanks = true;
+    let mut after_scalar = 0;
     while i < bytes.len() {
         while j < opaque.len() && opaque[j].1 <= i {
             j += 1;
@@ -52,16 +53,19 @@ pub(crate) fn find(src: &Source, opaque: &[(usize, usize)]) -> Vec<Comment> {
         if j < opaque.len() && opaque[j].0 <= i {
             i = opaque[j].1;
             only_blanks = false;
+            after_scalar = i;
             continue;
         }
         match bytes[i] {
             b'\n' => only_blanks = true,
             b' ' | b'\t' | b'\r' => {}
+            // yaml.v3 also reads a comment right after a closing quote (`"x"# c`).
             b'#' if only_blanks
                 || matches!(
                     bytes[i - 1],
                     b' ' | b'\t' | b',' | b'[' | b']' | b'{' | b'}'
-                ) =>
+                )
+                || (after_scalar == i && matches!(bytes[i - 1], b'"' | b'\'')) =>
             {
                 let end = src.line_end_of(i);
                 comments.push(Comment {

@@ -15,6 +15,7 @@
 
 mod comments;
 mod scope;
+mod shadow;
 mod source;
 mod spans;
 mod style;
@@ -249,16 +250,9 @@ fn parse_with(text: &str, collections: bool) -> Result<Manifest, ParseError> {
         };
         return Err(error_at(&src, pos, kind, message));
     }
-    let mut tree = match tabs::shadow(&src) {
-        // A scalar holding a replaced tab would have the wrong value: then read the text itself.
-        Some((body, replaced)) => match tree::build(&src, &body, collections) {
-            Ok(tree)
-                if !replaced
-                    .iter()
-                    .any(|&p| comments::in_ranges(&tree.opaque, p)) =>
-            {
-                tree
-            }
+    let mut tree = match shadow::shadow(&src) {
+        Some(copy) => match tree::build(&src, &copy.body, collections) {
+            Ok(tree) if copy.fits(&src, &tree) => tree,
             _ => tree::build(&src, src.body(), collections)?,
         },
         None => tree::build(&src, src.body(), collections)?,

@@ -9,24 +9,6 @@ use super::source::Source;
 use super::tree::{flux_skips, Tree};
 use super::ParseError;
 
-/// yaml.v3 takes a tab after a mapping key's `:` as the separating blank; yaml-rust2 wants a
-/// space there. The body to scan with each such tab made a space (same length, same lines), and
-/// the offsets of the tabs replaced; `None` when there are none.
-pub(crate) fn shadow(src: &Source) -> Option<(String, Vec<usize>)> {
-    let body = src.body();
-    let finder = memchr::memmem::find_iter(body.as_bytes(), b":\t");
-    let replaced: Vec<usize> = finder.map(|at| src.body_start + at + 1).collect();
-    if replaced.is_empty() {
-        return None;
-    }
-    let mut bytes = body.as_bytes().to_vec();
-    for &at in &replaced {
-        bytes[at - src.body_start] = b' ';
-    }
-    // Only an ASCII tab became an ASCII space.
-    String::from_utf8(bytes).ok().map(|s| (s, replaced))
-}
-
 /// The first tab yaml.v3 refuses, as an error.
 pub(crate) fn check(src: &Source, tree: &Tree, comments: &[Comment]) -> Result<(), ParseError> {
     // Where the whitespace is scanned by a scalar rather than between tokens: `(start, end,
@@ -63,7 +45,7 @@ pub(crate) fn check(src: &Source, tree: &Tree, comments: &[Comment]) -> Result<(
             // Content of a scalar: its text, or a tab yaml.v3 folds away.
             Some(_) => false,
             None if in_ranges(&tree.opaque, tab) => false,
-            None if leading => !after_comment_line(src, line_start),
+            None if leading => !after_comment_line(src, tree, line_start),
             None => after_indicator(src, tree, line_start, tab),
         };
         if refused {
@@ -145,7 +127,7 @@ fn after_indicator(src: &Source, tree: &Tree, line_start: usize, tab: usize) -> 
 /// Whether the line at `line_start` continues a run of comment lines: yaml.v3 reads the lines
 /// after a comment, tabs included, as long as they hold only blanks and comments. The line
 /// itself must hold a comment, or only blanks with a comment line further down the run.
-fn after_comment_line(src: &Source, line_start: usize) -> bool {
+fn after_comment_line(src: &Source, tree: &Tree, line_start: usize) -> bool {
     let first = |line: usize| {
         let mut i = line;
         while src.is_blank(i) {
@@ -172,21 +154,19 @@ fn after_comment_line(src: &Source, line_start: usize) -> bool {
             line = src.skip_break(i);
         }
     }
-    // The line above, skipping blank ones, must end in a comment.
+    // The line above, skipping blank ones, must be a comment yaml.v3 reads as a run: one on its
+    // own line or after a bare `-` (a comment after any other token is read alone).
     let mut line = line_start;
     while line > src.body_start {
         let above = src.line_start_of(line - 1);
-        let i = first(above);
+        let mut i = first(above);
         if !blank(i) {
-            let end = src.line_end_of(above);
-            return src.slice(above, end).contains('#') && ends_in_comment(src, above, end);
+            while src.is_dash_entry(i) {
+                i = first(i + 1);
+            }
+            return src.at(i) == b'#' && !in_ranges(&tree.opaque, i);
         }
         line = above;
     }
     false
-}
-
-/// Whether the text `line_start..end` ends with a comment (a `#` after a blank or at the start).
-fn ends_in_comment(src: &Source, line_start: usize, end: usize) -> bool {
-    (line_start..end).any(|h| src.at(h) == b'#' && (h == line_start || src.is_blank(h - 1)))
 }

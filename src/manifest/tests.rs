@@ -140,6 +140,9 @@ fn marker_placements() {
         ("key: >- {M}\n  text\n", Ok("key")),
         ("key: v\t{M}\n", Ok("key")),
         ("key:\tv {M}\n", Ok("key")),
+        ("key: \"x\"{M}\n", Ok("key")),
+        ("key: 'x'{M}\n", Ok("key")),
+        ("l:\n- [a]{M}\n", Err(OnSequence)),
         ("key: \"a:\tb\" {M}\n", Ok("key")),
         // Head comments above sequence items and values (checked against yaml.v3: blank lines
         // may separate them; an empty item passes its comment on to the next node).
