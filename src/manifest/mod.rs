@@ -206,8 +206,9 @@ pub enum ParseErrorKind {
     /// whole file: a `%` directive, content on a `---` line, a document root that is a sequence or
     /// a non-null scalar.
     FluxSkipsFile,
-    /// Valid YAML that imagelock does not handle: bare CR or NEL/LS/PS line breaks, or a scalar
-    /// whose exact extent could not be determined.
+    /// Valid YAML that imagelock does not handle: bare CR or NEL/LS/PS line breaks, a scalar
+    /// whose exact extent could not be determined, or indentation yaml-rust2 refuses in a quoted
+    /// scalar or flow collection that yaml.v3 accepts.
     Unsupported,
 }
 
