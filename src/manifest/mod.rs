@@ -251,11 +251,13 @@ fn parse_with(text: &str, collections: bool) -> Result<Manifest, ParseError> {
         };
         return Err(error_at(&src, pos, kind, message));
     }
-    let mut tree = match shadow::shadow(&src) {
-        Some(copy) => match tree::build(&src, &copy.body, collections) {
-            Ok(tree) if copy.fits(&src, &tree) => tree,
-            _ => tree::build(&src, src.body(), collections)?,
-        },
+    let from_copy = shadow::shadows(&src).find_map(|copy| {
+        tree::build(&src, &copy.body, collections)
+            .ok()
+            .filter(|tree| copy.fits(&src, tree))
+    });
+    let mut tree = match from_copy {
+        Some(tree) => tree,
         None => tree::build(&src, src.body(), collections)?,
     };
     check_directives(&src, &tree.opaque)?;

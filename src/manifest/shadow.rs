@@ -18,14 +18,23 @@ pub(crate) struct Shadow {
     comments: Vec<(usize, usize)>,
 }
 
-/// The copy to scan, or `None` when the text has neither spelling.
-pub(crate) fn shadow(src: &Source) -> Option<Shadow> {
+/// The copies to try, in order: with both replacements, then with each kind alone (a `"#` that
+/// opens a quoted scalar is no comment, and spoils the copy that blanks it).
+pub(crate) fn shadows<'s>(src: &'s Source<'_>) -> impl Iterator<Item = Shadow> + 's {
+    [(true, true), (true, false), (false, true)]
+        .into_iter()
+        .filter_map(|(tabs, comments)| shadow(src, tabs, comments))
+}
+
+/// The copy with the chosen replacements, or `None` when the text has none of them.
+fn shadow(src: &Source, with_tabs: bool, with_comments: bool) -> Option<Shadow> {
     let body = src.body().as_bytes();
     let tabs: Vec<usize> = memchr::memmem::find_iter(body, b":\t")
+        .filter(|_| with_tabs)
         .map(|at| src.body_start + at + 1)
         .collect();
     let comments: Vec<(usize, usize)> = memchr::memchr_iter(b'#', body)
-        .filter(|&at| at > 0 && matches!(body[at - 1], b'"' | b'\'' | b']' | b'}'))
+        .filter(|&at| with_comments && at > 0 && matches!(body[at - 1], b'"' | b'\'' | b']' | b'}'))
         .map(|at| {
             let start = src.body_start + at;
             (start, src.line_end_of(start))
