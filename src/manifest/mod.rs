@@ -251,15 +251,7 @@ fn parse_with(text: &str, collections: bool) -> Result<Manifest, ParseError> {
         };
         return Err(error_at(&src, pos, kind, message));
     }
-    let from_copy = shadow::shadows(&src).find_map(|copy| {
-        tree::build(&src, &copy.body, collections)
-            .ok()
-            .filter(|tree| copy.fits(&src, tree))
-    });
-    let mut tree = match from_copy {
-        Some(tree) => tree,
-        None => tree::build(&src, src.body(), collections)?,
-    };
+    let mut tree = shadow::build(&src, collections)?;
     check_directives(&src, &tree.opaque)?;
     let comments = comments::find(&src, &tree.opaque);
     tabs::check(&src, &tree, &comments)?;

@@ -1,67 +1,86 @@
 //! yaml-rust2 refuses two spellings yaml.v3 reads: a tab right after a mapping key's `:`
-//! (`image:\tx`), and a comment right after a closing quote or bracket (`image: "x"# c`). It scans
-//! a copy of the text where those tabs are spaces and those comments blanks: same length, same
-//! line breaks, so every position it reports holds for the text itself. The copy is kept only if
-//! the tree built from it shows that each replacement was what it seemed (not inside a scalar,
-//! the comment right after a quoted scalar or a flow collection).
+//! (`image:\tx`), and a comment right after a closing quote or bracket (`image: "x"# c`). Where
+//! yaml-rust2 stops on one of them, it scans again a copy of the text with that tab made a space
+//! or that comment blanked: same length, same line breaks, so every position it reports holds
+//! for the text itself. A copy is kept only if the tree built from it shows that each replacement
+//! was what it seemed (not inside a scalar; the comment right after a quoted scalar or a flow
+//! collection). Files without these spellings are scanned once, as before.
 
 use super::comments::in_ranges;
 use super::source::Source;
-use super::tree::{Item, Tree};
+use super::tree::{self, Item, Tree};
+use super::ParseError;
 
-pub(crate) struct Shadow {
-    /// The body to scan.
-    pub body: String,
+/// At most this many spellings are replaced in one file: each costs a scan.
+const MAX_REPLACEMENTS: usize = 32;
+
+#[derive(Default)]
+struct Replacements {
     /// The tabs made spaces.
     tabs: Vec<usize>,
     /// The comments blanked: from the `#` to the end of the line.
     comments: Vec<(usize, usize)>,
 }
 
-/// The copies to try, in order: with both replacements, then with each kind alone (a `"#` that
-/// opens a quoted scalar is no comment, and spoils the copy that blanks it).
-pub(crate) fn shadows<'s>(src: &'s Source<'_>) -> impl Iterator<Item = Shadow> + 's {
-    [(true, true), (true, false), (false, true)]
-        .into_iter()
-        .filter_map(|(tabs, comments)| shadow(src, tabs, comments))
+/// The tree of `src`, scanning copies as needed (see the module comment); yaml-rust2's error on
+/// the text itself when there is no tree.
+pub(crate) fn build(src: &Source, collections: bool) -> Result<Tree, ParseError> {
+    let first = match tree::build(src, src.body(), collections) {
+        Ok(tree) => return Ok(tree),
+        Err(e) => e,
+    };
+    let mut repl = Replacements::default();
+    let mut err = first.clone();
+    for _ in 0..MAX_REPLACEMENTS {
+        if !repl.add(src, &err) {
+            break;
+        }
+        match tree::build(src, &repl.copy(src), collections) {
+            Ok(tree) if repl.fits(src, &tree) => return Ok(tree),
+            Ok(_) => break,
+            Err(e) => err = e,
+        }
+    }
+    Err(first)
 }
 
-/// The copy with the chosen replacements, or `None` when the text has none of them.
-fn shadow(src: &Source, with_tabs: bool, with_comments: bool) -> Option<Shadow> {
-    let body = src.body().as_bytes();
-    let tabs: Vec<usize> = memchr::memmem::find_iter(body, b":\t")
-        .filter(|_| with_tabs)
-        .map(|at| src.body_start + at + 1)
-        .collect();
-    let comments: Vec<(usize, usize)> = memchr::memchr_iter(b'#', body)
-        .filter(|&at| with_comments && at > 0 && matches!(body[at - 1], b'"' | b'\'' | b']' | b'}'))
-        .map(|at| {
-            let start = src.body_start + at;
-            (start, src.line_end_of(start))
-        })
-        .collect();
-    if tabs.is_empty() && comments.is_empty() {
-        return None;
+impl Replacements {
+    /// Adds the replacement for the spelling yaml-rust2 stopped on, if it is one of the two.
+    fn add(&mut self, src: &Source, err: &ParseError) -> bool {
+        let pos = err.span.start();
+        let near = pos.saturating_sub(2).max(src.body_start)..=pos;
+        let tab = near
+            .clone()
+            .find(|&p| src.at(p) == b'\t' && p > 0 && src.at(p - 1) == b':');
+        if let Some(tab) = tab.filter(|t| !self.tabs.contains(t)) {
+            self.tabs.push(tab);
+            return true;
+        }
+        let hash = near.into_iter().find(|&p| {
+            src.at(p) == b'#' && p > 0 && matches!(src.at(p - 1), b'"' | b'\'' | b']' | b'}')
+        });
+        if let Some(hash) = hash.filter(|h| !self.comments.iter().any(|c| c.0 == *h)) {
+            self.comments.push((hash, src.line_end_of(hash)));
+            return true;
+        }
+        false
     }
-    let mut bytes = body.to_vec();
-    for &at in &tabs {
-        bytes[at - src.body_start] = b' ';
-    }
-    for &(start, end) in &comments {
-        bytes[start - src.body_start..end - src.body_start].fill(b' ');
-    }
-    // Whole lines' tails and ASCII tabs became ASCII spaces: still UTF-8.
-    let body = String::from_utf8(bytes).ok()?;
-    Some(Shadow {
-        body,
-        tabs,
-        comments,
-    })
-}
 
-impl Shadow {
+    /// The body with the replacements: whole lines' tails and ASCII tabs became ASCII spaces.
+    fn copy(&self, src: &Source) -> String {
+        let mut bytes = src.body().as_bytes().to_vec();
+        let at = |pos: usize| pos - src.body_start;
+        for &tab in &self.tabs {
+            bytes[at(tab)] = b' ';
+        }
+        for &(start, end) in &self.comments {
+            bytes[at(start)..at(end)].fill(b' ');
+        }
+        String::from_utf8(bytes).unwrap_or_default()
+    }
+
     /// Whether the tree scanned from the copy reads the text itself.
-    pub(crate) fn fits(&self, src: &Source, tree: &Tree) -> bool {
+    fn fits(&self, src: &Source, tree: &Tree) -> bool {
         let overlaps = |start: usize, end: usize| {
             let k = tree.opaque.partition_point(|&(s, _)| s < end);
             k > 0 && tree.opaque[k - 1].1 > start
