@@ -397,7 +397,8 @@ fn render_block(old: &str, style: ScalarStyle, value: &str) -> String {
     let body = value.trim_end_matches('\n');
     let trailing_breaks = value.len() - body.len();
     let first_text = body.split('\n').find(|l| !l.is_empty());
-    let needs_digit = first_text.is_some_and(|l| l.starts_with(' '));
+    // yaml.v3 detects the indentation on the first text line: a space or a tab there needs a digit.
+    let needs_digit = first_text.is_some_and(|l| l.starts_with([' ', '\t']));
 
     let representable = !body.is_empty()
         && value
