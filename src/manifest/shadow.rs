@@ -48,7 +48,8 @@ impl Replacements {
     /// Adds the replacement for the spelling yaml-rust2 stopped on, if it is one of the two.
     fn add(&mut self, src: &Source, err: &ParseError) -> bool {
         let pos = err.span.start();
-        let near = pos.saturating_sub(2).max(src.body_start)..=pos;
+        // yaml-rust2 reports at or just after the spelling: the nearest one is it.
+        let near = (pos.saturating_sub(2).max(src.body_start)..=pos).rev();
         let tab = near
             .clone()
             .find(|&p| src.at(p) == b'\t' && p > 0 && src.at(p - 1) == b':');
