@@ -50,8 +50,14 @@ impl Replacements {
         let pos = err.span.start();
         // yaml-rust2 reports at or just after the spelling: the nearest one is it.
         let near = (pos.saturating_sub(2).max(src.body_start)..=pos).rev();
+        // Or at the token after a run of blanks: back over them to the `:`.
+        let mut after_blanks = pos;
+        while after_blanks > src.body_start && src.is_blank(after_blanks - 1) {
+            after_blanks -= 1;
+        }
         let tab = near
             .clone()
+            .chain([after_blanks])
             .find(|&p| src.at(p) == b'\t' && p > 0 && src.at(p - 1) == b':');
         if let Some(tab) = tab.filter(|t| !self.tabs.contains(t)) {
             self.tabs.push(tab);
