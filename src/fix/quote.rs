@@ -327,8 +327,6 @@ fn double_quoted(value: &str) -> String {
 
 /// What a block scalar's old source tells us about how to write the new one.
 struct BlockSource<'a> {
-    /// The explicit indentation indicator (`|2`), kept when present.
-    indent_digit: Option<char>,
     /// The header after its indicators: spaces and a comment, or nothing.
     header_rest: &'a str,
     line_ending: &'static str,
@@ -383,7 +381,6 @@ impl<'a> BlockSource<'a> {
             .filter(|&c| c == '\n' || c == '\r')
             .collect();
         Self {
-            indent_digit,
             header_rest: rest,
             line_ending,
             content_indent,
@@ -397,13 +394,15 @@ fn render_block(old: &str, style: ScalarStyle, value: &str) -> String {
     let body = value.trim_end_matches('\n');
     let trailing_breaks = value.len() - body.len();
     let first_text = body.split('\n').find(|l| !l.is_empty());
-    let needs_digit = first_text.is_some_and(|l| l.starts_with(' '));
+    // yaml.v3 detects the indentation on the first text line: a space or a tab there would need
+    // a digit, so such a value is double-quoted.
+    let needs_digit = first_text.is_some_and(|l| l.starts_with([' ', '\t']));
 
     let representable = !body.is_empty()
         && value
             .chars()
             .all(|c| c == '\n' || c == '\t' || is_inline_printable(c))
-        && !(needs_digit && src.indent_digit.is_none());
+        && !needs_digit;
     let indent = match src.content_indent {
         Some(ci) if ci > 0 && representable => ci,
         _ => {
@@ -426,9 +425,9 @@ fn render_block(old: &str, style: ScalarStyle, value: &str) -> String {
     } else {
         '|'
     });
-    if let Some(d) = src.indent_digit {
-        out.push(d);
-    }
+    // No indentation digit: the parent's indentation, which it counts from, is not known here
+    // (the old lines may sit deeper than it says); the first line, never blank-led here, sets
+    // the indentation instead.
     out.push_str(chomp);
     out.push_str(src.header_rest);
 

@@ -141,8 +141,15 @@ fn block_scalars_keep_indicator_header_comment_and_indent() {
         render_scalar("| # {\"$imagepolicy\": \"ns:p\"}\n  old", lit, "new"),
         "|- # {\"$imagepolicy\": \"ns:p\"}\n  new"
     );
-    assert_eq!(render_scalar("|2-\n    old", lit, " new"), "|2-\n     new");
-    assert_eq!(render_scalar("|-2\n    old", lit, "new"), "|2-\n    new");
+    // A digit counts from the parent's indentation, which the old text does not show (`|6` may
+    // hold lines at 8): the new value is written without one, and a value that would need one
+    // (a blank first) is double-quoted.
+    assert_eq!(render_scalar("|2-\n    old", lit, " new"), "\" new\"");
+    assert_eq!(render_scalar("|-2\n    old", lit, "new"), "|-\n    new");
+    assert_eq!(
+        render_scalar("|6\n        old", lit, "new"),
+        "|-\n        new"
+    );
     assert_eq!(render_scalar("|\n  old", lit, "a\n"), "|\n  a");
     assert_eq!(render_scalar("|\n  old", lit, "a\n\n"), "|+\n  a\n");
     assert_eq!(render_scalar(">\n  old", fold, "a\nb"), ">-\n  a\n\n  b");

@@ -8,18 +8,26 @@
 //! re-serializes YAML: the spans are for splicing bytes.
 //!
 //! Files Flux would skip are errors here ([`ParseErrorKind::FluxSkipsFile`]): `%` directives,
-//! content on a `---` line, and documents whose root is a sequence or a non-null scalar.
+//! content on a `---` line, documents whose root is a sequence or a non-null scalar, a
+//! `metadata` that is not a mapping, tabs yaml.v3 refuses (`tabs.rs`). Markers Flux never
+//! reaches are ignored with their reason (`scope.rs`, duplicate keys). `yamlref.rs` checks all of
+//! this against yaml.v3 itself.
 
 mod comments;
+mod scope;
+mod shadow;
 mod source;
 mod spans;
 mod style;
+mod tabs;
 mod tree;
 
 #[cfg(test)]
 mod proptests;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod yamlref;
 
 use std::fmt;
 
@@ -180,6 +188,13 @@ pub enum IgnoredReason {
     /// Directly above a block-sequence item that has its own line comment, which yaml.v3 reads
     /// instead. `target`: that line comment.
     ShadowedByLineComment,
+    /// On a value under a key that an earlier entry of the same mapping has: kyaml reaches only
+    /// the first entry. `target`: the value.
+    DuplicateKey,
+    /// In a part of the file Flux never reads: a document after `...` in the same `---` piece
+    /// (yaml.v3 decodes only the first), or outside the `items` of a file's lone `List`.
+    /// `target`: the value.
+    NotRead,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -191,8 +206,9 @@ pub enum ParseErrorKind {
     /// whole file: a `%` directive, content on a `---` line, a document root that is a sequence or
     /// a non-null scalar.
     FluxSkipsFile,
-    /// Valid YAML that imagelock does not handle: bare CR or NEL/LS/PS line breaks, or a scalar
-    /// whose exact extent could not be determined.
+    /// Valid YAML that imagelock does not handle: bare CR or NEL/LS/PS line breaks, a scalar
+    /// whose exact extent could not be determined, or indentation yaml-rust2 refuses in a quoted
+    /// scalar or flow collection that yaml.v3 accepts.
     Unsupported,
 }
 
@@ -235,10 +251,12 @@ fn parse_with(text: &str, collections: bool) -> Result<Manifest, ParseError> {
         };
         return Err(error_at(&src, pos, kind, message));
     }
-    let mut tree = tree::build(&src, collections)?;
+    let mut tree = shadow::build(&src, collections)?;
     check_directives(&src, &tree.opaque)?;
     let comments = comments::find(&src, &tree.opaque);
-    let markers = comments::attach(&src, &mut tree, &comments);
+    tabs::check(&src, &tree, &comments)?;
+    let mut markers = comments::attach(&src, &mut tree, &comments);
+    scope::unread(&src, &tree, &mut markers);
     Ok(Manifest {
         documents: tree.docs,
         markers,
@@ -251,18 +269,13 @@ fn check_directives(src: &Source, opaque: &[(usize, usize)]) -> Result<(), Parse
     for line in 0..src.line_count() {
         let pos = src.line_start(line);
         if src.at(pos) == b'%' && !comments::in_ranges(opaque, pos) {
-            let mut e = error_at(
+            return Err(tree::flux_skips(
                 src,
                 pos,
-                ParseErrorKind::FluxSkipsFile,
-                "a `%` directive".to_owned(),
-            );
-            e.help = Some(
+                "a `%` directive",
                 "Flux (yaml.v3 behind kyaml) cannot parse files with directives and skips them; \
-                 remove the directive"
-                    .to_owned(),
-            );
-            return Err(e);
+                 remove the directive",
+            ));
         }
     }
     Ok(())

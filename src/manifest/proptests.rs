@@ -77,6 +77,8 @@ struct Out {
     leaves: Vec<Expected>,
     /// `(policy name, expected attachment)`.
     markers: Vec<(String, Expect)>,
+    /// The end of the last `key:` line that opens a sequence.
+    key_line_end: usize,
 }
 
 impl Out {
@@ -262,8 +264,9 @@ fn props_text(props: Props, out: &Out) -> String {
     }
 }
 
-/// Writes a scalar or alias (after `key: ` or `- `) with its line marker.
-fn write_leaf(out: &mut Out, leaf: &Leaf, props: Props, line: bool, indent: usize) {
+/// Writes a scalar or alias (after `key: ` or `- `) with its line marker; `empty` is what a
+/// line marker on an empty value expects.
+fn write_leaf(out: &mut Out, leaf: &Leaf, props: Props, line: bool, indent: usize, empty: Expect) {
     let props = if matches!(leaf, Leaf::Empty | Leaf::Alias) {
         Props::None
     } else {
@@ -271,7 +274,7 @@ fn write_leaf(out: &mut Out, leaf: &Leaf, props: Props, line: bool, indent: usiz
     };
     let comment = line.then(|| {
         let expect = match leaf {
-            Leaf::Empty => Expect::Ignored(IgnoredReason::EmptyValue),
+            Leaf::Empty => empty,
             Leaf::Alias => Expect::Ignored(IgnoredReason::OnAlias),
             _ => Expect::Scalar(out.next_leaf()),
         };
@@ -359,7 +362,14 @@ fn write_head(out: &mut Out, mark: Mark, pad: &str, expect: Expect) {
             let _ = writeln!(out.text, "{pad}{c}");
         }
         Mark::HeadGap => {
-            let c = out.marker(Expect::Ignored(IgnoredReason::Detached));
+            // Right below content other than `key:`, yaml.v3 reads it as that content's foot
+            // comment; below `key:` the blank line does not matter.
+            let expect = if out.text.len() == out.key_line_end {
+                expect
+            } else {
+                Expect::Ignored(IgnoredReason::Detached)
+            };
+            let c = out.marker(expect);
             let _ = writeln!(out.text, "{pad}{c}\n");
         }
         Mark::None | Mark::Line => {}
@@ -386,7 +396,14 @@ fn write_map(out: &mut Out, entries: &[Node], indent: usize, first_prefix: Optio
                 }
                 let _ = write!(out.text, "{lead}{key}: ");
                 let line = matches!(mark, Mark::Line | Mark::Both);
-                write_leaf(out, leaf, *props, line, indent);
+                write_leaf(
+                    out,
+                    leaf,
+                    *props,
+                    line,
+                    indent,
+                    Expect::Ignored(IgnoredReason::EmptyValue),
+                );
             }
             Node::Map(children, on_key) => {
                 let _ = write!(out.text, "{lead}{key}:");
@@ -399,6 +416,7 @@ fn write_map(out: &mut Out, entries: &[Node], indent: usize, first_prefix: Optio
             }
             Node::Seq(items, indentless) => {
                 let _ = writeln!(out.text, "{lead}{key}:");
+                out.key_line_end = out.text.len();
                 write_seq(out, items, if *indentless { indent } else { indent + 2 });
             }
             Node::Flow(items, multi, after) => {
@@ -415,11 +433,32 @@ fn write_map(out: &mut Out, entries: &[Node], indent: usize, first_prefix: Optio
 
 fn write_seq(out: &mut Out, items: &[Node], indent: usize) {
     let pad = " ".repeat(indent);
-    for node in items {
+    for (i, node) in items.iter().enumerate() {
+        // yaml.v3 passes the comments of an empty item on to the next item of the sequence:
+        // set when that is a scalar without comments of its own and the empty item has one
+        // comment line; joined with other comment lines, the JSON no longer parses; a line
+        // comment on the next item is read instead.
+        let next = match items.get(i + 1) {
+            Some(Node::Leaf(next, _, mark)) if !matches!(next, Leaf::Empty | Leaf::Alias) => {
+                Some(*mark)
+            }
+            _ => None,
+        };
+        let empty = |mark: &Mark| match (next, mark) {
+            (Some(Mark::Line | Mark::Both), _) => {
+                Expect::Ignored(IgnoredReason::ShadowedByLineComment)
+            }
+            (Some(Mark::None), Mark::Line | Mark::Head | Mark::HeadGap) => {
+                Expect::Scalar(out.next_leaf())
+            }
+            (Some(_), _) => Expect::Ignored(IgnoredReason::MultiLineHeadComment),
+            (None, _) => Expect::Ignored(IgnoredReason::EmptyValue),
+        };
         match node {
             Node::Leaf(leaf, props, mark) => {
+                let empty = empty(mark);
                 let expect = match (leaf, mark) {
-                    (Leaf::Empty, _) => Expect::Ignored(IgnoredReason::EmptyValue),
+                    (Leaf::Empty, _) => empty.clone(),
                     (Leaf::Alias, _) => Expect::Ignored(IgnoredReason::OnAlias),
                     (_, Mark::Both) => Expect::Ignored(IgnoredReason::ShadowedByLineComment),
                     (_, Mark::Head2) => Expect::Ignored(IgnoredReason::MultiLineHeadComment),
@@ -428,7 +467,7 @@ fn write_seq(out: &mut Out, items: &[Node], indent: usize) {
                 write_head(out, *mark, &pad, expect);
                 let _ = write!(out.text, "{pad}- ");
                 let line = matches!(mark, Mark::Line | Mark::Both);
-                write_leaf(out, leaf, *props, line, indent);
+                write_leaf(out, leaf, *props, line, indent, empty);
             }
             Node::Map(children, head) => {
                 if *head {

@@ -184,6 +184,9 @@ pub(crate) struct BlockExtent {
     pub header_end: usize,
     /// The content lines, where `#` is text.
     pub body: Option<(usize, usize)>,
+    /// Where the lines after the header start, and the content indentation (`None` when the
+    /// header ends the file).
+    pub scan: Option<(usize, usize)>,
 }
 
 /// Skips the indentation (up to `indent` spaces) and empty lines, counting the line breaks.
@@ -295,6 +298,7 @@ pub(crate) fn block_extent(
             end: header_end,
             header_end,
             body: None,
+            scan: header_has_break.then_some((body_start, indent)),
         });
     }
 
@@ -351,5 +355,6 @@ pub(crate) fn block_extent(
         end: last_content_end.unwrap_or(header_end),
         header_end,
         body: last_content_end.map(|end| (body_start, end)),
+        scan: Some((body_start, indent)),
     })
 }

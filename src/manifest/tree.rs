@@ -53,6 +53,9 @@ pub(crate) struct Node {
     pub value: Option<NodeId>,
     /// For a reported scalar: its index in the document's `scalars`.
     pub scalar: Option<usize>,
+    /// Below a mapping entry whose key an earlier entry of the same mapping has: kyaml's field
+    /// lookup reaches only the first, so Flux never visits it.
+    pub dup: bool,
 }
 
 impl Node {
@@ -83,6 +86,16 @@ pub(crate) struct Tree {
     pub opaque: Vec<(usize, usize)>,
     /// `(node, body start, body end)` of every block scalar with content.
     pub block_bodies: Vec<(NodeId, usize, usize)>,
+    /// Outermost flow collections (`[...]`, `{...}`): where yaml.v3 accepts any tab.
+    pub flow: Vec<(usize, usize)>,
+    /// Plain scalars in block context: their start and end, and the column below which a tab in
+    /// the indentation of their lines (and the blank lines after) breaks yaml.v3's scan.
+    pub plain_ends: Vec<(usize, usize, usize)>,
+    /// Block scalars: the first byte after the header's line break, and the content indentation.
+    pub block_scans: Vec<(usize, usize)>,
+    /// Per document: its root mapping has an `items` or `functionConfig` key (kyaml unwraps a
+    /// lone `List` that has one).
+    pub list_keys: Vec<bool>,
 }
 
 struct Frame {
@@ -100,6 +113,15 @@ struct Frame {
     in_key: bool,
     seg: Option<PathSegment>,
     last_end: usize,
+    /// The document root's mapping, or the value of its first `metadata`: kyaml checks the
+    /// first `metadata` (and its first `annotations`) entry.
+    meta_level: Option<u8>,
+    /// The first `metadata` (or `annotations`) key of this mapping has been seen.
+    meta_seen: bool,
+    /// Hashes of the keys seen so far (a mapping has few: a scan beats a set).
+    keys: Vec<u64>,
+    /// The collection is a duplicate entry's value, or inside one.
+    dup: bool,
 }
 
 /// A scalar's source: `start..end`, where a trailing comment may follow (`trail`: the end of a
@@ -109,6 +131,8 @@ struct Extent {
     end: usize,
     trail: usize,
     body: Option<(usize, usize)>,
+    /// For a block scalar: where its content lines start and their indentation.
+    block_scan: Option<(usize, usize)>,
 }
 
 struct Builder<'s, 'a> {
@@ -122,6 +146,8 @@ struct Builder<'s, 'a> {
     memo: PosMemo,
     /// Record `Document::collections`.
     collections: bool,
+    /// The mapping about to start is the first `metadata` of a document root.
+    next_meta_level: Option<u8>,
 }
 
 pub(crate) fn error_at(
@@ -144,10 +170,25 @@ pub(crate) fn error_at(
     }
 }
 
+/// A file Flux skips: the reason at `pos`, and what to do in `help`.
+pub(crate) fn flux_skips(src: &Source, pos: usize, message: &str, help: &str) -> ParseError {
+    let mut e = error_at(src, pos, ParseErrorKind::FluxSkipsFile, message.to_owned());
+    e.help = Some(help.to_owned());
+    e
+}
+
 fn scan_error(src: &Source, e: &ScanError) -> ParseError {
     let m = e.marker();
     let pos = src.byte_of(&mut PosMemo::default(), m.line(), m.col());
-    error_at(src, pos, ParseErrorKind::Syntax, e.info().to_owned())
+    // yaml-rust2 wants quoted scalars and flow collections indented; yaml.v3 does not, so Flux
+    // may well read these files (tests/yamlref): imagelock's own limit, not a verdict on Flux.
+    let kind = match e.info() {
+        "invalid indentation in quoted scalar"
+        | "tab cannot be used as indentation"
+        | "invalid indentation in flow construct" => ParseErrorKind::Unsupported,
+        _ => ParseErrorKind::Syntax,
+    };
+    error_at(src, pos, kind, e.info().to_owned())
 }
 
 fn tag_text(tag: &Tag) -> String {
@@ -172,7 +213,9 @@ fn is_null(value: &str) -> bool {
     matches!(value, "" | "~" | "null" | "Null" | "NULL")
 }
 
-pub(crate) fn build(src: &Source, collections: bool) -> Result<Tree, ParseError> {
+/// Builds the tree of `src`, scanning `body` (the text after the BOM, or a copy of it with the
+/// same length and line breaks, see `tabs::shadow`).
+pub(crate) fn build(src: &Source, body: &str, collections: bool) -> Result<Tree, ParseError> {
     // Typical manifests have an event every 15 bytes and a node every 25: sized up front, the
     // vectors do not regrow (and copy) a dozen times per file.
     let nodes = src.len() / 24;
@@ -184,6 +227,10 @@ pub(crate) fn build(src: &Source, collections: bool) -> Result<Tree, ParseError>
             items: Vec::with_capacity(nodes),
             opaque: Vec::with_capacity(nodes),
             block_bodies: Vec::new(),
+            flow: Vec::new(),
+            plain_ends: Vec::new(),
+            block_scans: Vec::new(),
+            list_keys: Vec::new(),
         },
         frames: Vec::new(),
         cursor: src.body_start,
@@ -191,8 +238,9 @@ pub(crate) fn build(src: &Source, collections: bool) -> Result<Tree, ParseError>
         after_doc_end: None,
         memo: PosMemo::default(),
         collections,
+        next_meta_level: None,
     };
-    let mut parser = Parser::new_from_str(src.body());
+    let mut parser = Parser::new_from_str(body);
     let mut events = Vec::with_capacity(src.len() / 12);
     loop {
         let (event, mark) = parser.next_token().map_err(|e| scan_error(src, &e))?;
@@ -217,6 +265,7 @@ pub(crate) fn build(src: &Source, collections: bool) -> Result<Tree, ParseError>
     }
     if b.tree.docs.is_empty() {
         b.doc_starts.push(0);
+        b.tree.list_keys.push(false);
         b.tree.docs.push(Document {
             range: TextRange::new(0, 0),
             scalars: Vec::new(),
@@ -296,6 +345,7 @@ impl Builder<'_, '_> {
         };
         self.after_doc_end = None;
         self.doc_starts.push(start);
+        self.tree.list_keys.push(false);
         self.tree.docs.push(Document {
             range: TextRange::new(start, start),
             scalars: Vec::new(),
@@ -307,17 +357,13 @@ impl Builder<'_, '_> {
                 i += 1;
             }
             if !src.is_eof(i) && !src.is_break(i) && src.at(i) != b'#' {
-                let mut e = self.err(
+                return Err(flux_skips(
+                    src,
                     i,
-                    ParseErrorKind::FluxSkipsFile,
                     "content on a `---` document-start line",
-                );
-                e.help = Some(
                     "Flux splits files on `---` lines and cannot parse this one, so it skips the \
-                     whole file; move the content to the next line"
-                        .to_owned(),
-                );
-                return Err(e);
+                     whole file; move the content to the next line",
+                ));
             }
             self.tree.items.push((pos + 3, Item::DocMarker));
             self.cursor = self.cursor.max(pos + 3);
@@ -336,6 +382,7 @@ impl Builder<'_, '_> {
     ) -> Result<NodeId, ParseError> {
         let id = self.tree.nodes.len();
         let mut in_key = false;
+        let mut dup = self.frames.last().is_some_and(|f| f.dup);
         let role = match self.frames.last_mut() {
             None => Role::Root,
             Some(frame) => {
@@ -343,6 +390,12 @@ impl Builder<'_, '_> {
                 in_key = frame.in_key;
                 if frame.is_map {
                     if let Some(key) = frame.key.take() {
+                        let hash = key_hash(&frame.key_text);
+                        if frame.keys.contains(&hash) {
+                            dup = true;
+                        } else {
+                            frame.keys.push(hash);
+                        }
                         Role::Value { key }
                     } else {
                         frame.key = Some(id);
@@ -358,7 +411,10 @@ impl Builder<'_, '_> {
             }
         };
         match role {
-            Role::Value { key } => self.tree.nodes[key].value = Some(id),
+            Role::Value { key } => {
+                self.tree.nodes[key].value = Some(id);
+                self.check_meta(kind, start, null)?;
+            }
             Role::Root => self.check_root(kind, start, null)?,
             Role::Key | Role::Item { .. } => {}
         }
@@ -387,8 +443,57 @@ impl Builder<'_, '_> {
             in_key,
             value: None,
             scalar: None,
+            dup,
         });
         Ok(id)
+    }
+
+    /// kyaml annotates every document it reads: the first `metadata` of a document root, and
+    /// its first `annotations`, must be absent, null or a mapping, or Flux cannot read the file.
+    fn check_meta(&mut self, kind: Kind, start: usize, null: bool) -> Result<(), ParseError> {
+        self.next_meta_level = None;
+        let Some(frame) = self.frames.last_mut() else {
+            return Ok(());
+        };
+        let Some(level) = frame.meta_level else {
+            return Ok(());
+        };
+        if level == 0 && matches!(frame.key_text.as_str(), "items" | "functionConfig") {
+            if let Some(flag) = self.tree.list_keys.last_mut() {
+                *flag = true;
+            }
+        }
+        let name = if level == 0 {
+            "metadata"
+        } else {
+            "annotations"
+        };
+        if frame.meta_seen || frame.key_text != name {
+            return Ok(());
+        }
+        frame.meta_seen = true;
+        match kind {
+            Kind::Map => {
+                self.next_meta_level = (level == 0).then_some(1);
+                return Ok(());
+            }
+            Kind::Empty => return Ok(()),
+            Kind::Scalar(_) if null => return Ok(()),
+            _ => {}
+        }
+        let path = if level == 0 {
+            "metadata"
+        } else {
+            "metadata.annotations"
+        };
+        Err(flux_skips(
+            self.src,
+            start,
+            &format!("`{path}` is not a mapping"),
+            "kyaml, which Flux reads files with, adds annotations to every document and fails \
+             the whole file when `metadata` or `metadata.annotations` is neither a mapping nor \
+             null",
+        ))
     }
 
     fn check_root(&self, kind: Kind, start: usize, null: bool) -> Result<(), ParseError> {
@@ -398,13 +503,13 @@ impl Builder<'_, '_> {
             Kind::Scalar(_) if !null => "the document root is a scalar",
             Kind::Scalar(_) | Kind::Empty | Kind::Map => return Ok(()),
         };
-        let mut e = self.err(start, ParseErrorKind::FluxSkipsFile, message);
-        e.help = Some(
+        Err(flux_skips(
+            self.src,
+            start,
+            message,
             "Flux needs every document to be a mapping (or empty) and skips the whole file \
-             otherwise"
-                .to_owned(),
-        );
-        Err(e)
+             otherwise",
+        ))
     }
 
     /// Bookkeeping once a node's extent is final.
@@ -462,12 +567,23 @@ impl Builder<'_, '_> {
             end,
             trail,
             body,
+            block_scan,
         } = self
             .extent(pos, &value, style)
             .ok_or_else(|| self.unknown_extent(pos))?;
         let null = style == ScalarStyle::Plain && is_null(&value);
         let id = self.add(Kind::Scalar(style), start, end, null)?;
         self.tree.items.push((trail, Item::Node(id)));
+        if let Some(scan) = block_scan {
+            self.tree.block_scans.push(scan);
+        }
+        if style == ScalarStyle::Plain {
+            if let Some(frame) = self.frames.last().filter(|f| !f.flow) {
+                // yaml.v3's `indent` for the scan: one more than its block collection's column.
+                let indent = frame.col.map_or(0, |c| usize::try_from(c + 1).unwrap_or(0));
+                self.tree.plain_ends.push((start, end, indent));
+            }
+        }
         match body {
             Some((b0, b1)) => {
                 self.tree.opaque.push((b0, b1));
@@ -517,6 +633,7 @@ impl Builder<'_, '_> {
             end,
             trail: end,
             body: None,
+            block_scan: None,
         };
         match style {
             ScalarStyle::Plain => {
@@ -534,6 +651,7 @@ impl Builder<'_, '_> {
                     end: ext.end,
                     trail: ext.header_end,
                     body: ext.body,
+                    block_scan: ext.scan,
                 })
             }
         }
@@ -581,6 +699,12 @@ impl Builder<'_, '_> {
         }
         let kind = if is_map { Kind::Map } else { Kind::Seq };
         let id = self.add(kind, start, start, false)?;
+        let meta_level = if self.frames.is_empty() {
+            Some(0)
+        } else {
+            self.next_meta_level.take()
+        }
+        .filter(|_| is_map);
         let in_key = self.tree.nodes[id].in_key;
         if bracketed {
             self.tree.items.push((pos + 1, Item::Open(id)));
@@ -598,6 +722,10 @@ impl Builder<'_, '_> {
             in_key,
             seg,
             last_end: start,
+            meta_level,
+            meta_seen: false,
+            keys: Vec::new(),
+            dup: self.tree.nodes[id].dup,
         });
         Ok(())
     }
@@ -608,6 +736,11 @@ impl Builder<'_, '_> {
         };
         let close = if frame.is_map { b'}' } else { b']' };
         let end = if frame.bracketed && self.src.at(pos) == close {
+            if !self.frames.last().is_some_and(|f| f.flow) {
+                self.tree
+                    .flow
+                    .push((self.tree.nodes[frame.node].start, pos + 1));
+            }
             self.tree.items.push((pos + 1, Item::Close(frame.node)));
             self.cursor = self.cursor.max(pos + 1);
             pos + 1
@@ -639,6 +772,14 @@ impl Builder<'_, '_> {
             doc.collections.push(CollectionNode { path, kind, range });
         }
     }
+}
+
+/// A mapping key's identity for duplicate detection.
+fn key_hash(key: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    key.hash(&mut h);
+    h.finish()
 }
 
 /// Start of the properties (`&anchor`, `!tag`) written before the token at `pos` on its line, or

@@ -428,7 +428,12 @@ fn classify(rel: &str, bytes: Vec<u8>, kept: Kept) -> Outcome {
                     Rule::UnparsableFile,
                     rel,
                     clamp(err.span, text.len()),
-                    format!("the file does not parse: {}", err.message),
+                    match err.kind {
+                        manifest::ParseErrorKind::Unsupported => {
+                            format!("imagelock cannot read this file: {}", err.message)
+                        }
+                        _ => format!("Flux cannot read this file: {}", err.message),
+                    },
                 )
                 .label(err.message.clone())
                 .help("Flux skips a file it cannot parse, with no error: none of its markers or objects take effect");

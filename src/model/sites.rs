@@ -395,6 +395,8 @@ fn ignored(file: &SourceFile, comment: TextRange, reason: &IgnoredReason) -> Fin
         IgnoredReason::MultiLineHeadComment => "the comment above the item spans several lines; Flux reads it as one text that is not JSON",
         IgnoredReason::Detached => "a comment on its own line works only directly above a `- value` sequence item; here it belongs to a key or to nothing",
         IgnoredReason::ShadowedByLineComment => "the item below has its own line comment, which Flux reads instead",
+        IgnoredReason::DuplicateKey => "an earlier entry of this mapping has the same key; Flux (kyaml) reaches only the first",
+        IgnoredReason::NotRead => "Flux never reads this part of the file (after `...` in the same `---` piece, or outside a `List`'s `items`)",
     };
     Finding::new(
         Rule::IgnoredMarker,

@@ -1,0 +1,92 @@
+//! The parts of a file Flux reads: kyaml splits the text at `\n---…\n` lines and yaml.v3 decodes
+//! only the first document of each piece, so a document after `...` in the same piece is never
+//! read; a file whose only document is a `List` (or `ResourceList`) with `items` is replaced by
+//! those items, so nothing outside them is visited.
+
+use super::source::Source;
+use super::tree::{Kind, Role, Tree};
+use super::{Attachment, IgnoredReason, MarkerComment, PathSegment};
+use crate::text::TextRange;
+
+/// Start offsets (of the `\n`) of kyaml's document separators: `\n---` then the rest of the
+/// line and its line break; matches do not overlap.
+fn separators(src: &Source) -> Vec<usize> {
+    let bytes = src.bytes;
+    let mut out = Vec::new();
+    let mut from = 0;
+    while let Some(found) = memchr::memmem::find(&bytes[from..], b"\n---") {
+        let at = from + found;
+        let Some(eol) = memchr::memchr(b'\n', &bytes[at + 4..]) else {
+            break;
+        };
+        out.push(at);
+        from = at + 4 + eol + 1;
+    }
+    out
+}
+
+/// Marks the markers of the documents Flux never reads as ignored.
+pub(crate) fn unread(src: &Source, tree: &Tree, markers: &mut [MarkerComment]) {
+    let seps = separators(src);
+    let piece_of = |pos: usize| seps.partition_point(|&s| s < pos);
+    // The documents yaml.v3 decodes: the first with content in each piece.
+    let mut read = vec![false; tree.docs.len()];
+    let mut last_piece = None;
+    let roots = root_nodes(tree);
+    for (i, doc) in tree.docs.iter().enumerate() {
+        let Some(root) = roots[i] else {
+            continue;
+        };
+        let piece = piece_of(doc.range.start().max(tree.nodes[root].start));
+        if last_piece != Some(piece) {
+            read[i] = true;
+            last_piece = Some(piece);
+        }
+    }
+    let lone_list = lone_list(tree, &read, &roots);
+    for m in markers.iter_mut() {
+        let Attachment::Scalar(index) = m.attachment else {
+            continue;
+        };
+        let Some(scalar) = tree.docs.get(m.document).and_then(|d| d.scalars.get(index)) else {
+            continue;
+        };
+        let in_items =
+            scalar.path.len() >= 2 && scalar.path[0] == PathSegment::Key("items".to_owned());
+        let skipped = !read[m.document] || (lone_list == Some(m.document) && !in_items);
+        if skipped {
+            m.attachment = Attachment::Ignored {
+                reason: IgnoredReason::NotRead,
+                target: TextRange::new(scalar.range.start(), scalar.range.end()),
+            };
+        }
+    }
+}
+
+/// Each document's root node, unless it is empty (no content, or an implicit null).
+fn root_nodes(tree: &Tree) -> Vec<Option<usize>> {
+    let mut roots = vec![None; tree.docs.len()];
+    for (id, node) in tree.nodes.iter().enumerate() {
+        if node.role == Role::Root && node.kind != Kind::Empty {
+            if let Some(r) = roots.get_mut(node.doc) {
+                r.get_or_insert(id);
+            }
+        }
+    }
+    roots
+}
+
+/// The document kyaml unwraps: the only one read with content, a mapping whose first `kind` is
+/// `List` or `ResourceList` and that has `items` or `functionConfig`.
+fn lone_list(tree: &Tree, read: &[bool], roots: &[Option<usize>]) -> Option<usize> {
+    let mut docs = (0..tree.docs.len()).filter(|&i| read[i] && roots[i].is_some());
+    let doc = docs.next()?;
+    if docs.next().is_some() || !tree.list_keys.get(doc).copied().unwrap_or(false) {
+        return None;
+    }
+    let kind = tree.docs[doc]
+        .scalars
+        .iter()
+        .find(|s| s.path.len() == 1 && s.path[0] == PathSegment::Key("kind".to_owned()))?;
+    matches!(kind.value.as_str(), "List" | "ResourceList").then_some(doc)
+}
