@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 
 use super::kustomization::{self, Entry, Kustomization};
-use super::kustomize::{kustomization_file, Builder, Reach};
+use super::kustomize::Builder;
 use super::source::{self, Cache, Source, Tokens};
 use super::subst::{self, SubstError, Vars};
 use super::value::{Node, Origin, Scalar};
@@ -28,8 +28,6 @@ pub(crate) struct Options {
 pub(crate) struct Clusters {
     pub clusters: Vec<Cluster>,
     pub problems: Vec<Problem>,
-    /// Files some build read as objects (a file with objects read by none is in no cluster).
-    pub object_files: HashSet<Arc<str>>,
 }
 
 #[derive(Debug)]
@@ -242,8 +240,7 @@ pub(crate) fn build_clusters(source: &dyn Source, options: &Options) -> Clusters
         if reached_elsewhere {
             continue;
         }
-        out.clusters
-            .push(cx.cluster(root, &mut out.problems, &mut out.object_files));
+        out.clusters.push(cx.cluster(root, &mut out.problems));
     }
     sort_problems(&mut out.problems);
     out
@@ -324,12 +321,7 @@ impl Cx<'_> {
 
     /// One cluster: the root, then every Kustomization a build outputs that reads this
     /// repository.
-    fn cluster(
-        &self,
-        root: &FluxKustomization,
-        problems: &mut Vec<Problem>,
-        object_files: &mut HashSet<Arc<str>>,
-    ) -> Cluster {
+    fn cluster(&self, root: &FluxKustomization, problems: &mut Vec<Problem>) -> Cluster {
         let mut cluster = Cluster {
             name: source::join("", &root.path.text).unwrap_or_default(),
             objects: Vec::new(),
@@ -347,12 +339,6 @@ impl Cx<'_> {
                     continue;
                 }
             };
-            object_files.extend(
-                b.reached
-                    .into_iter()
-                    .filter(|(_, how)| *how == Reach::Resource)
-                    .map(|(f, _)| f),
-            );
             for r in resources {
                 if is_flux_kustomization(&r) {
                     match FluxKustomization::read(&r) {
@@ -413,7 +399,7 @@ impl Cx<'_> {
                 ),
             });
         }
-        let mut file = match kustomization_file(b.source, &dir) {
+        let mut file = match b.source.kustomization_file(&dir) {
             Some(rel) => b.read_kustomization(&rel, false)?,
             None => generate(b.source, &dir, &k.path.origin),
         };
@@ -639,7 +625,7 @@ impl Cx<'_> {
                 None => {}
             }
         }
-        let mut reached: HashSet<Arc<str>> = b.reached.drain(..).map(|(f, _)| f).collect();
+        let mut reached: HashSet<Arc<str>> = b.reached.drain(..).collect();
         reached.extend(
             files
                 .iter()
@@ -660,13 +646,7 @@ impl Cx<'_> {
             let mut b = self.builder();
             let built = b.build(k);
             out.problems.append(&mut b.warnings);
-            reached.extend(b.reached.iter().map(|(f, _)| f.clone()));
-            out.object_files.extend(
-                b.reached
-                    .into_iter()
-                    .filter(|(_, how)| *how == Reach::Resource)
-                    .map(|(f, _)| f),
-            );
+            reached.extend(b.reached);
             match built {
                 Ok(resources) => cluster
                     .objects
@@ -683,7 +663,6 @@ impl Cx<'_> {
                 continue;
             }
             if let Ok(resources) = b.file(rel) {
-                out.object_files.insert(Arc::from(*rel));
                 cluster
                     .objects
                     .extend(resources.into_iter().map(|resource| Applied {
@@ -738,7 +717,7 @@ fn generate(source: &dyn Source, dir: &str, origin: &Origin) -> Kustomization {
                 .strip_prefix(base)
                 .map_or(rel.as_str(), |r| r.trim_start_matches('/'));
             if is_dir {
-                if kustomization_file(source, &rel).is_some() {
+                if source.kustomization_file(&rel).is_some() {
                     out.push(Entry {
                         text: format!("./{relative}"),
                         origin: origin.clone(),

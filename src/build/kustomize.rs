@@ -20,16 +20,10 @@ pub(crate) struct Builder<'a> {
     pub config_maps: bool,
     /// What the build could not see (remote bases): said once, the build goes on.
     pub warnings: Vec<Problem>,
-    /// Every file the build read, and how: resources (objects) or patches.
-    pub reached: Vec<(Arc<str>, Reach)>,
+    /// Every file the build read as resources or patches (neither is a plain object).
+    pub reached: Vec<Arc<str>>,
     /// Directories being built, to stop a cycle.
     stack: Vec<String>,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Reach {
-    Resource,
-    Patch,
 }
 
 type Built = Result<Vec<Resource>, Problem>;
@@ -48,7 +42,7 @@ impl<'a> Builder<'a> {
 
     /// The kustomization file in `dir`, read strictly (as the walk read it, where it did).
     pub fn kustomization_in(&mut self, dir: &str) -> Option<Result<Arc<Kustomization>, Problem>> {
-        let rel = kustomization_file(self.source, dir)?;
+        let rel = self.source.kustomization_file(dir)?;
         if let Some(read) = self.source.kustomization(&rel) {
             return Some(read);
         }
@@ -175,7 +169,7 @@ impl<'a> Builder<'a> {
         if !kept {
             return Ok(Vec::new());
         }
-        self.reached.push((Arc::from(rel), Reach::Resource));
+        self.reached.push(Arc::from(rel));
         // A file that does not parse is reported where it is read for itself.
         let Some(Ok(docs)) = self.cache.documents(self.source, rel) else {
             return Ok(Vec::new());
@@ -298,7 +292,7 @@ impl<'a> Builder<'a> {
                 if !self.source.is_file(&rel) {
                     return Err(missing(e, "no such file"));
                 }
-                self.reached.push((Arc::from(rel.as_str()), Reach::Patch));
+                self.reached.push(Arc::from(rel.as_str()));
                 if let Some(text) = self.source.text(&rel) {
                     json_if_bracketed(&text, &e.origin)?;
                 }
@@ -445,11 +439,6 @@ pub(crate) fn read_documents(
         });
     };
     Kustomization::read(doc, file, strict)
-}
-
-/// The kustomization file of a directory, by kustomize's names.
-pub(crate) fn kustomization_file(source: &dyn Source, dir: &str) -> Option<String> {
-    source.kustomization_file(dir)
 }
 
 /// kustomize reads a patch that starts with `[` as JSON, not YAML: a flow sequence with YAML's

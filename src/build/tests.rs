@@ -210,7 +210,10 @@ fn patches_strategic_merge_and_json6902_and_legacy_order() {
         [": ImagePolicy apps/o-b-widget pattern=^v order=desc"]
     );
     // The patch files are not objects.
-    assert!(!c.object_files.contains("overlay/smp.yaml"));
+    let files = c.clusters.iter().flat_map(|c| &c.objects);
+    assert!(files
+        .into_iter()
+        .all(|a| &**a.resource.file() != "overlay/smp.yaml"));
 }
 
 #[test]

@@ -345,15 +345,9 @@ impl Model {
         self.clusters.get(cluster).map_or("", String::as_str)
     }
 
-    /// The policy `key` in `cluster` (a cluster's name), else in the first cluster that has it.
-    pub fn policy_in(&self, key: &ObjectKey, cluster: Option<&str>) -> Option<PolicyId> {
-        let start = self.policies.partition_point(|p| p.decl.key < *key);
-        let end = self.policies.partition_point(|p| p.decl.key <= *key);
-        (start..end)
-            .find(|&i| {
-                cluster.is_none_or(|c| self.cluster_name(self.policies[i].decl.cluster) == c)
-            })
-            .map(PolicyId)
+    /// The policy `key` in the first cluster that has it (`--cluster` picks another).
+    pub fn policy_id(&self, key: &ObjectKey) -> Option<PolicyId> {
+        policies::named(&self.policies, key).next().map(PolicyId)
     }
 
     pub fn policy(&self, id: PolicyId) -> &Policy {

@@ -249,6 +249,14 @@ pub(super) fn build(
     }
 }
 
+/// The indices of the policies named `key`, one per cluster that has it (`policies` in
+/// (key, cluster) order).
+pub(super) fn named(policies: &[Policy], key: &ObjectKey) -> std::ops::Range<usize> {
+    let start = policies.partition_point(|p| p.decl.key < *key);
+    let end = policies.partition_point(|p| p.decl.key <= *key);
+    start..end
+}
+
 /// Lock entries no repository of any cluster declares.
 pub(super) fn unused_lock_entries(
     repositories: &[Repository],

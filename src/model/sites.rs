@@ -63,18 +63,11 @@ pub(crate) struct Context<'a> {
 }
 
 impl Context<'_> {
-    /// The policies named `key`, one per cluster that has it (policies are in key order).
-    fn policies_named(&self, key: &ObjectKey) -> std::ops::Range<usize> {
-        let start = self.policies.partition_point(|p| p.decl.key < *key);
-        let end = self.policies.partition_point(|p| p.decl.key <= *key);
-        start..end
-    }
-
     /// The policy a marker resolves against, and its coverage: with one cluster, its policy;
     /// with several, those whose automations update the marker (all of them where none does),
     /// which must agree on the value, else `Err` with each cluster's value.
     fn choose(&self, key: &ObjectKey, marker: &Marker, rel: &str) -> Option<Choice> {
-        let range = self.policies_named(key);
+        let range = super::policies::named(self.policies, key);
         if range.is_empty() {
             return None;
         }
@@ -459,7 +452,7 @@ fn missing_in_cluster(
     marker: &Marker,
     key: &ObjectKey,
 ) -> Option<Finding> {
-    let named = cx.policies_named(key);
+    let named = super::policies::named(cx.policies, key);
     let has = |cluster: usize| {
         cx.policies[named.clone()]
             .iter()
@@ -473,13 +466,10 @@ fn missing_in_cluster(
     let cluster = automation.decl.cluster;
     let cluster_name = cx.clusters.get(cluster).map_or("", String::as_str);
     let wanted = key.to_string();
-    let best = cx
-        .policies
-        .iter()
-        .filter(|p| p.decl.cluster == cluster)
-        .map(|p| p.decl.key.to_string())
-        .map(|c| (strsim::levenshtein(&wanted, &c), c))
-        .min();
+    let best = closest(
+        &wanted,
+        cx.policies.iter().filter(|p| p.decl.cluster == cluster),
+    );
     let elsewhere: Vec<String> = cx.policies[named]
         .iter()
         .filter_map(|p| cx.clusters.get(p.decl.cluster))
@@ -549,6 +539,17 @@ fn conflict(
     .help("give the clusters' policies different names, or narrow each automation's update.path to its own cluster's files")
 }
 
+/// The policy whose `namespace:name` is nearest `wanted`, with its edit distance.
+fn closest<'p>(
+    wanted: &str,
+    policies: impl Iterator<Item = &'p Policy>,
+) -> Option<(usize, String)> {
+    policies
+        .map(|p| p.decl.key.to_string())
+        .map(|c| (strsim::levenshtein(wanted, &c), c))
+        .min()
+}
+
 fn unknown_policy(
     cx: &Context<'_>,
     file: &SourceFile,
@@ -556,12 +557,7 @@ fn unknown_policy(
     marker: &Marker,
 ) -> Finding {
     let wanted = format!("{}:{}", marker.namespace, marker.name);
-    let best = cx
-        .policies
-        .iter()
-        .map(|p| p.decl.key.to_string())
-        .map(|c| (strsim::levenshtein(&wanted, &c), c))
-        .min();
+    let best = closest(&wanted, cx.policies.iter());
     let mut f = Finding::new(
         Rule::UnknownPolicy,
         &file.rel,

@@ -83,7 +83,7 @@ pub struct MarkerRow {
 
 /// Explain one policy; `None` when no such policy is declared.
 pub fn explain(model: &Model, key: &ObjectKey) -> Option<Explanation> {
-    let id = model.policy_in(key, None)?;
+    let id = model.policy_id(key)?;
     let policy = model.policy(id);
     let decl = &policy.decl;
     let repository = model.repository_of(policy);

@@ -18,13 +18,11 @@ pub struct ShapeError {
     pub message: String,
 }
 
-/// One object of a document: the whole document, or one item of a `kind: List`.
+/// One object: a document, or the flat form of a built object (`build::Flat`).
 #[derive(Clone, Copy, Debug)]
 pub struct ObjectView<'a> {
     scalars: &'a [ScalarNode],
     collections: &'a [CollectionNode],
-    /// The path from the document root to the object (`items[3]` in a `kind: List`).
-    prefix: &'a [PathSegment],
     pub range: TextRange,
 }
 
@@ -41,24 +39,17 @@ impl<'a> ObjectView<'a> {
         Self {
             scalars: &doc.scalars,
             collections: &doc.collections,
-            prefix: &[],
             range: doc.range,
         }
     }
 
-    fn relative(&self, path: &'a [PathSegment]) -> Option<&'a [PathSegment]> {
-        path.strip_prefix(self.prefix)
-    }
-
     fn find(&self, path: &[&str]) -> Option<Node<'a>> {
-        let matches = |p: &[PathSegment]| {
-            self.relative(p).is_some_and(|rel| {
-                rel.len() == path.len()
-                    && rel.iter().zip(path).all(|(seg, want)| match seg {
-                        PathSegment::Key(k) => k == want,
-                        PathSegment::Index(i) => want.parse() == Ok(*i),
-                    })
-            })
+        let matches = |rel: &[PathSegment]| {
+            rel.len() == path.len()
+                && rel.iter().zip(path).all(|(seg, want)| match seg {
+                    PathSegment::Key(k) => k == want,
+                    PathSegment::Index(i) => want.parse() == Ok(*i),
+                })
         };
         if let Some(s) = self.scalars.iter().find(|s| matches(&s.path)) {
             return Some(Node::Scalar(s));
@@ -74,7 +65,7 @@ impl<'a> ObjectView<'a> {
     pub fn field_spans(&self) -> Vec<(String, TextRange)> {
         self.scalars
             .iter()
-            .filter_map(|s| Some((dotted(self.relative(&s.path)?), s.range)))
+            .map(|s| (dotted(&s.path), s.range))
             .collect()
     }
 
@@ -102,7 +93,7 @@ impl<'a> ObjectView<'a> {
             range,
             message: format!(
                 "`{}` is set twice; the API server rejects this object",
-                dotted(self.relative(path).unwrap_or(path))
+                dotted(path)
             ),
         })
     }
