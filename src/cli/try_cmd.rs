@@ -17,7 +17,7 @@ pub fn run(args: &TryArgs) -> miette::Result<ExitStatus> {
         .into_diagnostic()?;
     let tags = read_tags(&input)?;
     let read = tags.len();
-    let kept = exclusions.apply(tags);
+    let kept = exclusions.apply(tags.iter().map(String::as_str));
     let excluded = read - kept.len();
     match policy.select(&kept) {
         Ok(tag) => {

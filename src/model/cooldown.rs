@@ -108,7 +108,7 @@ pub(super) fn flux_would_differ(
     decl: &PolicyDecl,
     times: &Times,
     compiled: &policy::Policy,
-    tags: &[String],
+    tags: &[&str],
     chosen: &str,
 ) -> Option<Finding> {
     if !times.newest_first_seen {
@@ -239,7 +239,7 @@ impl super::Model {
                 now: Some(from),
                 ..cooldown
             });
-            let then = compiled.evaluate_timed(&tags, &timing).result.ok();
+            let then = compiled.select_timed(&tags, &timing).ok();
             if then.as_ref() != current {
                 return then.map(|value| NextUpdate { value, from });
             }

@@ -380,11 +380,8 @@ fn resolve_policy(
     let Some(entry) = lock.and_then(|l| l.image(&image.canonical())) else {
         return State::NotLocked;
     };
-    let tags = exclusions.apply(entry.tag_names().cloned());
-    let tag = match policy
-        .evaluate_timed(&tags, &times.timing(entry, lock))
-        .result
-    {
+    let tags = exclusions.apply(entry.tag_names().map(String::as_str));
+    let tag = match policy.select_timed(&tags, &times.timing(entry, lock)) {
         Ok(tag) => tag,
         Err(err) => {
             no_tag(ctx, decl, &err, tags.len());

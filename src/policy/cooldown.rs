@@ -134,7 +134,7 @@ pub struct Settings {
 /// first seen `now`. Without a cooldown, the one tag selected.
 pub fn selections(
     policy: &super::Policy,
-    tags: &[String],
+    tags: &[&str],
     seen: &BTreeMap<String, Seen>,
     settings: Settings,
     now: Timestamp,
@@ -144,7 +144,12 @@ pub fn selections(
     }
     let seen: BTreeMap<String, Seen> = tags
         .iter()
-        .map(|t| (t.clone(), seen.get(t).copied().flatten().or(Some(now))))
+        .map(|t| {
+            (
+                (*t).to_owned(),
+                seen.get(*t).copied().flatten().or(Some(now)),
+            )
+        })
         .collect();
     let at = |now: Timestamp| {
         let timing = Timing {
@@ -155,7 +160,7 @@ pub fn selections(
             }),
             newest_first_seen: settings.newest_first_seen,
         };
-        policy.evaluate_timed(tags, &timing).result
+        policy.select_timed(tags, &timing)
     };
     let first = at(now);
     let Some(min_age) = settings.min_age else {

@@ -54,13 +54,23 @@ impl Template {
 
     /// Expand against one match; unknown or non-participating groups give the empty string.
     pub fn expand(&self, regex: &Regex, caps: &Captures<'_>) -> String {
+        self.expand_with(regex, |i| caps.get(i).map(|m| m.as_str()))
+    }
+
+    /// [`Template::expand`] over any record of the match: `group(i)` is group `i`'s text, if it
+    /// took part.
+    pub fn expand_with<'h>(
+        &self,
+        regex: &Regex,
+        group: impl Fn(usize) -> Option<&'h str>,
+    ) -> String {
         let mut out = String::new();
         for part in &self.parts {
             match part {
                 Part::Literal(s) => out.push_str(s),
                 Part::Index(i) => {
-                    if let Some(m) = caps.get(*i) {
-                        out.push_str(m.as_str());
+                    if let Some(m) = group(*i) {
+                        out.push_str(m);
                     }
                 }
                 Part::Name(name) => {
@@ -69,9 +79,9 @@ impl Template {
                         .capture_names()
                         .enumerate()
                         .filter(|(_, n)| n.map(go_group_name) == Some(name.as_str()))
-                        .find_map(|(i, _)| caps.get(i));
+                        .find_map(|(i, _)| group(i));
                     if let Some(m) = found {
-                        out.push_str(m.as_str());
+                        out.push_str(m);
                     }
                 }
             }

@@ -11,8 +11,10 @@ mod gofloat;
 pub(crate) mod goregex;
 pub mod semver;
 
+use std::borrow::Cow;
+
 use miette::{Diagnostic, SourceSpan};
-use regex::Regex;
+use regex::{CaptureLocations, Regex};
 use thiserror::Error;
 
 pub use cooldown::{Age, Timing};
@@ -72,12 +74,18 @@ impl Filter {
     }
 
     /// The comparison key of `tag`, or `None` when the pattern does not match it.
-    pub fn key(&self, tag: &str) -> Option<String> {
+    pub fn key<'t>(&self, tag: &'t str) -> Option<Cow<'t, str>> {
+        self.key_in(&mut self.regex.capture_locations(), tag)
+    }
+
+    /// [`Filter::key`] with the match's record reused across tags.
+    fn key_in<'t>(&self, locs: &mut CaptureLocations, tag: &'t str) -> Option<Cow<'t, str>> {
         match &self.extract {
-            None => self.regex.is_match(tag).then(|| tag.to_owned()),
+            None => self.regex.is_match(tag).then_some(Cow::Borrowed(tag)),
             Some(template) => {
-                let caps = self.regex.captures(tag)?;
-                Some(template.expand(&self.regex, &caps))
+                self.regex.captures_read(locs, tag)?;
+                let group = |i| locs.get(i).map(|(start, end)| &tag[start..end]);
+                Some(Cow::Owned(template.expand_with(&self.regex, group)))
             }
         }
     }
@@ -120,7 +128,7 @@ impl Exclusions {
         self.patterns.get(index).map_or("", |(p, _)| p.as_str())
     }
 
-    pub fn apply(&self, tags: impl IntoIterator<Item = String>) -> Vec<String> {
+    pub fn apply<'t>(&self, tags: impl IntoIterator<Item = &'t str>) -> Vec<&'t str> {
         tags.into_iter()
             .filter(|t| self.excluded_by(t).is_none())
             .collect()
@@ -209,53 +217,76 @@ pub struct TagVerdict {
 impl Policy {
     /// Pick the tag Flux would pick. Order of `tags` does not matter.
     pub fn select<S: AsRef<str>>(&self, tags: &[S]) -> Result<String, SelectError> {
-        self.evaluate(tags).result
+        self.select_timed(tags, &Timing::default())
     }
 
     pub fn evaluate<S: AsRef<str>>(&self, tags: &[S]) -> Evaluation {
         self.evaluate_timed(tags, &Timing::default())
     }
 
+    /// [`Policy::evaluate_timed`]'s winner alone, without a verdict per tag: what resolution
+    /// needs, from the same decision.
+    pub fn select_timed<S: AsRef<str>>(
+        &self,
+        tags: &[S],
+        timing: &Timing<'_>,
+    ) -> Result<String, SelectError> {
+        let sorted = sorted_tags(tags);
+        let decision = self.decide(&sorted, timing);
+        decision.winner.map(|i| sorted[i].to_owned())
+    }
+
     /// [`Policy::evaluate`] with first-seen times: a tag the cooldown finds too young is no
     /// candidate, and with `newest_first_seen` the candidate first seen last wins. Resolution and
     /// `explain` both come here, so they cannot disagree on which tag is eligible.
     pub fn evaluate_timed<S: AsRef<str>>(&self, tags: &[S], timing: &Timing<'_>) -> Evaluation {
-        let mut sorted: Vec<&str> = tags.iter().map(AsRef::as_ref).collect();
-        sorted.sort_unstable_by(|a, b| b.cmp(a));
-        sorted.dedup();
-
-        let mut verdicts: Vec<TagVerdict> = sorted
+        let sorted = sorted_tags(tags);
+        let decision = self.decide(&sorted, timing);
+        let tags = sorted
             .iter()
-            .map(|t| TagVerdict {
-                tag: (*t).to_owned(),
-                key: None,
-                verdict: Verdict::FilteredOut,
+            .zip(decision.keys)
+            .zip(decision.verdicts)
+            .map(|((tag, key), verdict)| TagVerdict {
+                tag: (*tag).to_owned(),
+                key: key.map(Cow::into_owned),
+                verdict,
             })
             .collect();
+        Evaluation {
+            tags,
+            result: decision.winner.map(|i| sorted[i].to_owned()),
+        }
+    }
 
+    /// The one decision: every tag's key and verdict, and the winner's index in `sorted`
+    /// (distinct tags in descending byte order).
+    fn decide<'t>(&self, sorted: &[&'t str], timing: &Timing<'_>) -> Decision<'t> {
+        let mut verdicts = vec![Verdict::FilteredOut; sorted.len()];
+        let mut keys: Vec<Option<Cow<'t, str>>> = vec![None; sorted.len()];
         // Candidates: (key, index of the tag). As in Flux, a later tag in list order replaces an
         // earlier one with the same key; Flux then iterates its map in random order, where we keep
         // the keys in descending byte order, so ties break as they do without a filter.
-        let mut candidates: Vec<(String, usize)> = Vec::with_capacity(sorted.len());
+        let mut candidates: Vec<(Cow<'t, str>, usize)> = Vec::with_capacity(sorted.len());
         match &self.filter {
             None => {
                 for (i, tag) in sorted.iter().enumerate() {
-                    if eligible(timing, &mut verdicts[i]) {
-                        candidates.push(((*tag).to_owned(), i));
+                    if eligible(timing, tag, &mut verdicts[i]) {
+                        candidates.push((Cow::Borrowed(*tag), i));
                     }
                 }
             }
             Some(filter) => {
-                let mut by_key: std::collections::HashMap<String, usize> = Default::default();
+                let mut by_key: foldhash::HashMap<Cow<'t, str>, usize> = Default::default();
+                let mut locs = filter.regex.capture_locations();
                 for (i, tag) in sorted.iter().enumerate() {
-                    if let Some(key) = filter.key(tag) {
-                        verdicts[i].key = Some(key.clone());
+                    if let Some(key) = filter.key_in(&mut locs, tag) {
+                        keys[i] = Some(key.clone());
                         // Before keys are merged: a young tag must not displace an old one.
-                        if !eligible(timing, &mut verdicts[i]) {
+                        if !eligible(timing, tag, &mut verdicts[i]) {
                             continue;
                         }
                         if let Some(previous) = by_key.insert(key, i) {
-                            verdicts[previous].verdict = Verdict::SameKey {
+                            verdicts[previous] = Verdict::SameKey {
                                 winner: (*tag).to_owned(),
                             };
                         }
@@ -266,8 +297,8 @@ impl Policy {
             }
         }
         for (key, i) in &candidates {
-            verdicts[*i].key = Some(key.clone());
-            verdicts[*i].verdict = Verdict::Lower;
+            keys[*i] = Some(key.clone());
+            verdicts[*i] = Verdict::Lower;
         }
 
         let winner = if candidates.is_empty() {
@@ -281,26 +312,41 @@ impl Policy {
         };
         let winner = match winner {
             Ok(_) if timing.newest_first_seen => {
-                Ok(pick_first_seen(timing, &candidates, &verdicts))
+                Ok(pick_first_seen(timing, sorted, &candidates, &verdicts))
             }
             other => other,
         };
-        let result = winner.map(|i| {
-            verdicts[i].verdict = Verdict::Winner;
-            verdicts[i].tag.clone()
-        });
-        Evaluation {
-            tags: verdicts,
-            result,
+        if let Ok(i) = winner {
+            verdicts[i] = Verdict::Winner;
+        }
+        Decision {
+            keys,
+            verdicts,
+            winner,
         }
     }
 }
 
+/// What [`Policy::decide`] found, by index into the sorted tags.
+struct Decision<'t> {
+    keys: Vec<Option<Cow<'t, str>>>,
+    verdicts: Vec<Verdict>,
+    winner: Result<usize, SelectError>,
+}
+
+/// Distinct tags in descending byte order: the order Flux's tie-breaks assume.
+fn sorted_tags<S: AsRef<str>>(tags: &[S]) -> Vec<&str> {
+    let mut sorted: Vec<&str> = tags.iter().map(AsRef::as_ref).collect();
+    sorted.sort_unstable_by(|a, b| b.cmp(a));
+    sorted.dedup();
+    sorted
+}
+
 /// Whether a tag is old enough to be a candidate; a too-young one gets its verdict here.
-fn eligible(timing: &Timing<'_>, verdict: &mut TagVerdict) -> bool {
-    let age = timing.age(&verdict.tag);
+fn eligible(timing: &Timing<'_>, tag: &str, verdict: &mut Verdict) -> bool {
+    let age = timing.age(tag);
     if !age.eligible() {
-        verdict.verdict = Verdict::TooYoung(age);
+        *verdict = Verdict::TooYoung(age);
     }
     age.eligible()
 }
@@ -309,14 +355,15 @@ fn eligible(timing: &Timing<'_>, verdict: &mut TagVerdict) -> bool {
 /// one first seen last; a tie goes to the greatest key.
 fn pick_first_seen(
     timing: &Timing<'_>,
-    candidates: &[(String, usize)],
-    verdicts: &[TagVerdict],
+    sorted: &[&str],
+    candidates: &[(Cow<'_, str>, usize)],
+    verdicts: &[Verdict],
 ) -> usize {
     candidates
         .iter()
-        .filter(|(_, i)| verdicts[*i].verdict == Verdict::Lower)
+        .filter(|(_, i)| verdicts[*i] == Verdict::Lower)
         .max_by(|a, b| {
-            let seen = |i: usize| timing.seen(&verdicts[i].tag);
+            let seen = |i: usize| timing.seen(sorted[i]);
             seen(a.1).cmp(&seen(b.1)).then_with(|| a.0.cmp(&b.0))
         })
         .map_or(0, |(_, i)| *i)
@@ -325,17 +372,17 @@ fn pick_first_seen(
 /// Maximum by precedence among parsable, in-range keys; the first in list order wins a tie.
 fn pick_semver(
     range: &Range,
-    candidates: &[(String, usize)],
-    verdicts: &mut [TagVerdict],
+    candidates: &[(Cow<'_, str>, usize)],
+    verdicts: &mut [Verdict],
 ) -> Result<usize, SelectError> {
     let mut best: Option<(Version, usize)> = None;
     for (key, i) in candidates {
         let Some(version) = Version::parse_tag(key) else {
-            verdicts[*i].verdict = Verdict::NotVersion;
+            verdicts[*i] = Verdict::NotVersion;
             continue;
         };
         if !range.matches(&version) {
-            verdicts[*i].verdict = Verdict::OutOfRange;
+            verdicts[*i] = Verdict::OutOfRange;
             continue;
         }
         let better = best
@@ -349,7 +396,7 @@ fn pick_semver(
 }
 
 /// Byte order: `asc` takes the greatest key, `desc` the least.
-fn pick_alphabetical(order: Order, candidates: &[(String, usize)]) -> usize {
+fn pick_alphabetical(order: Order, candidates: &[(Cow<'_, str>, usize)]) -> usize {
     let pick = match order {
         Order::Asc => candidates.iter().max_by(|a, b| a.0.cmp(&b.0)),
         Order::Desc => candidates.iter().min_by(|a, b| a.0.cmp(&b.0)),
@@ -360,14 +407,14 @@ fn pick_alphabetical(order: Order, candidates: &[(String, usize)]) -> usize {
 /// Flux's loop, kept exactly: every key must parse; on a tie (and around NaN) the later wins.
 fn pick_numerical(
     order: Order,
-    candidates: &[(String, usize)],
-    verdicts: &mut [TagVerdict],
+    candidates: &[(Cow<'_, str>, usize)],
+    verdicts: &mut [Verdict],
 ) -> Result<usize, SelectError> {
     let mut latest: Option<(f64, usize)> = None;
     for (key, i) in candidates {
         let Some(value) = parse_float(key) else {
-            verdicts[*i].verdict = Verdict::NotNumeric;
-            return Err(SelectError::NotNumeric(key.clone()));
+            verdicts[*i] = Verdict::NotNumeric;
+            return Err(SelectError::NotNumeric(key.clone().into_owned()));
         };
         let keep_previous = match (&latest, order) {
             (None, _) => false,

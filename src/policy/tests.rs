@@ -313,7 +313,7 @@ fn same_key_keeps_the_byte_smallest_tag() {
 #[test]
 fn exclusions_default_to_signatures() {
     let ex = Exclusions::new::<&str>(&[]).unwrap();
-    let kept = ex.apply(["1.0.0".to_owned(), "sha256-abc.sig".to_owned()]);
+    let kept = ex.apply(["1.0.0", "sha256-abc.sig"]);
     assert_eq!(kept, ["1.0.0"]);
     let ex = Exclusions::new(&["^dev-", "-debug$"]).unwrap();
     assert_eq!(ex.excluded_by("x-debug"), Some(1));
@@ -403,7 +403,17 @@ proptest! {
         }
         prop_assert_eq!(policy.select(&shuffled), expected.clone());
         shuffled.reverse();
-        prop_assert_eq!(policy.select(&shuffled), expected);
+        prop_assert_eq!(policy.select(&shuffled), expected.clone());
+        // Resolution's winner is the one `explain` shows, with its verdict.
+        let evaluation = policy.evaluate(&tags);
+        prop_assert_eq!(&evaluation.result, &expected);
+        let winners: Vec<&str> = evaluation
+            .tags
+            .iter()
+            .filter(|t| t.verdict == Verdict::Winner)
+            .map(|t| t.tag.as_str())
+            .collect();
+        prop_assert_eq!(winners, expected.iter().map(String::as_str).collect::<Vec<_>>());
     }
 }
 

@@ -197,7 +197,7 @@ pub fn run(source: &dyn Source, job: &Job, now: Timestamp) -> Outcome {
     let no_times = BTreeMap::new();
     let old_seen = job.old.as_ref().map_or(&no_times, |e| &e.tags);
     for need in &job.needs {
-        let visible = need.exclusions.apply(tags.iter().cloned());
+        let visible = need.exclusions.apply(tags.iter().map(String::as_str));
         match selections(&need.select, &visible, old_seen, need.times, now) {
             Ok(selected) => {
                 for tag in selected {
