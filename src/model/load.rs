@@ -485,7 +485,7 @@ pub(super) fn read_lock(
 /// every tag of every image, so it is often the largest file of a repository: this reads 200
 /// images × 300 tags some 20× faster than the YAML deserializer, with the same result.
 fn read_canonical(text: &str) -> Option<Lock> {
-    let mut lines = text.lines().skip_while(|l| l.starts_with('#'));
+    let mut lines = lines(text).skip_while(|l| l.starts_with('#'));
     let v1 = match lines.next()? {
         "version: 1" => true,
         "version: 2" => false,
@@ -537,12 +537,12 @@ fn read_canonical(text: &str) -> Option<Lock> {
                     push_sorted(tags, tag, None)?;
                 }
                 1 => {
-                    let (tag, seen) = item.split_once(": ")?;
+                    let (tag, seen) = split_key(item)?;
                     let seen = times.seen(seen)?;
                     push_sorted(tags, plain_quoted(tag)?, seen)?;
                 }
                 2 => {
-                    let (tag, value) = item.split_once(": ")?;
+                    let (tag, value) = split_key(item)?;
                     let locked = if v1 {
                         lock::LockedDigest::new(plain_quoted(value)?, None)
                     } else {
@@ -580,6 +580,37 @@ fn read_canonical(text: &str) -> Option<Lock> {
     }
     finish(&mut lock, entry, section)?;
     Some(lock)
+}
+
+/// `str::lines` (a `\r` before the `\n` dropped too), with one SIMD search over the text
+/// rather than a search per line: a lock has one line per tag.
+fn lines(text: &str) -> impl Iterator<Item = &str> {
+    let mut start = 0;
+    let mut breaks = memchr::memchr_iter(b'\n', text.as_bytes());
+    std::iter::from_fn(move || {
+        let Some(end) = breaks.next() else {
+            let last = text.get(start..).filter(|rest| !rest.is_empty());
+            start = text.len();
+            return last;
+        };
+        let line = &text[start..end];
+        start = end + 1;
+        Some(line.strip_suffix('\r').unwrap_or(line))
+    })
+}
+
+/// `line.split_once(": ")`, searching for the colon alone: the key is a quoted tag.
+fn split_key(line: &str) -> Option<(&str, &str)> {
+    let bytes = line.as_bytes();
+    let mut from = 0;
+    while let Some(i) = memchr::memchr(b':', &bytes[from..]) {
+        let i = from + i;
+        if bytes.get(i + 1) == Some(&b' ') {
+            return Some((&line[..i], &line[i + 2..]));
+        }
+        from = i + 1;
+    }
+    None
 }
 
 /// A tag after the previous one in byte order (so no duplicate either).
@@ -639,6 +670,30 @@ fn plain_quoted(token: &str) -> Option<&str> {
 mod tests {
     use super::*;
     use crate::lock::ImageEntry;
+
+    #[test]
+    fn lines_and_keys_split_as_the_standard_library_does() {
+        for text in [
+            "",
+            "\n",
+            "a",
+            "a\n",
+            "a\r\nb",
+            "a\r",
+            "a\r\n\r\n",
+            "\n\nx\r",
+            "a:b: c\n: d",
+        ] {
+            assert_eq!(
+                lines(text).collect::<Vec<_>>(),
+                text.lines().collect::<Vec<_>>(),
+                "{text:?}"
+            );
+        }
+        for line in ["\"a\": b", "a:b: c", "a:", ": ", "a: b: c", "sha256:x", ""] {
+            assert_eq!(split_key(line), line.split_once(": "), "{line:?}");
+        }
+    }
 
     fn sample() -> Lock {
         let mut lock = Lock::new();
