@@ -44,25 +44,38 @@ impl Tokens {
 
 /// The searchers behind [`Tokens`], built once per reading thread.
 pub(crate) struct TokenScreen {
-    image: memchr::memmem::Finder<'static>,
-    kustomize: memchr::memmem::Finder<'static>,
+    /// What both Flux groups end with: one pass finds either.
+    toolkit: memchr::memmem::Finder<'static>,
     namespace: memchr::memmem::Finder<'static>,
 }
+
+/// The Flux API groups the screen tells apart, by what precedes [`TOOLKIT`].
+const TOOLKIT: &str = "toolkit.fluxcd.io";
+const IMAGE: &str = "image.";
+const KUSTOMIZE: &str = "kustomize.";
 
 impl TokenScreen {
     pub fn new() -> Self {
         use memchr::memmem::Finder;
         Self {
-            image: Finder::new(crate::resources::GROUP.as_bytes()),
-            kustomize: Finder::new(b"kustomize.toolkit.fluxcd.io"),
+            toolkit: Finder::new(TOOLKIT.as_bytes()),
             namespace: Finder::new(b"Namespace"),
         }
     }
 
     pub fn tokens(&self, bytes: &[u8]) -> Tokens {
+        let (mut image, mut kustomize) = (false, false);
+        for at in self.toolkit.find_iter(bytes) {
+            let before = &bytes[..at];
+            image |= before.ends_with(IMAGE.as_bytes());
+            kustomize |= before.ends_with(KUSTOMIZE.as_bytes());
+            if image && kustomize {
+                break;
+            }
+        }
         Tokens {
-            image: self.image.find(bytes).is_some(),
-            kustomize: self.kustomize.find(bytes).is_some(),
+            image,
+            kustomize,
             namespace: self.namespace.find(bytes).is_some(),
         }
     }
@@ -489,6 +502,30 @@ pub(crate) fn parent(rel: &str) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_screen_tells_the_groups_apart_in_one_pass() {
+        assert_eq!(crate::resources::GROUP, format!("{IMAGE}{TOOLKIT}"));
+        let screen = TokenScreen::new();
+        let t = |s: &str| {
+            let t = screen.tokens(s.as_bytes());
+            (t.image, t.kustomize, t.namespace)
+        };
+        assert_eq!(
+            t("apiVersion: helm.toolkit.fluxcd.io/v2"),
+            (false, false, false)
+        );
+        assert_eq!(t("a: image.toolkit.fluxcd.io/v1"), (true, false, false));
+        assert_eq!(
+            t("helm.toolkit.fluxcd.io kustomize.toolkit.fluxcd.io kind: Namespace"),
+            (false, true, true)
+        );
+        assert_eq!(
+            t("kustomize.toolkit.fluxcd.io\nimage.toolkit.fluxcd.io"),
+            (true, true, false)
+        );
+        assert_eq!(t("toolkit.fluxcd.io"), (false, false, false));
+    }
 
     #[test]
     fn paths_join_within_the_repository() {
