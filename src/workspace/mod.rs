@@ -123,7 +123,14 @@ pub(crate) fn walk_manifests(
         }
     };
     match workspace.repository() {
-        Some(repo) => walk_git(&repo, root, &mut found),
+        Some(mut repo) => {
+            // As git reads the index: without verifying its checksum (git checks it only in
+            // `git fsck`); hashing a large index costs more than walking it.
+            let mut config = repo.config_snapshot_mut();
+            let _ = config.set_value(&gix::config::tree::Index::SKIP_HASH, "true");
+            drop(config);
+            walk_git(&repo, root, &mut found)
+        }
         None => walk_dir(root, root, &mut found),
     }
 }
