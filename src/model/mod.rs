@@ -258,11 +258,15 @@ impl Model {
         };
         let cx = model.context();
         let mut sites = Vec::new();
-        for (index, file) in model.files.iter().enumerate() {
-            let (Some(manifest), true) = (&file.manifest, file.selected) else {
-                continue;
-            };
-            let outcome = sites::evaluate_file(&cx, FileId(index), file, manifest);
+        let marked: Vec<usize> = (0..model.files.len())
+            .filter(|&i| model.files[i].selected && model.files[i].manifest.is_some())
+            .collect();
+        let outcomes = crate::par::map(&marked, |&index| {
+            let file = &model.files[index];
+            let manifest = file.manifest.as_ref()?;
+            Some(sites::evaluate_file(&cx, FileId(index), file, manifest))
+        });
+        for outcome in outcomes.into_iter().flatten() {
             findings.extend(outcome.findings);
             sites.extend(outcome.sites);
         }

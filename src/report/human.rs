@@ -11,7 +11,7 @@ use super::{Counts, Finding, Sources};
 use crate::rules::Severity;
 
 /// Render every finding, in order, followed by nothing: the caller prints the summary.
-pub fn render_human(findings: &[Finding], sources: &dyn Sources, color: bool) -> String {
+pub fn render_human(findings: &[Finding], sources: &(dyn Sources + Sync), color: bool) -> String {
     let theme = if color {
         GraphicalTheme::unicode()
     } else {
@@ -24,44 +24,53 @@ pub fn render_human(findings: &[Finding], sources: &dyn Sources, color: bool) ->
     render_with(&handler, findings, sources, true)
 }
 
-/// `cut_long_lines: false` gives miette the whole file, as a reference for tests.
+/// `cut_long_lines: false` gives miette the whole file, as a reference for tests. Findings are
+/// rendered on every core (miette's layout is most of a report's cost) and joined in order.
 fn render_with(
     handler: &GraphicalReportHandler,
     findings: &[Finding],
-    sources: &dyn Sources,
+    sources: &(dyn Sources + Sync),
+    cut_long_lines: bool,
+) -> String {
+    crate::par::map(findings, |finding| {
+        render_one(handler, finding, sources, cut_long_lines)
+    })
+    .concat()
+}
+
+fn render_one(
+    handler: &GraphicalReportHandler,
+    finding: &Finding,
+    sources: &(dyn Sources + Sync),
     cut_long_lines: bool,
 ) -> String {
     let mut out = String::new();
-    for finding in findings {
-        let text = sources.text(&finding.file).unwrap_or("");
-        let window = cut_long_lines
-            .then(|| Window::around(&finding.file, text, finding.range))
-            .flatten();
-        let (source, span) = match window {
-            Some(window) => {
-                let span = window.label;
-                (Source::Window(window), span)
-            }
-            None => (
-                Source::Whole(
-                    NamedSource::new(&finding.file, text.to_owned()).with_language("yaml"),
-                ),
-                (finding.range.start(), finding.range.len()).into(),
-            ),
-        };
-        let diagnostic = Rendered {
-            finding,
-            source,
-            span,
-        };
-        if handler.render_report(&mut out, &diagnostic).is_err() {
-            out.push_str(&format!(
-                "{}: {}: {}\n",
-                finding.file,
-                finding.rule.code(),
-                finding.message
-            ));
+    let text = sources.text(&finding.file).unwrap_or("");
+    let window = cut_long_lines
+        .then(|| Window::around(&finding.file, text, finding.range))
+        .flatten();
+    let (source, span) = match window {
+        Some(window) => {
+            let span = window.label;
+            (Source::Window(window), span)
         }
+        None => (
+            Source::Whole(NamedSource::new(&finding.file, text.to_owned()).with_language("yaml")),
+            (finding.range.start(), finding.range.len()).into(),
+        ),
+    };
+    let diagnostic = Rendered {
+        finding,
+        source,
+        span,
+    };
+    if handler.render_report(&mut out, &diagnostic).is_err() {
+        out.push_str(&format!(
+            "{}: {}: {}\n",
+            finding.file,
+            finding.rule.code(),
+            finding.message
+        ));
     }
     out
 }
