@@ -6,6 +6,8 @@
 //!   sequence items), 200 ImageRepositories and 200 ImagePolicies (semver, numerical and
 //!   alphabetical, with `filterTags`) in one file each, one ImageUpdateAutomation, and an
 //!   `images.lock` of 200 images × 300 tags.
+//! - `monorepo-100k`: the same tree grown tenfold: 100,000 manifests, 10,000 markers in 8,000
+//!   of them, the same 200 policies and lock.
 //! - `dense-2k`: 2,000 manifests that all carry markers (2,500 markers), the same 200 policies in
 //!   one multi-document file, and the same lock.
 //!
@@ -572,10 +574,12 @@ fn parse_args() -> Result<Args, String> {
         }
     }
     let [kind, out] = <[String; 2]>::try_from(positional).map_err(|_| {
-        "usage: gen_corpus monorepo-10k|dense-2k OUT_DIR [--stale-percent N] [--seed N]"
+        "usage: gen_corpus monorepo-10k|monorepo-100k|dense-2k OUT_DIR [--stale-percent N] [--seed N]"
     })?;
-    if kind != "monorepo-10k" && kind != "dense-2k" {
-        return Err(format!("unknown corpus `{kind}`: monorepo-10k or dense-2k"));
+    if !["monorepo-10k", "monorepo-100k", "dense-2k"].contains(&kind.as_str()) {
+        return Err(format!(
+            "unknown corpus `{kind}`: monorepo-10k, monorepo-100k or dense-2k"
+        ));
     }
     Ok(Args {
         kind,
@@ -690,7 +694,11 @@ fn run(args: &Args) -> Result<String, Box<dyn std::error::Error>> {
         policies: &policies,
         stale_percent: args.stale_percent,
     };
-    let (total, marked_files) = if dense { (2001, 2000) } else { (10_000, 800) };
+    let (total, marked_files) = match args.kind.as_str() {
+        "dense-2k" => (2001, 2000),
+        "monorepo-100k" => (100_000, 8_000),
+        _ => (10_000, 800),
+    };
     let services = if dense {
         2000
     } else {

@@ -290,4 +290,39 @@ impl Manifest {
             Attachment::Ignored { .. } => None,
         }
     }
+
+    /// Drops the scalars no marker is attached to, but those `keep` wants; markers still point
+    /// at theirs. A file read only for its markers is kept for the whole run: its other values
+    /// are most of its parsed size.
+    pub(crate) fn retain_marked(&mut self, keep: impl Fn(&ScalarNode) -> bool) {
+        for (d, doc) in self.documents.iter_mut().enumerate() {
+            let marked: Vec<usize> = (self.markers.iter())
+                .filter(|m| m.document == d)
+                .filter_map(|m| match m.attachment {
+                    Attachment::Scalar(i) => Some(i),
+                    Attachment::Ignored { .. } => None,
+                })
+                .collect();
+            // The new index of each scalar kept, in document order.
+            let mut index = vec![None; doc.scalars.len()];
+            let mut kept = 0;
+            let mut i = 0;
+            doc.scalars.retain(|s| {
+                let retain = marked.contains(&i) || keep(s);
+                if retain {
+                    index[i] = Some(kept);
+                    kept += 1;
+                }
+                i += 1;
+                retain
+            });
+            doc.scalars.shrink_to_fit();
+            for m in self.markers.iter_mut().filter(|m| m.document == d) {
+                if let Attachment::Scalar(i) = &mut m.attachment {
+                    // Every marked scalar was kept.
+                    *i = index.get(*i).copied().flatten().unwrap_or(*i);
+                }
+            }
+        }
+    }
 }

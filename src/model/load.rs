@@ -422,7 +422,12 @@ fn classify(rel: &str, bytes: Vec<u8>, kept: Kept) -> Outcome {
             manifest::parse_values
         };
         match parse(&text) {
-            Ok(m) => (Some(m), None),
+            Ok(mut m) => {
+                if !kept.group {
+                    m.retain_marked(super::sites::is_object_id);
+                }
+                (Some(m), None)
+            }
             Err(err) => {
                 let finding = Finding::new(
                     Rule::UnparsableFile,

@@ -330,6 +330,25 @@ pub(super) fn locked_entry<'a>(
     Some((cx.lock?.image(&image.canonical())?, exclusions))
 }
 
+/// The paths of the values [`object_id`] reads.
+const OBJECT_ID: [&[&str]; 4] = [
+    &["apiVersion"],
+    &["kind"],
+    &["metadata", "name"],
+    &["metadata", "namespace"],
+];
+
+/// Whether a scalar is one [`object_id`] reads: kept when a file's other values are dropped.
+pub(crate) fn is_object_id(scalar: &ScalarNode) -> bool {
+    OBJECT_ID.iter().any(|path| at_path(scalar, path))
+}
+
+fn at_path(scalar: &ScalarNode, path: &[&str]) -> bool {
+    scalar.path.len() == path.len()
+        && (scalar.path.iter().zip(path))
+            .all(|(seg, want)| matches!(seg, PathSegment::Key(k) if k == want))
+}
+
 /// The identifier Flux records for the object around a marker: the document's own
 /// `apiVersion`, `kind` and metadata, empty where absent (a kustomization or a values file).
 pub(crate) fn object_id(manifest: &Manifest, doc: usize) -> ObjectId {
@@ -337,24 +356,17 @@ pub(crate) fn object_id(manifest: &Manifest, doc: usize) -> ObjectId {
         return ObjectId::default();
     };
     let get = |path: &[&str]| {
-        document
-            .scalars
-            .iter()
-            .find(|s| {
-                s.path.len() == path.len()
-                    && s.path
-                        .iter()
-                        .zip(path)
-                        .all(|(seg, want)| matches!(seg, PathSegment::Key(k) if k == want))
-            })
+        (document.scalars.iter())
+            .find(|s| at_path(s, path))
             .map(|s| s.value.clone())
             .unwrap_or_default()
     };
+    let [api_version, kind, name, namespace] = OBJECT_ID.map(get);
     ObjectId {
-        api_version: get(&["apiVersion"]),
-        kind: get(&["kind"]),
-        name: get(&["metadata", "name"]),
-        namespace: get(&["metadata", "namespace"]),
+        api_version,
+        kind,
+        name,
+        namespace,
     }
 }
 

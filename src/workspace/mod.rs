@@ -153,7 +153,16 @@ fn walk_git(
         .strip_prefix(&workdir)
         .map(|p| p.to_string_lossy().replace('\\', "/"))
         .unwrap_or_default();
-    let index = repo.index_or_empty().map_err(|e| git_err(e.to_string()))?;
+    // Read for the walk alone, not through the repository's shared snapshot, which would keep
+    // it (some 130 bytes a tracked file) for the rest of the run.
+    let index = if repo.index_path().exists() {
+        repo.open_index().map_err(|e| git_err(e.to_string()))?
+    } else {
+        gix::index::File::from_state(
+            gix::index::State::new(repo.object_hash()),
+            repo.index_path(),
+        )
+    };
     let options = repo
         .dirwalk_options()
         .map_err(|e| git_err(e.to_string()))?
