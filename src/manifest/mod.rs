@@ -326,3 +326,29 @@ impl Manifest {
         }
     }
 }
+
+#[cfg(test)]
+mod retain_tests {
+    #[test]
+    fn markers_keep_their_values_when_the_rest_is_dropped() {
+        let text = "a: 1\nb: x # {\"$imagepolicy\": \"ns:p\"}\nc:\n  - y\n  - z # {\"$imagepolicy\": \"ns:q:tag\"}\n---\nkind: K\nd: w # {\"$imagepolicy\": \"ns:r\"}\ne: v\n";
+        let full = super::parse_values(text).unwrap();
+        let mut kept = full.clone();
+        kept.retain_marked(|s| s.value == "K");
+        let values = |m: &super::Manifest| -> Vec<Option<String>> {
+            m.markers
+                .iter()
+                .map(|marker| m.scalar_of(marker).map(|s| s.value.clone()))
+                .collect()
+        };
+        assert_eq!(values(&kept), values(&full));
+        assert_eq!(
+            values(&kept),
+            [Some("x".into()), Some("z".into()), Some("w".into())]
+        );
+        let left: Vec<Vec<&str>> = (kept.documents.iter())
+            .map(|d| d.scalars.iter().map(|s| s.value.as_str()).collect())
+            .collect();
+        assert_eq!(left, [vec!["x", "z"], vec!["K", "w"]]);
+    }
+}
