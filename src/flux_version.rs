@@ -1,10 +1,11 @@
 //! The Flux release imagelock judges a repository against (`flux-version` in `.imagelock.yaml`,
-//! `--flux-version`): which `image.toolkit.fluxcd.io` API versions it serves, and which data its
-//! commit message templates get. Every fact here is sourced in docs/flux-versions.md; what could
-//! not be sourced is not modelled.
+//! `--flux-version`): which `image.toolkit.fluxcd.io` API versions it serves, which data its
+//! commit message templates get, and how it reads tags for semver policies. Every fact here is
+//! sourced in docs/flux-versions.md; what could not be sourced is not modelled.
 
 use std::fmt;
 
+use crate::policy::semver::TagParsing;
 use crate::resources::Kind;
 
 /// A Flux 2 minor release.
@@ -82,6 +83,17 @@ impl FluxVersion {
     /// the `v1beta2` API).
     pub(crate) fn has_changed_template_data(self) -> bool {
         self >= Self::V2_3
+    }
+
+    /// How this release reads image tags for semver policies: image-reflector-controller 1.0
+    /// (Flux 2.7) took fluxcd/pkg's new `version.ParseVersion`, which accepts leading zeros and
+    /// a prerelease before the third number; earlier releases parse strict semver after one `v`.
+    pub(crate) fn tag_parsing(self) -> TagParsing {
+        if self >= Self::V2_7 {
+            TagParsing::ThreeParts
+        } else {
+            TagParsing::Strict
+        }
     }
 
     /// How this release serves `apiVersion` `image.toolkit.fluxcd.io/<version>` for `kind`;
@@ -171,6 +183,17 @@ mod tests {
         assert!(new.contains("`2.10`") && new.contains("newer"), "{new}");
         let new = FluxVersion::parse("3.0").unwrap_err();
         assert!(new.contains("newer"), "{new}");
+    }
+
+    #[test]
+    fn tag_parsing_changes_with_2_7() {
+        let v = |s: &str| FluxVersion::parse(s).unwrap();
+        for old in ["2.0", "2.3", "2.6"] {
+            assert_eq!(v(old).tag_parsing(), TagParsing::Strict, "{old}");
+        }
+        for new in ["2.7", "2.8", "2.9"] {
+            assert_eq!(v(new).tag_parsing(), TagParsing::ThreeParts, "{new}");
+        }
     }
 
     #[test]

@@ -70,7 +70,7 @@ pub fn main() -> ExitCode {
 /// Run a parsed command line.
 pub fn run(cli: Cli) -> miette::Result<ExitStatus> {
     match cli.command {
-        Command::Try(args) => try_cmd::run(&args),
+        Command::Try(args) => try_cmd::run(&cli.global, &args),
         Command::Check(args) => check::check(&cli.global, &args),
         Command::Fix(args) => check::fix(&cli.global, &args),
         Command::Refresh(args) => refresh::run(&cli.global, &args),

@@ -4,12 +4,20 @@ use std::io::{self, Read, Write};
 
 use miette::{IntoDiagnostic, NamedSource, Report};
 
-use super::args::{OrderArg, TryArgs};
+use super::args::{GlobalArgs, OrderArg, TryArgs};
 use super::ExitStatus;
+use crate::flux_version::FluxVersion;
 use crate::policy::{self, Choice, Exclusions, Filter, Order, Policy, PolicyError};
 
-pub fn run(args: &TryArgs) -> miette::Result<ExitStatus> {
-    let (policy, exclusions) = build(args)?;
+pub fn run(global: &GlobalArgs, args: &TryArgs) -> miette::Result<ExitStatus> {
+    // No repository is read, so no `.imagelock.yaml`: the flag alone names the release.
+    let flux = match &global.flux_version {
+        Some(text) => FluxVersion::parse(text)
+            .map_err(|message| miette::miette!(code = "imagelock::usage", "{message}"))?,
+        None => FluxVersion::default(),
+    };
+    let (mut policy, exclusions) = build(args)?;
+    policy.tags = flux.tag_parsing();
     let mut input = Vec::new();
     io::stdin()
         .lock()
@@ -78,7 +86,14 @@ fn build(args: &TryArgs) -> miette::Result<(Policy, Exclusions)> {
         policy::compile_regex(pattern).map_err(|e| in_arg(e, "--exclude", pattern))?;
     }
     let exclusions = Exclusions::new(&args.exclude).map_err(Report::new)?;
-    Ok((Policy { choice, filter }, exclusions))
+    Ok((
+        Policy {
+            choice,
+            filter,
+            tags: Default::default(),
+        },
+        exclusions,
+    ))
 }
 
 /// Attach the argument's text so the diagnostic underlines the bad part of it.

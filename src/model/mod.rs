@@ -174,6 +174,7 @@ impl Model {
             digest: BTreeSet::new(),
             namespaces: &BTreeMap::new(),
             min_age: options.config.min_age,
+            tags: options.config.flux_version.tag_parsing(),
         };
         for file in &files {
             let Some(manifest) = &file.manifest else {

@@ -135,6 +135,8 @@ pub(super) struct Use<'a> {
     pub namespaces: &'a BTreeMap<String, BTreeMap<String, String>>,
     /// The repository's default cooldown.
     pub min_age: Option<policy::cooldown::MinAge>,
+    /// How the target Flux release reads tags for semver policies.
+    pub tags: policy::semver::TagParsing,
 }
 
 pub(super) fn build(
@@ -214,7 +216,7 @@ pub(super) fn build(
             files,
             findings: Vec::new(),
         };
-        let compiled = build_policy(&mut ctx, decl, &index);
+        let compiled = build_policy(&mut ctx, decl, &index, used.tags);
         let times = Times::read(decl, used.min_age).map_err(|mut f| ctx.findings.append(&mut f));
         out.times = times.unwrap_or_default();
         let repo = repository_id.map(|id| &built_repos[id.0]);
@@ -507,6 +509,7 @@ fn build_policy(
     ctx: &mut Ctx<'_>,
     decl: &PolicyDecl,
     repositories: &BTreeMap<&ObjectKey, usize>,
+    tags: policy::semver::TagParsing,
 ) -> Option<(policy::Policy, DigestReflection)> {
     let spec = &decl.spec;
     let mut ok = true;
@@ -599,7 +602,14 @@ fn build_policy(
         _ => None,
     };
     let choice = choice?;
-    ok.then_some((policy::Policy { choice, filter }, reflection))
+    ok.then_some((
+        policy::Policy {
+            choice,
+            filter,
+            tags,
+        },
+        reflection,
+    ))
 }
 
 fn build_choice(ctx: &mut Ctx<'_>, decl: &PolicyDecl) -> Option<Choice> {

@@ -19,7 +19,7 @@ pub use cooldown::{Age, Timing};
 pub use extract::Template;
 pub use gofloat::parse_float;
 
-use self::semver::{Range, Version};
+use self::semver::{Range, TagParsing, Version};
 
 /// Flux's default `exclusionList` when a repository declares none.
 pub const DEFAULT_EXCLUSION: &str = r"^.*\.sig$";
@@ -87,6 +87,8 @@ impl Filter {
 pub struct Policy {
     pub choice: Choice,
     pub filter: Option<Filter>,
+    /// How a semver policy reads tags: the target Flux release decides.
+    pub tags: TagParsing,
 }
 
 /// The repository's `exclusionList`: a tag matching any entry is dropped before storage.
@@ -274,7 +276,7 @@ impl Policy {
             Err(SelectError::Empty)
         } else {
             match &self.choice {
-                Choice::Semver(range) => pick_semver(range, &candidates, &mut verdicts),
+                Choice::Semver(range) => pick_semver(range, self.tags, &candidates, &mut verdicts),
                 Choice::Alphabetical(order) => Ok(pick_alphabetical(*order, &candidates)),
                 Choice::Numerical(order) => pick_numerical(*order, &candidates, &mut verdicts),
             }
@@ -325,12 +327,13 @@ fn pick_first_seen(
 /// Maximum by precedence among parsable, in-range keys; the first in list order wins a tie.
 fn pick_semver(
     range: &Range,
+    tags: TagParsing,
     candidates: &[(String, usize)],
     verdicts: &mut [TagVerdict],
 ) -> Result<usize, SelectError> {
     let mut best: Option<(Version, usize)> = None;
     for (key, i) in candidates {
-        let Some(version) = Version::parse_tag(key) else {
+        let Some(version) = tags.parse(key) else {
             verdicts[*i].verdict = Verdict::NotVersion;
             continue;
         };

@@ -7,6 +7,7 @@ fn semver(range: &str) -> Policy {
     Policy {
         choice: Choice::Semver(range.parse().expect("valid range")),
         filter: None,
+        tags: Default::default(),
     }
 }
 
@@ -14,6 +15,7 @@ fn alpha(order: Order) -> Policy {
     Policy {
         choice: Choice::Alphabetical(order),
         filter: None,
+        tags: Default::default(),
     }
 }
 
@@ -21,6 +23,7 @@ fn numeric(order: Order) -> Policy {
     Policy {
         choice: Choice::Numerical(order),
         filter: None,
+        tags: Default::default(),
     }
 }
 
@@ -381,6 +384,7 @@ fn policy_strategy() -> impl Strategy<Value = Policy> {
     (choice, filter).prop_map(|(choice, filter)| Policy {
         choice,
         filter: filter.map(|(p, e)| Filter::new(p, e).unwrap()),
+        tags: Default::default(),
     })
 }
 

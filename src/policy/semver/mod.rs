@@ -15,11 +15,13 @@ mod tests_props;
 mod tests_select;
 #[cfg(test)]
 mod tests_table;
+#[cfg(test)]
+mod tests_tags;
 
 pub use error::RangeError;
 #[cfg(test)]
 use error::RangeErrorKind;
 pub use range::Range;
-pub use version::Version;
+pub use version::{TagParsing, Version};
 #[cfg(test)]
 use version::{VersionError, MAX_VERSION_LEN};

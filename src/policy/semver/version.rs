@@ -56,6 +56,28 @@ impl fmt::Display for Identifier {
     }
 }
 
+/// How a Flux release reads an image tag as a version for a semver policy (fluxcd/pkg
+/// `version.ParseVersion`, which changed with Flux 2.7); `FluxVersion::tag_parsing` says which
+/// release uses which.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum TagParsing {
+    /// Flux <= 2.6: [`Version::parse_tag_strict`].
+    Strict,
+    /// Flux >= 2.7: [`Version::parse_tag`].
+    #[default]
+    ThreeParts,
+}
+
+impl TagParsing {
+    /// The version `tag` stands for, or `None` when this parser skips it.
+    pub fn parse(self, tag: &str) -> Option<Version> {
+        match self {
+            Self::Strict => Version::parse_tag_strict(tag),
+            Self::ThreeParts => Version::parse_tag(tag),
+        }
+    }
+}
+
 /// Why a string is not a version.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
@@ -174,6 +196,34 @@ impl Version {
         if s.splitn(3, '.').count() != 3 {
             return None;
         }
+        Version::parse(s).ok()
+    }
+
+    /// Flux <= 2.6 `version.ParseVersion`: strip one leading `v`, require Masterminds
+    /// `StrictNewVersion` to accept the rest, then read the whole tag with `NewVersion`. So
+    /// the tag is `[v]MAJOR.MINOR.PATCH[-PRERELEASE][+BUILD]` with no leading zero in the
+    /// three numbers: `2025.01.10`, `1.02.3` and `1.2-rc.1` are not versions here.
+    pub fn parse_tag_strict(s: &str) -> Option<Version> {
+        let rest = s.strip_prefix('v').unwrap_or(s);
+        let mut parts = rest.splitn(3, '.');
+        let (Some(major), Some(minor), Some(tail)) = (parts.next(), parts.next(), parts.next())
+        else {
+            return None;
+        };
+        // StrictNewVersion cuts the build metadata off the third part first, then the
+        // prerelease; what is left must be the patch number.
+        let patch = tail.split('+').next().unwrap_or(tail);
+        let patch = patch.split('-').next().unwrap_or(patch);
+        let strict_number = |n: &str| {
+            !n.is_empty()
+                && n.bytes().all(|c| c.is_ascii_digit())
+                && !(n.len() > 1 && n.starts_with('0'))
+        };
+        if ![major, minor, patch].into_iter().all(strict_number) {
+            return None;
+        }
+        // What StrictNewVersion checks of the prerelease and build, NewVersion checks too,
+        // and more (no empty identifier): the whole tag must pass it.
         Version::parse(s).ok()
     }
 
