@@ -234,7 +234,14 @@ pub(crate) fn evaluate_file(
             site.coverage,
             Coverage::NoAutomations | Coverage::Covered(_)
         );
-        coverage_finding(file, setter_range, &site, stale.as_deref(), &mut out);
+        coverage_finding(
+            cx.automations,
+            file,
+            setter_range,
+            &site,
+            stale.as_deref(),
+            &mut out,
+        );
         if let Some(wanted) = stale.filter(|_| updated) {
             let old_source = file.text.get(scalar.range.as_range()).unwrap_or("");
             let edit = Edit {
@@ -622,6 +629,7 @@ fn unknown_policy(
 
 /// What the automations leave undone: each case of [`Coverage`] but the covered.
 fn coverage_finding(
+    automations: &[Automation],
     file: &SourceFile,
     range: TextRange,
     site: &MarkerSite,
@@ -652,6 +660,19 @@ fn coverage_finding(
                 file.rel, marker.namespace, marker.name
             ),
         ),
+        Coverage::Suspended(ref ids) => {
+            let names: Vec<String> = ids
+                .iter()
+                .map(|id| format!("`{}`", automations[id.0].decl.key.slash()))
+                .collect();
+            (
+                Rule::SuspendedAutomation,
+                format!(
+                    "only suspended ImageUpdateAutomations ({}) would update this marker: Flux does not while they are suspended",
+                    names.join(", ")
+                ),
+            )
+        }
     };
     if let Some(wanted) = stale {
         message.push_str(&format!(
