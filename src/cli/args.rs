@@ -39,6 +39,9 @@ pub struct GlobalArgs {
     /// Cooldown for policies without an imagelock.dev/min-age annotation: tags and digests first seen less than this long before the lock's last refresh are not adopted (30m, 48h, 7d; 0 for none) [default: .imagelock.yaml's min-age, else none]
     #[arg(long, global = true, value_name = "AGE")]
     pub min_age: Option<String>,
+    /// Where ImageUpdateAutomations are declared, treat the markers none of them would update (outside their update.path, not selected, another namespace, only suspended automations) as updated all the same: `check` reports them out of date and `fix` rewrites them; `fix --commit` still leaves them, as Flux does [default: .imagelock.yaml's all-markers, else off]
+    #[arg(long, global = true)]
+    pub all_markers: bool,
     /// Output format
     #[arg(long, global = true, value_enum, default_value_t = Format::Human)]
     pub format: Format,

@@ -142,6 +142,7 @@ fn options(global: &GlobalArgs, paths: &[std::path::PathBuf]) -> miette::Result<
         default_namespace: global.default_namespace.as_deref(),
         flux_version: global.flux_version.as_deref(),
         min_age: global.min_age.as_deref(),
+        all_markers: global.all_markers,
     };
     let config = crate::config::Config::load(&workspace.root, &flags)?;
     if global.verbose > 0 {

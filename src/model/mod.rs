@@ -315,6 +315,7 @@ impl Model {
             lock: self.lock.as_ref(),
             repositories: &self.repositories,
             clusters: &self.clusters,
+            all_markers: self.config.all_markers,
         }
     }
 

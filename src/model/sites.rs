@@ -60,6 +60,8 @@ pub(crate) struct Context<'a> {
     pub repositories: &'a [super::policies::Repository],
     /// Cluster names, by index.
     pub clusters: &'a [String],
+    /// `--all-markers`: a marker no automation updates is still out of date and fixed.
+    pub all_markers: bool,
 }
 
 impl Context<'_> {
@@ -229,11 +231,13 @@ pub(crate) fn evaluate_file(
         }
         let stale = site.wanted.clone().filter(|w| *w != scalar.value);
         // Where automations are declared, a marker none of them updates is Flux's to leave: said
-        // once, as a warning that names the drift, and neither out of date nor fixed.
-        let updated = matches!(
-            site.coverage,
-            Coverage::NoAutomations | Coverage::Covered(_)
-        );
+        // once, as a warning that names the drift, and neither out of date nor fixed (unless
+        // `--all-markers` asks for it; `fix --commit` reads the coverage and still leaves it).
+        let updated = cx.all_markers
+            || matches!(
+                site.coverage,
+                Coverage::NoAutomations | Coverage::Covered(_)
+            );
         coverage_finding(
             cx.automations,
             file,
