@@ -1,11 +1,11 @@
 //! The Flux release imagelock judges a repository against (`flux-version` in `.imagelock.yaml`,
 //! `--flux-version`): which `image.toolkit.fluxcd.io` API versions it serves, which data its
-//! commit message templates get, and how it reads tags for semver policies. Every fact here is
-//! sourced in docs/flux-versions.md; what could not be sourced is not modelled.
+//! commit message templates get, and how its semver policies read tags and prereleases. Every
+//! fact here is sourced in docs/flux-versions.md; what could not be sourced is not modelled.
 
 use std::fmt;
 
-use crate::policy::semver::TagParsing;
+use crate::policy::semver::SemverRules;
 use crate::resources::Kind;
 
 /// A Flux 2 minor release.
@@ -85,14 +85,16 @@ impl FluxVersion {
         self >= Self::V2_3
     }
 
-    /// How this release reads image tags for semver policies: image-reflector-controller 1.0
-    /// (Flux 2.7) took fluxcd/pkg's new `version.ParseVersion`, which accepts leading zeros and
-    /// a prerelease before the third number; earlier releases parse strict semver after one `v`.
-    pub(crate) fn tag_parsing(self) -> TagParsing {
+    /// How this release's semver policies read tags and match prereleases: image-reflector-
+    /// controller 1.0 (Flux 2.7) took fluxcd/pkg's new `version.ParseVersion` (leading zeros, a
+    /// prerelease before the third number) and Masterminds >= 3.4 (a prerelease in one constraint
+    /// opens the AND group); earlier releases parse strict semver after one `v`, and each
+    /// constraint decides alone.
+    pub(crate) fn semver_rules(self) -> SemverRules {
         if self >= Self::V2_7 {
-            TagParsing::ThreeParts
+            SemverRules::From2_7
         } else {
-            TagParsing::Strict
+            SemverRules::UpTo2_6
         }
     }
 
@@ -186,13 +188,13 @@ mod tests {
     }
 
     #[test]
-    fn tag_parsing_changes_with_2_7() {
+    fn semver_rules_changes_with_2_7() {
         let v = |s: &str| FluxVersion::parse(s).unwrap();
         for old in ["2.0", "2.3", "2.6"] {
-            assert_eq!(v(old).tag_parsing(), TagParsing::Strict, "{old}");
+            assert_eq!(v(old).semver_rules(), SemverRules::UpTo2_6, "{old}");
         }
         for new in ["2.7", "2.8", "2.9"] {
-            assert_eq!(v(new).tag_parsing(), TagParsing::ThreeParts, "{new}");
+            assert_eq!(v(new).semver_rules(), SemverRules::From2_7, "{new}");
         }
     }
 

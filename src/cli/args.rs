@@ -30,7 +30,7 @@ pub struct GlobalArgs {
     /// Namespace of objects that declare none and get none from a kustomization, where the repository has no Flux Kustomization [default: .imagelock.yaml's default-namespace, else flux-system]
     #[arg(long, global = true, value_name = "NS")]
     pub default_namespace: Option<String>,
-    /// The Flux release the repository runs, as MAJOR.MINOR: the API versions, commit template data and semver tag parsing it is checked against (`try` reads this flag only) [default: .imagelock.yaml's flux-version, else the newest modelled, 2.9]
+    /// The Flux release the repository runs, as MAJOR.MINOR: the API versions, commit template data and semver rules (tag parsing, prereleases in ranges) it is checked against (`try` reads this flag only) [default: .imagelock.yaml's flux-version, else the newest modelled, 2.9]
     #[arg(long, global = true, value_name = "X.Y")]
     pub flux_version: Option<String>,
     /// Only this cluster: a Flux root Kustomization's path (`clusters/production`) or its last part (`production`) [default: every cluster]

@@ -17,7 +17,7 @@ pub fn run(global: &GlobalArgs, args: &TryArgs) -> miette::Result<ExitStatus> {
         None => FluxVersion::default(),
     };
     let (mut policy, exclusions) = build(args)?;
-    policy.tags = flux.tag_parsing();
+    policy.semver_rules = flux.semver_rules();
     let mut input = Vec::new();
     io::stdin()
         .lock()
@@ -90,7 +90,7 @@ fn build(args: &TryArgs) -> miette::Result<(Policy, Exclusions)> {
         Policy {
             choice,
             filter,
-            tags: Default::default(),
+            semver_rules: Default::default(),
         },
         exclusions,
     ))

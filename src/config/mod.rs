@@ -49,8 +49,8 @@ pub struct ConfigFile {
     #[serde(default)]
     pub per_path: BTreeMap<String, PathRules>,
     /// The Flux release the repository runs, as `MAJOR.MINOR` (`"2.7"`; `v2.7` and `2.7.1` are
-    /// accepted): which API versions, commit template data and semver tag parsing are checked
-    /// against (`--flux-version` overrides it; default: the newest release imagelock models).
+    /// accepted): which API versions, commit template data and semver rules (tag parsing,
+    /// prereleases in ranges) are checked against (`--flux-version` overrides it; default: the newest release imagelock models).
     #[serde(default)]
     pub flux_version: Option<String>,
     /// Cooldown for every ImagePolicy that sets none in its `imagelock.dev/min-age`

@@ -174,7 +174,7 @@ impl Model {
             digest: BTreeSet::new(),
             namespaces: &BTreeMap::new(),
             min_age: options.config.min_age,
-            tags: options.config.flux_version.tag_parsing(),
+            semver_rules: options.config.flux_version.semver_rules(),
         };
         for file in &files {
             let Some(manifest) = &file.manifest else {

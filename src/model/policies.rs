@@ -136,7 +136,7 @@ pub(super) struct Use<'a> {
     /// The repository's default cooldown.
     pub min_age: Option<policy::cooldown::MinAge>,
     /// How the target Flux release reads tags for semver policies.
-    pub tags: policy::semver::TagParsing,
+    pub semver_rules: policy::semver::SemverRules,
 }
 
 pub(super) fn build(
@@ -216,7 +216,7 @@ pub(super) fn build(
             files,
             findings: Vec::new(),
         };
-        let compiled = build_policy(&mut ctx, decl, &index, used.tags);
+        let compiled = build_policy(&mut ctx, decl, &index, used.semver_rules);
         let times = Times::read(decl, used.min_age).map_err(|mut f| ctx.findings.append(&mut f));
         out.times = times.unwrap_or_default();
         let repo = repository_id.map(|id| &built_repos[id.0]);
@@ -509,7 +509,7 @@ fn build_policy(
     ctx: &mut Ctx<'_>,
     decl: &PolicyDecl,
     repositories: &BTreeMap<&ObjectKey, usize>,
-    tags: policy::semver::TagParsing,
+    semver_rules: policy::semver::SemverRules,
 ) -> Option<(policy::Policy, DigestReflection)> {
     let spec = &decl.spec;
     let mut ok = true;
@@ -606,7 +606,7 @@ fn build_policy(
         policy::Policy {
             choice,
             filter,
-            tags,
+            semver_rules,
         },
         reflection,
     ))

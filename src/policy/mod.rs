@@ -19,7 +19,7 @@ pub use cooldown::{Age, Timing};
 pub use extract::Template;
 pub use gofloat::parse_float;
 
-use self::semver::{Range, TagParsing, Version};
+use self::semver::{Range, SemverRules, Version};
 
 /// Flux's default `exclusionList` when a repository declares none.
 pub const DEFAULT_EXCLUSION: &str = r"^.*\.sig$";
@@ -87,8 +87,8 @@ impl Filter {
 pub struct Policy {
     pub choice: Choice,
     pub filter: Option<Filter>,
-    /// How a semver policy reads tags: the target Flux release decides.
-    pub tags: TagParsing,
+    /// How a semver policy reads tags and matches prereleases: the target Flux release decides.
+    pub semver_rules: SemverRules,
 }
 
 /// The repository's `exclusionList`: a tag matching any entry is dropped before storage.
@@ -276,7 +276,9 @@ impl Policy {
             Err(SelectError::Empty)
         } else {
             match &self.choice {
-                Choice::Semver(range) => pick_semver(range, self.tags, &candidates, &mut verdicts),
+                Choice::Semver(range) => {
+                    pick_semver(range, self.semver_rules, &candidates, &mut verdicts)
+                }
                 Choice::Alphabetical(order) => Ok(pick_alphabetical(*order, &candidates)),
                 Choice::Numerical(order) => pick_numerical(*order, &candidates, &mut verdicts),
             }
@@ -327,17 +329,17 @@ fn pick_first_seen(
 /// Maximum by precedence among parsable, in-range keys; the first in list order wins a tie.
 fn pick_semver(
     range: &Range,
-    tags: TagParsing,
+    rules: SemverRules,
     candidates: &[(String, usize)],
     verdicts: &mut [TagVerdict],
 ) -> Result<usize, SelectError> {
     let mut best: Option<(Version, usize)> = None;
     for (key, i) in candidates {
-        let Some(version) = tags.parse(key) else {
+        let Some(version) = rules.parse_tag(key) else {
             verdicts[*i].verdict = Verdict::NotVersion;
             continue;
         };
-        if !range.matches(&version) {
+        if !range.matches_under(&version, rules) {
             verdicts[*i].verdict = Verdict::OutOfRange;
             continue;
         }

@@ -7,7 +7,7 @@ fn semver(range: &str) -> Policy {
     Policy {
         choice: Choice::Semver(range.parse().expect("valid range")),
         filter: None,
-        tags: Default::default(),
+        semver_rules: Default::default(),
     }
 }
 
@@ -15,7 +15,7 @@ fn alpha(order: Order) -> Policy {
     Policy {
         choice: Choice::Alphabetical(order),
         filter: None,
-        tags: Default::default(),
+        semver_rules: Default::default(),
     }
 }
 
@@ -23,7 +23,7 @@ fn numeric(order: Order) -> Policy {
     Policy {
         choice: Choice::Numerical(order),
         filter: None,
-        tags: Default::default(),
+        semver_rules: Default::default(),
     }
 }
 
@@ -384,7 +384,7 @@ fn policy_strategy() -> impl Strategy<Value = Policy> {
     (choice, filter).prop_map(|(choice, filter)| Policy {
         choice,
         filter: filter.map(|(p, e)| Filter::new(p, e).unwrap()),
-        tags: Default::default(),
+        semver_rules: Default::default(),
     })
 }
 

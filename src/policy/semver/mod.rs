@@ -5,6 +5,7 @@
 mod error;
 mod grammar;
 mod range;
+mod rules;
 mod version;
 
 #[cfg(test)]
@@ -22,6 +23,7 @@ pub use error::RangeError;
 #[cfg(test)]
 use error::RangeErrorKind;
 pub use range::Range;
-pub use version::{TagParsing, Version};
+pub use rules::SemverRules;
+pub use version::Version;
 #[cfg(test)]
 use version::{VersionError, MAX_VERSION_LEN};

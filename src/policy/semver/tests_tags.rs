@@ -1,9 +1,9 @@
-//! Tag parsing per Flux release: the Flux <= 2.6 parser against the table Go wrote
-//! (`tests/semvertags/gen.go`), and both parsers side by side on the tags where they differ.
+//! Semver rules per Flux release: the Flux <= 2.6 tag parser and range check against the table
+//! Go wrote (`tests/semvertags/gen.go`), and both releases side by side where they differ.
 
 use serde_json::Value;
 
-use super::{TagParsing, Version};
+use super::{Range, SemverRules, Version};
 
 /// Written by `tests/semvertags/gen.go` from `testdata/semvertags/tags.txt`.
 const LEGACY: &str = include_str!("../../../testdata/semvertags/legacy.json");
@@ -28,7 +28,7 @@ fn strict_parser_agrees_with_go_on_every_row() {
     for row in rows {
         let tag = row["tag"].as_str().unwrap();
         let want = row["version"].as_str();
-        let got = TagParsing::Strict.parse(tag);
+        let got = SemverRules::UpTo2_6.parse_tag(tag);
         if got.as_ref().map(shown).as_deref() != want {
             failures.push(format!(
                 "{tag:?}: Go {want:?}, imagelock {:?}",
@@ -76,12 +76,12 @@ const BY_RELEASE: &[(&str, bool, bool)] = &[
 fn each_release_reads_its_own_tags() {
     for &(tag, strict, three_parts) in BY_RELEASE {
         assert_eq!(
-            TagParsing::Strict.parse(tag).is_some(),
+            SemverRules::UpTo2_6.parse_tag(tag).is_some(),
             strict,
             "Flux <= 2.6 on {tag:?}"
         );
         assert_eq!(
-            TagParsing::ThreeParts.parse(tag).is_some(),
+            SemverRules::From2_7.parse_tag(tag).is_some(),
             three_parts,
             "Flux >= 2.7 on {tag:?}"
         );
@@ -94,10 +94,71 @@ fn what_both_read_they_read_alike() {
     for row in table["rows"].as_array().unwrap() {
         let tag = row["tag"].as_str().unwrap();
         if let (Some(a), Some(b)) = (
-            TagParsing::Strict.parse(tag),
-            TagParsing::ThreeParts.parse(tag),
+            SemverRules::UpTo2_6.parse_tag(tag),
+            SemverRules::From2_7.parse_tag(tag),
         ) {
             assert_eq!(a, b, "{tag:?}");
         }
+    }
+}
+
+#[test]
+fn legacy_ranges_agree_with_go_on_every_pair() {
+    let table: Value = serde_json::from_str(LEGACY).unwrap();
+    let checks = table["checks"].as_array().unwrap();
+    assert!(checks.len() >= 200, "{}", checks.len());
+    let mut failures = Vec::new();
+    let mut compared = 0;
+    for c in checks {
+        let (range, version) = (c["range"].as_str().unwrap(), c["version"].as_str().unwrap());
+        // Pairs the old parsers refuse, or the current ones do, say nothing about matching.
+        let (Some(want), Ok(r), Ok(v)) = (
+            c["matches"].as_bool(),
+            range.parse::<Range>(),
+            Version::parse(version),
+        ) else {
+            continue;
+        };
+        compared += 1;
+        let got = SemverRules::UpTo2_6.matches(&r, &v);
+        if got != want {
+            failures.push(format!(
+                "{range:?} on {version:?}: Go {want}, imagelock {got}"
+            ));
+        }
+    }
+    assert!(compared >= 200, "{compared}");
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// `(range, version, Flux <= 2.6, Flux >= 2.7)`.
+const RANGES_BY_RELEASE: &[(&str, &str, bool, bool)] = &[
+    (">=1.0.0-0 <2.0.0", "2.0.0-rc.1", false, true),
+    (">=1.0.0-0 <2.0.0", "1.5.0-rc.1", false, true),
+    (">=1.0.0 <2.0.0-0", "1.9.9-rc.1", false, true),
+    (">=1.0.0-0, <2.0.0-0", "1.5.0-rc.1", true, true),
+    (">=1.0.0-0 !=1.5.0", "1.2.0-rc.1", true, true),
+    (">=1.0.0-0 !=1.5.x", "1.2.0-rc.1", false, true),
+    (">=0.0.0-0", "1.2.3-alpha", true, true),
+    ("*", "1.2.3-alpha", false, false),
+    (">=1.2.3 <2", "1.5.0", true, true),
+];
+
+#[test]
+fn each_release_matches_prereleases_its_own_way() {
+    for &(range, version, old, new) in RANGES_BY_RELEASE {
+        let r: Range = range.parse().unwrap();
+        let v = Version::parse(version).unwrap();
+        assert_eq!(
+            SemverRules::UpTo2_6.matches(&r, &v),
+            old,
+            "2.6: {range} on {version}"
+        );
+        assert_eq!(
+            SemverRules::From2_7.matches(&r, &v),
+            new,
+            "2.7: {range} on {version}"
+        );
+        assert_eq!(r.matches(&v), new);
     }
 }

@@ -56,28 +56,6 @@ impl fmt::Display for Identifier {
     }
 }
 
-/// How a Flux release reads an image tag as a version for a semver policy (fluxcd/pkg
-/// `version.ParseVersion`, which changed with Flux 2.7); `FluxVersion::tag_parsing` says which
-/// release uses which.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum TagParsing {
-    /// Flux <= 2.6: [`Version::parse_tag_strict`].
-    Strict,
-    /// Flux >= 2.7: [`Version::parse_tag`].
-    #[default]
-    ThreeParts,
-}
-
-impl TagParsing {
-    /// The version `tag` stands for, or `None` when this parser skips it.
-    pub fn parse(self, tag: &str) -> Option<Version> {
-        match self {
-            Self::Strict => Version::parse_tag_strict(tag),
-            Self::ThreeParts => Version::parse_tag(tag),
-        }
-    }
-}
-
 /// Why a string is not a version.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
