@@ -723,13 +723,45 @@ fn regex_finding<T>(
     path: &[&str],
     err: &PolicyError,
 ) {
-    let range = decl.span(path);
+    let field = decl.span(path);
+    let range = match err {
+        PolicyError::InvalidRegex {
+            pattern,
+            span: Some(part),
+            ..
+        } => within_scalar(ctx.files, decl.file, field, pattern, part),
+        _ => field,
+    };
     ctx.findings.push(Finding::new(
         Rule::InvalidRegex,
         &decl.rel,
         range,
         err.to_string(),
     ));
+}
+
+/// The bytes of `part` (a span of `value`) in the file, where the scalar at `field` spells
+/// `value` out as it is (plain or single-quoted without `''`, or double-quoted without escapes);
+/// else the whole field.
+fn within_scalar(
+    files: &[SourceFile],
+    file: usize,
+    field: TextRange,
+    value: &str,
+    part: &miette::SourceSpan,
+) -> TextRange {
+    let Some(source) = files.get(file).and_then(|f| f.text.get(field.as_range())) else {
+        return field;
+    };
+    let quote = usize::from(source.starts_with(['"', '\'']));
+    let spelled = source.get(quote..quote + value.len()) == Some(value);
+    let start = field.start() + quote + part.offset();
+    let end = start + part.len();
+    if spelled && !part.is_empty() && end <= field.end() {
+        TextRange::new(start, end)
+    } else {
+        field
+    }
 }
 
 fn no_tag(ctx: &mut Ctx<'_>, decl: &PolicyDecl, err: &SelectError, count: usize) {
