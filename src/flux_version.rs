@@ -6,6 +6,7 @@
 use std::fmt;
 
 use crate::policy::semver::SemverRules;
+use crate::policy::GoSyntax;
 use crate::resources::Kind;
 
 /// A Flux 2 minor release.
@@ -95,6 +96,19 @@ impl FluxVersion {
             SemverRules::From2_7
         } else {
             SemverRules::UpTo2_6
+        }
+    }
+
+    /// The regexp syntax of the Go this release's image-reflector-controller is built with, which
+    /// compiles `filterTags.pattern` and `exclusionList`: Go 1.20/1.21 up to Flux 2.2, 1.22 from
+    /// 2.3 (`(?<name>`), 1.25 from 2.7 (`\p{...}` names).
+    pub(crate) fn go_syntax(self) -> GoSyntax {
+        if self >= Self::V2_7 {
+            GoSyntax::Go1_25
+        } else if self >= Self::V2_3 {
+            GoSyntax::Go1_22
+        } else {
+            GoSyntax::Go1_20
         }
     }
 
@@ -196,6 +210,17 @@ mod tests {
         for new in ["2.7", "2.8", "2.9"] {
             assert_eq!(v(new).semver_rules(), SemverRules::From2_7, "{new}");
         }
+    }
+
+    #[test]
+    fn go_syntax_by_release() {
+        let v = |s: &str| FluxVersion::parse(s).unwrap().go_syntax();
+        assert_eq!(v("2.0"), GoSyntax::Go1_20);
+        assert_eq!(v("2.2"), GoSyntax::Go1_20);
+        assert_eq!(v("2.3"), GoSyntax::Go1_22);
+        assert_eq!(v("2.6"), GoSyntax::Go1_22);
+        assert_eq!(v("2.7"), GoSyntax::Go1_25);
+        assert_eq!(v("2.9"), GoSyntax::Go1_25);
     }
 
     #[test]

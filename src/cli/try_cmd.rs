@@ -7,7 +7,7 @@ use miette::{IntoDiagnostic, NamedSource, Report};
 use super::args::{GlobalArgs, OrderArg, TryArgs};
 use super::ExitStatus;
 use crate::flux_version::FluxVersion;
-use crate::policy::{self, Choice, Exclusions, Filter, Order, Policy, PolicyError};
+use crate::policy::{self, Choice, Exclusions, Filter, GoSyntax, Order, Policy, PolicyError};
 
 pub fn run(global: &GlobalArgs, args: &TryArgs) -> miette::Result<ExitStatus> {
     // No repository is read, so no `.imagelock.yaml`: the flag alone names the release.
@@ -16,7 +16,7 @@ pub fn run(global: &GlobalArgs, args: &TryArgs) -> miette::Result<ExitStatus> {
             .map_err(|message| miette::miette!(code = "imagelock::usage", "{message}"))?,
         None => FluxVersion::default(),
     };
-    let (mut policy, exclusions) = build(args)?;
+    let (mut policy, exclusions) = build(args, flux.go_syntax())?;
     policy.semver_rules = flux.semver_rules();
     let mut input = Vec::new();
     io::stdin()
@@ -61,7 +61,7 @@ fn read_tags(input: &[u8]) -> miette::Result<Vec<String>> {
     Ok(tags)
 }
 
-fn build(args: &TryArgs) -> miette::Result<(Policy, Exclusions)> {
+fn build(args: &TryArgs, syntax: GoSyntax) -> miette::Result<(Policy, Exclusions)> {
     let choice = if let Some(range) = &args.semver {
         Choice::Semver(
             range
@@ -77,15 +77,15 @@ fn build(args: &TryArgs) -> miette::Result<(Policy, Exclusions)> {
     };
     let filter = match &args.filter_pattern {
         Some(pattern) => Some(
-            Filter::new(pattern, args.extract.as_deref())
+            Filter::new_as(pattern, args.extract.as_deref(), syntax)
                 .map_err(|e| in_arg(e, "--filter-pattern", pattern))?,
         ),
         None => None,
     };
     for pattern in &args.exclude {
-        policy::compile_regex(pattern).map_err(|e| in_arg(e, "--exclude", pattern))?;
+        policy::compile_regex_as(pattern, syntax).map_err(|e| in_arg(e, "--exclude", pattern))?;
     }
-    let exclusions = Exclusions::new(&args.exclude).map_err(Report::new)?;
+    let exclusions = Exclusions::new_as(&args.exclude, syntax).map_err(Report::new)?;
     Ok((
         Policy {
             choice,

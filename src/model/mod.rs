@@ -175,6 +175,7 @@ impl Model {
             namespaces: &BTreeMap::new(),
             min_age: options.config.min_age,
             semver_rules: options.config.flux_version.semver_rules(),
+            go_syntax: options.config.flux_version.go_syntax(),
         };
         for file in &files {
             let Some(manifest) = &file.manifest else {

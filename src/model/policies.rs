@@ -137,6 +137,8 @@ pub(super) struct Use<'a> {
     pub min_age: Option<policy::cooldown::MinAge>,
     /// How the target Flux release reads tags for semver policies.
     pub semver_rules: policy::semver::SemverRules,
+    /// The regexp syntax of the Go the target Flux release is built with.
+    pub go_syntax: policy::GoSyntax,
 }
 
 pub(super) fn build(
@@ -169,7 +171,7 @@ pub(super) fn build(
             files,
             findings: Vec::new(),
         };
-        let (image, exclusions) = build_repository(&mut sink, &decl, &mut cache);
+        let (image, exclusions) = build_repository(&mut sink, &decl, &mut cache, used.go_syntax);
         if report {
             ctx.findings.append(&mut sink.findings);
             // Only a repository that builds is looked up: an invalid one says why already.
@@ -216,7 +218,7 @@ pub(super) fn build(
             files,
             findings: Vec::new(),
         };
-        let compiled = build_policy(&mut ctx, decl, &index, used.semver_rules);
+        let compiled = build_policy(&mut ctx, decl, &index, used.semver_rules, used.go_syntax);
         let times = Times::read(decl, used.min_age).map_err(|mut f| ctx.findings.append(&mut f));
         out.times = times.unwrap_or_default();
         let repo = repository_id.map(|id| &built_repos[id.0]);
@@ -444,6 +446,7 @@ fn build_repository(
     ctx: &mut Ctx<'_>,
     repo: &RepositoryDecl,
     cache: &mut ExclusionCache,
+    syntax: policy::GoSyntax,
 ) -> (Option<ImageName>, Option<Exclusions>) {
     let image = match repo.spec.image.as_deref() {
         None => {
@@ -468,14 +471,14 @@ fn build_repository(
     }
     let mut ok = true;
     for (i, pattern) in repo.spec.exclusion_list.iter().enumerate() {
-        if let Err(err) = policy::compile_regex(pattern) {
+        if let Err(err) = policy::compile_regex_as(pattern, syntax) {
             ok = false;
             let index = i.to_string();
             regex_finding(ctx, repo, &["spec", "exclusionList", &index], &err);
         }
     }
     let exclusions = ok
-        .then(|| Exclusions::new(&repo.spec.exclusion_list).ok())
+        .then(|| Exclusions::new_as(&repo.spec.exclusion_list, syntax).ok())
         .flatten();
     cache.insert(repo.spec.exclusion_list.clone(), exclusions.clone());
     (image, exclusions)
@@ -510,6 +513,7 @@ fn build_policy(
     decl: &PolicyDecl,
     repositories: &BTreeMap<&ObjectKey, usize>,
     semver_rules: policy::semver::SemverRules,
+    go_syntax: policy::GoSyntax,
 ) -> Option<(policy::Policy, DigestReflection)> {
     let spec = &decl.spec;
     let mut ok = true;
@@ -573,7 +577,7 @@ fn build_policy(
     let filter = match spec.filter_tags.as_ref() {
         Some(ft) if ft.pattern.is_some() || ft.extract.is_some() => {
             let pattern = ft.pattern.as_deref().unwrap_or("");
-            match Filter::new(pattern, ft.extract.as_deref()) {
+            match Filter::new_as(pattern, ft.extract.as_deref(), go_syntax) {
                 Ok(filter) => {
                     if let Some(template) = &filter.extract {
                         let missing = template.missing_groups(&filter.regex);

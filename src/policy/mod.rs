@@ -18,6 +18,7 @@ use thiserror::Error;
 pub use cooldown::{Age, Timing};
 pub use extract::Template;
 pub use gofloat::parse_float;
+pub(crate) use goregex::GoSyntax;
 
 use self::semver::{Range, SemverRules, Version};
 
@@ -65,8 +66,17 @@ pub struct Filter {
 
 impl Filter {
     pub fn new(pattern: &str, extract: Option<&str>) -> Result<Self, PolicyError> {
+        Self::new_as(pattern, extract, GoSyntax::default())
+    }
+
+    /// [`Filter::new`] with the regexp syntax of the Go a Flux release is built with.
+    pub(crate) fn new_as(
+        pattern: &str,
+        extract: Option<&str>,
+        syntax: GoSyntax,
+    ) -> Result<Self, PolicyError> {
         Ok(Self {
-            regex: compile_regex(pattern)?,
+            regex: compile_regex_as(pattern, syntax)?,
             extract: extract.filter(|e| !e.is_empty()).map(Template::parse),
         })
     }
@@ -101,7 +111,15 @@ pub struct Exclusions {
 impl Exclusions {
     /// An empty list means Flux's default, `^.*\.sig$`.
     pub fn new<S: AsRef<str>>(patterns: &[S]) -> Result<Self, PolicyError> {
-        let compile = |p: &str| Ok((p.to_owned(), compile_regex(p)?));
+        Self::new_as(patterns, GoSyntax::default())
+    }
+
+    /// [`Exclusions::new`] with the regexp syntax of the Go a Flux release is built with.
+    pub(crate) fn new_as<S: AsRef<str>>(
+        patterns: &[S],
+        syntax: GoSyntax,
+    ) -> Result<Self, PolicyError> {
+        let compile = |p: &str| Ok((p.to_owned(), compile_regex_as(p, syntax)?));
         let patterns = if patterns.is_empty() {
             vec![compile(DEFAULT_EXCLUSION)?]
         } else {
@@ -129,9 +147,10 @@ impl Exclusions {
     }
 }
 
-/// Compile a pattern as Flux does (Go's `regexp.Compile`), with Go's error and its byte span.
-pub fn compile_regex(pattern: &str) -> Result<Regex, PolicyError> {
-    goregex::compile(pattern).map_err(|err| PolicyError::InvalidRegex {
+/// Compile a pattern as Flux does (Go's `regexp.Compile` of the Go the target release is built
+/// with), with Go's error and its byte span.
+pub(crate) fn compile_regex_as(pattern: &str, syntax: GoSyntax) -> Result<Regex, PolicyError> {
+    goregex::compile_as(pattern, syntax).map_err(|err| PolicyError::InvalidRegex {
         pattern: pattern.to_owned(),
         message: err.to_string(),
         span: Some(SourceSpan::from((

@@ -325,7 +325,9 @@ fn exclusions_default_to_signatures() {
 
 #[test]
 fn regex_errors_carry_a_span() {
-    let Err(PolicyError::InvalidRegex { span, message, .. }) = compile_regex("ab(c") else {
+    let Err(PolicyError::InvalidRegex { span, message, .. }) =
+        compile_regex_as("ab(c", GoSyntax::default())
+    else {
         panic!("expected an error");
     };
     assert!(span.is_some(), "{message}");

@@ -2,6 +2,8 @@
 
 use regex_syntax::hir::{Class, ClassUnicode, ClassUnicodeRange, HirKind};
 
+use super::GoSyntax;
+
 /// Go's `\d`, `\s`, `\w`: ASCII only (`\s` has no `\v`).
 const DIGIT: &[(u32, u32)] = &[(0x30, 0x39)];
 const SPACE: &[(u32, u32)] = &[(0x9, 0xa), (0xc, 0xd), (0x20, 0x20)];
@@ -285,10 +287,28 @@ const SCRIPTS: &[&str] = &[
     "Zanabazar_Square",
 ];
 
-/// The runes of a Unicode class name as Go's `\p{name}` knows it (Go 1.25 and later, the Go
-/// that Flux 2.7 to 2.9 are built with): `Any`, `Assigned`, `ASCII`, a category, a script or a
-/// category's long name, matched by [`canonical_name`].
-pub(crate) fn unicode_table(name: &str) -> Option<ClassUnicode> {
+/// The runes of a Unicode class name as Go's `\p{name}` knows it. From Go 1.25 (the Go of Flux
+/// 2.7 to 2.9): `Any`, `Assigned`, `ASCII`, a category, a script or a category's long name,
+/// matched by [`canonical_name`]. Before: `Any`, or a category or script by its exact key, with
+/// no `Cn` or `LC`, and `C` without the unassigned code points.
+pub(crate) fn unicode_table(name: &str, syntax: GoSyntax) -> Option<ClassUnicode> {
+    if syntax < GoSyntax::Go1_25 {
+        return match name {
+            "Any" => Some(ranges(&[(0, 0x10ffff)])),
+            "Cn" | "LC" => None,
+            // Cc, Cf, Co and Cs (no string holds a surrogate).
+            "C" => {
+                let mut class = ClassUnicode::empty();
+                for part in ["Cc", "Cf", "Co"] {
+                    class.union(&category(part)?);
+                }
+                Some(class)
+            }
+            _ if CATEGORIES.contains(&name) => category(name),
+            _ if SCRIPTS.contains(&name) => from_regex_syntax(&format!(r"\p{{sc={name}}}")),
+            _ => None,
+        };
+    }
     let name = canonical_name(name);
     match name.as_str() {
         "Any" => return Some(ranges(&[(0, 0x10ffff)])),
