@@ -1,10 +1,12 @@
 //! The Flux release imagelock judges a repository against (`flux-version` in `.imagelock.yaml`,
-//! `--flux-version`): which `image.toolkit.fluxcd.io` API versions it serves, and which data its
-//! commit message templates get. Every fact here is sourced in docs/flux-versions.md; what could
-//! not be sourced is not modelled.
+//! `--flux-version`): which `image.toolkit.fluxcd.io` API versions it serves, which data its
+//! commit message templates get, and how its semver policies read tags and prereleases. Every
+//! fact here is sourced in docs/flux-versions.md; what could not be sourced is not modelled.
 
 use std::fmt;
 
+use crate::policy::semver::SemverRules;
+use crate::policy::GoSyntax;
 use crate::resources::Kind;
 
 /// A Flux 2 minor release.
@@ -82,6 +84,32 @@ impl FluxVersion {
     /// the `v1beta2` API).
     pub(crate) fn has_changed_template_data(self) -> bool {
         self >= Self::V2_3
+    }
+
+    /// How this release's semver policies read tags and match prereleases: image-reflector-
+    /// controller 1.0 (Flux 2.7) took fluxcd/pkg's new `version.ParseVersion` (leading zeros, a
+    /// prerelease before the third number) and Masterminds >= 3.4 (a prerelease in one constraint
+    /// opens the AND group); earlier releases parse strict semver after one `v`, and each
+    /// constraint decides alone.
+    pub(crate) fn semver_rules(self) -> SemverRules {
+        if self >= Self::V2_7 {
+            SemverRules::From2_7
+        } else {
+            SemverRules::UpTo2_6
+        }
+    }
+
+    /// The regexp syntax of the Go this release's image-reflector-controller is built with, which
+    /// compiles `filterTags.pattern` and `exclusionList`: Go 1.20/1.21 up to Flux 2.2, 1.22 from
+    /// 2.3 (`(?<name>`), 1.25 from 2.7 (`\p{...}` names).
+    pub(crate) fn go_syntax(self) -> GoSyntax {
+        if self >= Self::V2_7 {
+            GoSyntax::Go1_25
+        } else if self >= Self::V2_3 {
+            GoSyntax::Go1_22
+        } else {
+            GoSyntax::Go1_20
+        }
     }
 
     /// How this release serves `apiVersion` `image.toolkit.fluxcd.io/<version>` for `kind`;
@@ -171,6 +199,28 @@ mod tests {
         assert!(new.contains("`2.10`") && new.contains("newer"), "{new}");
         let new = FluxVersion::parse("3.0").unwrap_err();
         assert!(new.contains("newer"), "{new}");
+    }
+
+    #[test]
+    fn semver_rules_changes_with_2_7() {
+        let v = |s: &str| FluxVersion::parse(s).unwrap();
+        for old in ["2.0", "2.3", "2.6"] {
+            assert_eq!(v(old).semver_rules(), SemverRules::UpTo2_6, "{old}");
+        }
+        for new in ["2.7", "2.8", "2.9"] {
+            assert_eq!(v(new).semver_rules(), SemverRules::From2_7, "{new}");
+        }
+    }
+
+    #[test]
+    fn go_syntax_by_release() {
+        let v = |s: &str| FluxVersion::parse(s).unwrap().go_syntax();
+        assert_eq!(v("2.0"), GoSyntax::Go1_20);
+        assert_eq!(v("2.2"), GoSyntax::Go1_20);
+        assert_eq!(v("2.3"), GoSyntax::Go1_22);
+        assert_eq!(v("2.6"), GoSyntax::Go1_22);
+        assert_eq!(v("2.7"), GoSyntax::Go1_25);
+        assert_eq!(v("2.9"), GoSyntax::Go1_25);
     }
 
     #[test]

@@ -30,7 +30,7 @@ pub struct GlobalArgs {
     /// Namespace of objects that declare none and get none from a kustomization, where the repository has no Flux Kustomization [default: .imagelock.yaml's default-namespace, else flux-system]
     #[arg(long, global = true, value_name = "NS")]
     pub default_namespace: Option<String>,
-    /// The Flux release the repository runs, as MAJOR.MINOR: the API versions and commit template data it is checked against [default: .imagelock.yaml's flux-version, else the newest modelled, 2.9]
+    /// The Flux release the repository runs, as MAJOR.MINOR: the API versions, commit template data and semver rules (tag parsing, prereleases in ranges) it is checked against (`try` reads this flag only) [default: .imagelock.yaml's flux-version, else the newest modelled, 2.9]
     #[arg(long, global = true, value_name = "X.Y")]
     pub flux_version: Option<String>,
     /// Only this cluster: a Flux root Kustomization's path (`clusters/production`) or its last part (`production`) [default: every cluster]
@@ -39,6 +39,9 @@ pub struct GlobalArgs {
     /// Cooldown for policies without an imagelock.dev/min-age annotation: tags and digests first seen less than this long before the lock's last refresh are not adopted (30m, 48h, 7d; 0 for none) [default: .imagelock.yaml's min-age, else none]
     #[arg(long, global = true, value_name = "AGE")]
     pub min_age: Option<String>,
+    /// Where ImageUpdateAutomations are declared, treat the markers none of them would update (outside their update.path, not selected, another namespace, only suspended automations) as updated all the same: `check` reports them out of date and `fix` rewrites them; `fix --commit` still leaves them, as Flux does [default: .imagelock.yaml's all-markers, else off]
+    #[arg(long, global = true)]
+    pub all_markers: bool,
     /// Output format
     #[arg(long, global = true, value_enum, default_value_t = Format::Human)]
     pub format: Format,

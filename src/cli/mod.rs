@@ -70,7 +70,7 @@ pub fn main() -> ExitCode {
 /// Run a parsed command line.
 pub fn run(cli: Cli) -> miette::Result<ExitStatus> {
     match cli.command {
-        Command::Try(args) => try_cmd::run(&args),
+        Command::Try(args) => try_cmd::run(&cli.global, &args),
         Command::Check(args) => check::check(&cli.global, &args),
         Command::Fix(args) => check::fix(&cli.global, &args),
         Command::Refresh(args) => refresh::run(&cli.global, &args),
@@ -142,6 +142,7 @@ fn options(global: &GlobalArgs, paths: &[std::path::PathBuf]) -> miette::Result<
         default_namespace: global.default_namespace.as_deref(),
         flux_version: global.flux_version.as_deref(),
         min_age: global.min_age.as_deref(),
+        all_markers: global.all_markers,
     };
     let config = crate::config::Config::load(&workspace.root, &flags)?;
     if global.verbose > 0 {

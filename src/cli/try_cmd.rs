@@ -4,12 +4,20 @@ use std::io::{self, Read, Write};
 
 use miette::{IntoDiagnostic, NamedSource, Report};
 
-use super::args::{OrderArg, TryArgs};
+use super::args::{GlobalArgs, OrderArg, TryArgs};
 use super::ExitStatus;
-use crate::policy::{self, Choice, Exclusions, Filter, Order, Policy, PolicyError};
+use crate::flux_version::FluxVersion;
+use crate::policy::{self, Choice, Exclusions, Filter, GoSyntax, Order, Policy, PolicyError};
 
-pub fn run(args: &TryArgs) -> miette::Result<ExitStatus> {
-    let (policy, exclusions) = build(args)?;
+pub fn run(global: &GlobalArgs, args: &TryArgs) -> miette::Result<ExitStatus> {
+    // No repository is read, so no `.imagelock.yaml`: the flag alone names the release.
+    let flux = match &global.flux_version {
+        Some(text) => FluxVersion::parse(text)
+            .map_err(|message| miette::miette!(code = "imagelock::usage", "{message}"))?,
+        None => FluxVersion::default(),
+    };
+    let (mut policy, exclusions) = build(args, flux.go_syntax())?;
+    policy.semver_rules = flux.semver_rules();
     let mut input = Vec::new();
     io::stdin()
         .lock()
@@ -53,7 +61,7 @@ fn read_tags(input: &[u8]) -> miette::Result<Vec<String>> {
     Ok(tags)
 }
 
-fn build(args: &TryArgs) -> miette::Result<(Policy, Exclusions)> {
+fn build(args: &TryArgs, syntax: GoSyntax) -> miette::Result<(Policy, Exclusions)> {
     let choice = if let Some(range) = &args.semver {
         Choice::Semver(
             range
@@ -69,16 +77,23 @@ fn build(args: &TryArgs) -> miette::Result<(Policy, Exclusions)> {
     };
     let filter = match &args.filter_pattern {
         Some(pattern) => Some(
-            Filter::new(pattern, args.extract.as_deref())
+            Filter::new_as(pattern, args.extract.as_deref(), syntax)
                 .map_err(|e| in_arg(e, "--filter-pattern", pattern))?,
         ),
         None => None,
     };
     for pattern in &args.exclude {
-        policy::compile_regex(pattern).map_err(|e| in_arg(e, "--exclude", pattern))?;
+        policy::compile_regex_as(pattern, syntax).map_err(|e| in_arg(e, "--exclude", pattern))?;
     }
-    let exclusions = Exclusions::new(&args.exclude).map_err(Report::new)?;
-    Ok((Policy { choice, filter }, exclusions))
+    let exclusions = Exclusions::new_as(&args.exclude, syntax).map_err(Report::new)?;
+    Ok((
+        Policy {
+            choice,
+            filter,
+            semver_rules: Default::default(),
+        },
+        exclusions,
+    ))
 }
 
 /// Attach the argument's text so the diagnostic underlines the bad part of it.

@@ -49,8 +49,8 @@ pub struct ConfigFile {
     #[serde(default)]
     pub per_path: BTreeMap<String, PathRules>,
     /// The Flux release the repository runs, as `MAJOR.MINOR` (`"2.7"`; `v2.7` and `2.7.1` are
-    /// accepted): which API versions and commit template data are checked against
-    /// (`--flux-version` overrides it; default: the newest release imagelock models).
+    /// accepted): which API versions, commit template data and semver rules (tag parsing,
+    /// prereleases in ranges) are checked against (`--flux-version` overrides it; default: the newest release imagelock models).
     #[serde(default)]
     pub flux_version: Option<String>,
     /// Cooldown for every ImagePolicy that sets none in its `imagelock.dev/min-age`
@@ -60,6 +60,13 @@ pub struct ConfigFile {
     #[serde(default, deserialize_with = "text_or_number")]
     #[schemars(regex(pattern = r"^(0|[0-9]{1,10}[mhd])$"))]
     pub min_age: Option<String>,
+    /// Treat every marker as one Flux updates, also where ImageUpdateAutomations are declared
+    /// and none would update it (outside their update.path, not selected by a policySelector,
+    /// in another namespace, or only suspended ones): `check` reports it out of date and `fix`
+    /// rewrites it, besides the warning that Flux leaves it. `fix --commit` still follows Flux
+    /// (`--all-markers` turns it on; default: false).
+    #[serde(default)]
+    pub all_markers: bool,
 }
 
 /// What one `per-path` glob changes.
@@ -157,6 +164,8 @@ pub struct Flags<'a> {
     pub flux_version: Option<&'a str>,
     /// `--min-age`.
     pub min_age: Option<&'a str>,
+    /// `--all-markers`.
+    pub all_markers: bool,
 }
 
 /// The configuration in effect.
@@ -169,6 +178,9 @@ pub struct Config {
     pub(crate) flux_version: FluxVersion,
     /// The repository's default cooldown (`None`: none).
     pub(crate) min_age: Option<MinAge>,
+    /// Markers no automation would update are still out of date and fixed (`fix --commit`
+    /// aside).
+    pub(crate) all_markers: bool,
     exclude: Option<GlobSet>,
     ignore: BTreeSet<Rule>,
     warn: BTreeSet<Rule>,
@@ -206,6 +218,7 @@ impl Config {
                 .map_err(|source| ConfigError::MinAgeFlag { source })?;
             config.min_age = Some(age).filter(|a| !a.is_zero());
         }
+        config.all_markers |= flags.all_markers;
         Ok(config)
     }
 
@@ -298,6 +311,7 @@ impl Config {
             default_namespace: file.default_namespace.unwrap_or_default(),
             flux_version,
             min_age: min_age.filter(|a| !a.is_zero()),
+            all_markers: file.all_markers,
             exclude: (!file.exclude.is_empty())
                 .then(|| globs(&file.exclude))
                 .transpose()?,

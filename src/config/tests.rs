@@ -238,3 +238,24 @@ fn the_min_age_flag_beats_the_file_and_a_bad_value_points_at_it() {
         "{err:?}"
     );
 }
+
+#[test]
+fn all_markers_is_off_unless_the_file_or_the_flag_turns_it_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let load = |flag| {
+        let flags = Flags {
+            all_markers: flag,
+            ..Flags::default()
+        };
+        Config::load(dir.path(), &flags).unwrap().all_markers
+    };
+    assert!(!load(false));
+    assert!(load(true));
+    fs_err::write(dir.path().join(FILE_NAME), "all-markers: false\n").unwrap();
+    assert!(!load(false));
+    assert!(load(true), "the flag turns it on over the file");
+    fs_err::write(dir.path().join(FILE_NAME), "all-markers: true\n").unwrap();
+    assert!(load(false));
+    let err = Config::parse(FILE_NAME, "all-markers: sometimes\n").unwrap_err();
+    assert!(err.to_string().contains(FILE_NAME), "{err}");
+}

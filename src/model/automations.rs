@@ -115,7 +115,11 @@ pub enum Coverage {
     NotSelected,
     /// Selected, but the file is outside every selecting automation's `update.path`.
     OutsidePath,
-    /// These automations (namespace/name order, suspended ones included) update it.
+    /// Selected and under their `update.path`, but every one of these automations is suspended
+    /// (`spec.suspend: true`): Flux updates nothing until one is resumed.
+    Suspended(Vec<AutomationId>),
+    /// These automations (namespace/name order, suspended ones included, at least one not)
+    /// update it.
     Covered(Vec<AutomationId>),
 }
 
@@ -166,6 +170,11 @@ pub(crate) fn coverage(automations: &[Automation], policy: &Policy, rel: &str) -
         .collect();
     if covering.is_empty() {
         Coverage::OutsidePath
+    } else if covering
+        .iter()
+        .all(|id| automations[id.0].decl.spec.suspend)
+    {
+        Coverage::Suspended(covering)
     } else {
         Coverage::Covered(covering)
     }

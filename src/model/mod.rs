@@ -174,6 +174,8 @@ impl Model {
             digest: BTreeSet::new(),
             namespaces: &BTreeMap::new(),
             min_age: options.config.min_age,
+            semver_rules: options.config.flux_version.semver_rules(),
+            go_syntax: options.config.flux_version.go_syntax(),
         };
         for file in &files {
             let Some(manifest) = &file.manifest else {
@@ -318,6 +320,7 @@ impl Model {
             lock: self.lock.as_ref(),
             repositories: &self.repositories,
             clusters: &self.clusters,
+            all_markers: self.config.all_markers,
         }
     }
 

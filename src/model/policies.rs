@@ -135,6 +135,10 @@ pub(super) struct Use<'a> {
     pub namespaces: &'a BTreeMap<String, BTreeMap<String, String>>,
     /// The repository's default cooldown.
     pub min_age: Option<policy::cooldown::MinAge>,
+    /// How the target Flux release reads tags for semver policies.
+    pub semver_rules: policy::semver::SemverRules,
+    /// The regexp syntax of the Go the target Flux release is built with.
+    pub go_syntax: policy::GoSyntax,
 }
 
 pub(super) fn build(
@@ -167,7 +171,7 @@ pub(super) fn build(
             files,
             findings: Vec::new(),
         };
-        let (image, exclusions) = build_repository(&mut sink, &decl, &mut cache);
+        let (image, exclusions) = build_repository(&mut sink, &decl, &mut cache, used.go_syntax);
         if report {
             ctx.findings.append(&mut sink.findings);
             // Only a repository that builds is looked up: an invalid one says why already.
@@ -214,7 +218,7 @@ pub(super) fn build(
             files,
             findings: Vec::new(),
         };
-        let compiled = build_policy(&mut ctx, decl, &index);
+        let compiled = build_policy(&mut ctx, decl, &index, used.semver_rules, used.go_syntax);
         let times = Times::read(decl, used.min_age).map_err(|mut f| ctx.findings.append(&mut f));
         out.times = times.unwrap_or_default();
         let repo = repository_id.map(|id| &built_repos[id.0]);
@@ -439,6 +443,7 @@ fn build_repository(
     ctx: &mut Ctx<'_>,
     repo: &RepositoryDecl,
     cache: &mut ExclusionCache,
+    syntax: policy::GoSyntax,
 ) -> (Option<ImageName>, Option<Exclusions>) {
     let image = match repo.spec.image.as_deref() {
         None => {
@@ -463,14 +468,14 @@ fn build_repository(
     }
     let mut ok = true;
     for (i, pattern) in repo.spec.exclusion_list.iter().enumerate() {
-        if let Err(err) = policy::compile_regex(pattern) {
+        if let Err(err) = policy::compile_regex_as(pattern, syntax) {
             ok = false;
             let index = i.to_string();
             regex_finding(ctx, repo, &["spec", "exclusionList", &index], &err);
         }
     }
     let exclusions = ok
-        .then(|| Exclusions::new(&repo.spec.exclusion_list).ok())
+        .then(|| Exclusions::new_as(&repo.spec.exclusion_list, syntax).ok())
         .flatten();
     cache.insert(repo.spec.exclusion_list.clone(), exclusions.clone());
     (image, exclusions)
@@ -504,6 +509,8 @@ fn build_policy(
     ctx: &mut Ctx<'_>,
     decl: &PolicyDecl,
     repositories: &BTreeMap<&ObjectKey, usize>,
+    semver_rules: policy::semver::SemverRules,
+    go_syntax: policy::GoSyntax,
 ) -> Option<(policy::Policy, DigestReflection)> {
     let spec = &decl.spec;
     let mut ok = true;
@@ -567,7 +574,7 @@ fn build_policy(
     let filter = match spec.filter_tags.as_ref() {
         Some(ft) if ft.pattern.is_some() || ft.extract.is_some() => {
             let pattern = ft.pattern.as_deref().unwrap_or("");
-            match Filter::new(pattern, ft.extract.as_deref()) {
+            match Filter::new_as(pattern, ft.extract.as_deref(), go_syntax) {
                 Ok(filter) => {
                     if let Some(template) = &filter.extract {
                         let missing = template.missing_groups(&filter.regex);
@@ -596,7 +603,14 @@ fn build_policy(
         _ => None,
     };
     let choice = choice?;
-    ok.then_some((policy::Policy { choice, filter }, reflection))
+    ok.then_some((
+        policy::Policy {
+            choice,
+            filter,
+            semver_rules,
+        },
+        reflection,
+    ))
 }
 
 fn build_choice(ctx: &mut Ctx<'_>, decl: &PolicyDecl) -> Option<Choice> {
@@ -710,13 +724,45 @@ fn regex_finding<T>(
     path: &[&str],
     err: &PolicyError,
 ) {
-    let range = decl.span(path);
+    let field = decl.span(path);
+    let range = match err {
+        PolicyError::InvalidRegex {
+            pattern,
+            span: Some(part),
+            ..
+        } => within_scalar(ctx.files, decl.file, field, pattern, part),
+        _ => field,
+    };
     ctx.findings.push(Finding::new(
         Rule::InvalidRegex,
         &decl.rel,
         range,
         err.to_string(),
     ));
+}
+
+/// The bytes of `part` (a span of `value`) in the file, where the scalar at `field` spells
+/// `value` out as it is (plain or single-quoted without `''`, or double-quoted without escapes);
+/// else the whole field.
+fn within_scalar(
+    files: &[SourceFile],
+    file: usize,
+    field: TextRange,
+    value: &str,
+    part: &miette::SourceSpan,
+) -> TextRange {
+    let Some(source) = files.get(file).and_then(|f| f.text.get(field.as_range())) else {
+        return field;
+    };
+    let quote = usize::from(source.starts_with(['"', '\'']));
+    let spelled = source.get(quote..quote + value.len()) == Some(value);
+    let start = field.start() + quote + part.offset();
+    let end = start + part.len();
+    if spelled && !part.is_empty() && end <= field.end() {
+        TextRange::new(start, end)
+    } else {
+        field
+    }
 }
 
 fn no_tag(ctx: &mut Ctx<'_>, decl: &PolicyDecl, err: &SelectError, count: usize) {

@@ -60,6 +60,8 @@ pub(crate) struct Context<'a> {
     pub repositories: &'a [super::policies::Repository],
     /// Cluster names, by index.
     pub clusters: &'a [String],
+    /// `--all-markers`: a marker no automation updates is still out of date and fixed.
+    pub all_markers: bool,
 }
 
 impl Context<'_> {
@@ -229,12 +231,21 @@ pub(crate) fn evaluate_file(
         }
         let stale = site.wanted.clone().filter(|w| *w != scalar.value);
         // Where automations are declared, a marker none of them updates is Flux's to leave: said
-        // once, as a warning that names the drift, and neither out of date nor fixed.
-        let updated = matches!(
-            site.coverage,
-            Coverage::NoAutomations | Coverage::Covered(_)
+        // once, as a warning that names the drift, and neither out of date nor fixed (unless
+        // `--all-markers` asks for it; `fix --commit` reads the coverage and still leaves it).
+        let updated = cx.all_markers
+            || matches!(
+                site.coverage,
+                Coverage::NoAutomations | Coverage::Covered(_)
+            );
+        coverage_finding(
+            cx.automations,
+            file,
+            setter_range,
+            &site,
+            stale.as_deref(),
+            &mut out,
         );
-        coverage_finding(file, setter_range, &site, stale.as_deref(), &mut out);
         if let Some(wanted) = stale.filter(|_| updated) {
             let old_source = file.text.get(scalar.range.as_range()).unwrap_or("");
             let edit = Edit {
@@ -634,6 +645,7 @@ fn unknown_policy(
 
 /// What the automations leave undone: each case of [`Coverage`] but the covered.
 fn coverage_finding(
+    automations: &[Automation],
     file: &SourceFile,
     range: TextRange,
     site: &MarkerSite,
@@ -664,6 +676,19 @@ fn coverage_finding(
                 file.rel, marker.namespace, marker.name
             ),
         ),
+        Coverage::Suspended(ref ids) => {
+            let names: Vec<String> = ids
+                .iter()
+                .map(|id| format!("`{}`", automations[id.0].decl.key.slash()))
+                .collect();
+            (
+                Rule::SuspendedAutomation,
+                format!(
+                    "only suspended ImageUpdateAutomations ({}) would update this marker: Flux does not while they are suspended",
+                    names.join(", ")
+                ),
+            )
+        }
     };
     if let Some(wanted) = stale {
         message.push_str(&format!(

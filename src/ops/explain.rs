@@ -4,6 +4,7 @@
 use serde::Serialize;
 
 use crate::model::{Model, NoCandidates, ObjectKey, PolicyId};
+use crate::policy::semver::SemverRules;
 use crate::policy::{Age, Choice, Verdict};
 use crate::text::LineIndex;
 
@@ -175,7 +176,13 @@ pub fn explain(model: &Model, key: &ObjectKey) -> Option<Explanation> {
             }
             Verdict::FilteredOut => "filtered out by the pattern".to_owned(),
             Verdict::SameKey { winner } => format!("same key as {winner}, which replaces it"),
-            Verdict::NotVersion => "not a version".to_owned(),
+            Verdict::NotVersion => match policy.compiled.as_ref().map(|c| c.semver_rules) {
+                Some(SemverRules::UpTo2_6) => format!(
+                    "not a version for Flux {} (strict semver: three numbers, no leading zeros)",
+                    model.config.flux_version
+                ),
+                _ => "not a version".to_owned(),
+            },
             Verdict::OutOfRange => "out of range".to_owned(),
             Verdict::NotNumeric => "not a number: fails the policy".to_owned(),
             Verdict::Lower => match &evaluation.result {

@@ -20,8 +20,9 @@ use thiserror::Error;
 pub use cooldown::{Age, Timing};
 pub use extract::Template;
 pub use gofloat::parse_float;
+pub(crate) use goregex::GoSyntax;
 
-use self::semver::{Range, Version};
+use self::semver::{Range, SemverRules, Version};
 
 /// Flux's default `exclusionList` when a repository declares none.
 pub const DEFAULT_EXCLUSION: &str = r"^.*\.sig$";
@@ -67,8 +68,17 @@ pub struct Filter {
 
 impl Filter {
     pub fn new(pattern: &str, extract: Option<&str>) -> Result<Self, PolicyError> {
+        Self::new_as(pattern, extract, GoSyntax::default())
+    }
+
+    /// [`Filter::new`] with the regexp syntax of the Go a Flux release is built with.
+    pub(crate) fn new_as(
+        pattern: &str,
+        extract: Option<&str>,
+        syntax: GoSyntax,
+    ) -> Result<Self, PolicyError> {
         Ok(Self {
-            regex: compile_regex(pattern)?,
+            regex: compile_regex_as(pattern, syntax)?,
             extract: extract.filter(|e| !e.is_empty()).map(Template::parse),
         })
     }
@@ -95,6 +105,8 @@ impl Filter {
 pub struct Policy {
     pub choice: Choice,
     pub filter: Option<Filter>,
+    /// How a semver policy reads tags and matches prereleases: the target Flux release decides.
+    pub semver_rules: SemverRules,
 }
 
 /// The repository's `exclusionList`: a tag matching any entry is dropped before storage.
@@ -107,7 +119,15 @@ pub struct Exclusions {
 impl Exclusions {
     /// An empty list means Flux's default, `^.*\.sig$`.
     pub fn new<S: AsRef<str>>(patterns: &[S]) -> Result<Self, PolicyError> {
-        let compile = |p: &str| Ok((p.to_owned(), compile_regex(p)?));
+        Self::new_as(patterns, GoSyntax::default())
+    }
+
+    /// [`Exclusions::new`] with the regexp syntax of the Go a Flux release is built with.
+    pub(crate) fn new_as<S: AsRef<str>>(
+        patterns: &[S],
+        syntax: GoSyntax,
+    ) -> Result<Self, PolicyError> {
+        let compile = |p: &str| Ok((p.to_owned(), compile_regex_as(p, syntax)?));
         let patterns = if patterns.is_empty() {
             vec![compile(DEFAULT_EXCLUSION)?]
         } else {
@@ -135,9 +155,10 @@ impl Exclusions {
     }
 }
 
-/// Compile a pattern as Flux does (Go's `regexp.Compile`), with Go's error and its byte span.
-pub fn compile_regex(pattern: &str) -> Result<Regex, PolicyError> {
-    goregex::compile(pattern).map_err(|err| PolicyError::InvalidRegex {
+/// Compile a pattern as Flux does (Go's `regexp.Compile` of the Go the target release is built
+/// with), with Go's error and its byte span.
+pub(crate) fn compile_regex_as(pattern: &str, syntax: GoSyntax) -> Result<Regex, PolicyError> {
+    goregex::compile_as(pattern, syntax).map_err(|err| PolicyError::InvalidRegex {
         pattern: pattern.to_owned(),
         message: err.to_string(),
         span: Some(SourceSpan::from((
@@ -305,7 +326,9 @@ impl Policy {
             Err(SelectError::Empty)
         } else {
             match &self.choice {
-                Choice::Semver(range) => pick_semver(range, &candidates, &mut verdicts),
+                Choice::Semver(range) => {
+                    pick_semver(range, self.semver_rules, &candidates, &mut verdicts)
+                }
                 Choice::Alphabetical(order) => Ok(pick_alphabetical(*order, &candidates)),
                 Choice::Numerical(order) => pick_numerical(*order, &candidates, &mut verdicts),
             }
@@ -372,16 +395,17 @@ fn pick_first_seen(
 /// Maximum by precedence among parsable, in-range keys; the first in list order wins a tie.
 fn pick_semver(
     range: &Range,
+    rules: SemverRules,
     candidates: &[(Cow<'_, str>, usize)],
     verdicts: &mut [Verdict],
 ) -> Result<usize, SelectError> {
     let mut best: Option<(Version, usize)> = None;
     for (key, i) in candidates {
-        let Some(version) = Version::parse_tag(key) else {
+        let Some(version) = rules.parse_tag(key) else {
             verdicts[*i] = Verdict::NotVersion;
             continue;
         };
-        if !range.matches(&version) {
+        if !range.matches_under(&version, rules) {
             verdicts[*i] = Verdict::OutOfRange;
             continue;
         }

@@ -7,6 +7,7 @@ fn semver(range: &str) -> Policy {
     Policy {
         choice: Choice::Semver(range.parse().expect("valid range")),
         filter: None,
+        semver_rules: Default::default(),
     }
 }
 
@@ -14,6 +15,7 @@ fn alpha(order: Order) -> Policy {
     Policy {
         choice: Choice::Alphabetical(order),
         filter: None,
+        semver_rules: Default::default(),
     }
 }
 
@@ -21,6 +23,7 @@ fn numeric(order: Order) -> Policy {
     Policy {
         choice: Choice::Numerical(order),
         filter: None,
+        semver_rules: Default::default(),
     }
 }
 
@@ -322,7 +325,9 @@ fn exclusions_default_to_signatures() {
 
 #[test]
 fn regex_errors_carry_a_span() {
-    let Err(PolicyError::InvalidRegex { span, message, .. }) = compile_regex("ab(c") else {
+    let Err(PolicyError::InvalidRegex { span, message, .. }) =
+        compile_regex_as("ab(c", GoSyntax::default())
+    else {
         panic!("expected an error");
     };
     assert!(span.is_some(), "{message}");
@@ -381,6 +386,7 @@ fn policy_strategy() -> impl Strategy<Value = Policy> {
     (choice, filter).prop_map(|(choice, filter)| Policy {
         choice,
         filter: filter.map(|(p, e)| Filter::new(p, e).unwrap()),
+        semver_rules: Default::default(),
     })
 }
 

@@ -112,6 +112,8 @@ rules! {
         "Part of a build imagelock cannot see offline (remote base, another source, SOPS, objects not in git)"),
     ClusterConflict = ("IL038", "cluster-conflict", Error,
         "A marker that two clusters' automations would set to different values, or the same object applied by two Kustomizations"),
+    SuspendedAutomation = ("IL039", "suspended-automation", Warning,
+        "A marker that only suspended ImageUpdateAutomations update; Flux leaves it while they are suspended"),
 }
 
 impl Rule {

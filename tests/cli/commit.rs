@@ -519,3 +519,74 @@ fn an_older_target_commits_with_the_legacy_updated_data() {
         "Update images\n- ghcr.io/org/app:1.1.0 (flux-system/app)\n\n\n"
     );
 }
+
+#[test]
+fn a_marker_only_suspended_automations_update_is_left_by_check_fix_and_commit_alike() {
+    let case = crate::common::testdata().join("cases/41-suspended-automation/in");
+    let mut files = Vec::new();
+    for rel in [
+        "images.lock",
+        "flux/images.yaml",
+        "clusters/prod/app.yaml",
+        "clusters/staging/app.yaml",
+    ] {
+        files.push((rel, fs_err::read_to_string(case.join(rel)).unwrap()));
+    }
+    let files: Vec<(&str, &str)> = files.iter().map(|(r, t)| (*r, t.as_str())).collect();
+    let tmp = repo(&files);
+    let dir = tmp.path();
+    let check = imagelock(dir, &["check"]);
+    assert!(check.stdout.contains("IL039"), "{}", check.stdout);
+    assert_eq!(check.stdout.matches("IL022").count(), 1, "{}", check.stdout);
+    let run = imagelock(dir, &["fix", "--commit"]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    let changed = git(dir, &["show", "--name-only", "--format=", "HEAD"]).stdout;
+    assert_eq!(changed, "clusters/staging/app.yaml\n");
+    let prod = fs_err::read_to_string(dir.join("clusters/prod/app.yaml")).unwrap();
+    assert!(prod.contains("app:1.0.0"), "{prod}");
+    // After the commit, check says the same as before about the suspended one, and nothing else.
+    let again = imagelock(dir, &["check"]);
+    assert_eq!(again.code, 0, "{}", again.stdout);
+    assert!(again.stdout.contains("IL039"), "{}", again.stdout);
+}
+
+#[test]
+fn all_markers_fixes_what_flux_leaves_but_commit_still_leaves_it() {
+    let case = crate::common::testdata().join("cases/42-all-markers/in");
+    let mut files = Vec::new();
+    for rel in [
+        "images.lock",
+        "flux/images.yaml",
+        "clusters/prod/app.yaml",
+        "clusters/staging/app.yaml",
+        "clusters/paused/app.yaml",
+    ] {
+        files.push((rel, fs_err::read_to_string(case.join(rel)).unwrap()));
+    }
+    let files: Vec<(&str, &str)> = files.iter().map(|(r, t)| (*r, t.as_str())).collect();
+    let tmp = repo(&files);
+    let dir = tmp.path();
+    // Without the flag (and no configuration), only the automated marker is out of date.
+    let check = imagelock(dir, &["check"]);
+    assert_eq!(check.stdout.matches("IL022").count(), 1, "{}", check.stdout);
+    let all = imagelock(dir, &["check", "--all-markers"]);
+    assert_eq!(all.stdout.matches("IL022").count(), 3, "{}", all.stdout);
+    assert!(all.stdout.contains("IL007") && all.stdout.contains("IL039"));
+    // fix --commit follows Flux whatever the flag says.
+    let run = imagelock(dir, &["fix", "--commit", "--all-markers"]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.stderr.contains("left 2 out-of-date markers"),
+        "{}",
+        run.stderr
+    );
+    let changed = git(dir, &["show", "--name-only", "--format=", "HEAD"]).stdout;
+    assert_eq!(changed, "clusters/prod/app.yaml\n");
+    // Plain fix with the flag rewrites the two Flux leaves.
+    let fix = imagelock(dir, &["fix", "--all-markers"]);
+    assert_eq!(fix.code, 0, "{}{}", fix.stdout, fix.stderr);
+    for c in ["staging", "paused"] {
+        let text = fs_err::read_to_string(dir.join(format!("clusters/{c}/app.yaml"))).unwrap();
+        assert!(text.contains("app:1.1.0"), "{c}: {text}");
+    }
+}

@@ -33,6 +33,62 @@ fn result_does_not_depend_on_line_order() {
 }
 
 #[test]
+fn tags_are_read_as_the_target_flux_release_reads_them() {
+    // flux-semantics.md §3.3 row 39: calendar tags with leading zeros are versions from
+    // Flux 2.7 on; Flux 2.6 skips them, so 2024.12.31 wins there.
+    let tags = "2025.01.10\n2025.1.9\n2024.12.31\n";
+    let newest = try_tags(&["--semver", "*"], tags);
+    assert_eq!((newest.code, newest.stdout.as_str()), (0, "2025.01.10\n"));
+    let old = try_tags(&["--semver", "*", "--flux-version", "2.6"], tags);
+    assert_eq!((old.code, old.stdout.as_str()), (0, "2025.1.9\n"));
+    let none = try_tags(
+        &["--semver", "^1.0", "--flux-version", "2.6"],
+        "1.2-rc.1\n01.2.3\n",
+    );
+    assert_eq!(none.code, 1, "{}", none.stderr);
+    let bad = try_tags(&["--semver", "*", "--flux-version", "1.9"], "1.0.0\n");
+    assert_eq!(bad.code, 2);
+    assert!(bad.stderr.contains("`1.9`"), "{}", bad.stderr);
+}
+
+#[test]
+fn patterns_are_compiled_by_the_go_of_the_target_flux_release() {
+    // Go 1.25 (Flux 2.7 on) matches class names loosely; Go 1.24 (Flux 2.6) knows `Greek` only.
+    let greek = ["--alphabetical", "asc", "--filter-pattern", r"^\p{greek}+$"];
+    let new = try_tags(&greek, "αβ\nab\n");
+    assert_eq!(
+        (new.code, new.stdout.as_str()),
+        (0, "αβ\n"),
+        "{}",
+        new.stderr
+    );
+    let old = try_tags(&[&greek[..], &["--flux-version", "2.6"]].concat(), "αβ\n");
+    assert_eq!(old.code, 2);
+    assert!(
+        old.stderr.contains("invalid character class range"),
+        "{}",
+        old.stderr
+    );
+    // `(?<name>` is Go 1.22's: Flux 2.2 (Go 1.21) rejects it.
+    let named = [
+        "--numerical",
+        "asc",
+        "--filter-pattern",
+        r"^b-(?<n>\d+)$",
+        "--extract",
+        "$n",
+    ];
+    assert_eq!(try_tags(&named, "b-1\nb-2\n").stdout, "b-2\n");
+    let old = try_tags(&[&named[..], &["--flux-version", "2.2"]].concat(), "b-1\n");
+    assert_eq!(old.code, 2);
+    assert!(
+        old.stderr.contains("invalid or unsupported Perl syntax"),
+        "{}",
+        old.stderr
+    );
+}
+
+#[test]
 fn filters_extracts_and_excludes() {
     let r = try_tags(
         &[

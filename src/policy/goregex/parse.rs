@@ -5,7 +5,7 @@ use regex_syntax::hir::ClassUnicode;
 
 use super::classes;
 use super::escape::{class_char, next_char, parse_escape};
-use super::{ErrorCode, GoError};
+use super::{ErrorCode, GoError, GoSyntax};
 
 /// Go's `maxHeight`: deeper parse trees are rejected.
 pub(crate) const MAX_HEIGHT: usize = 1000;
@@ -109,15 +109,17 @@ struct Frame {
 
 struct Parser<'a> {
     s: &'a str,
+    syntax: GoSyntax,
     flags: Flags,
     frames: Vec<Frame>,
     captures: usize,
 }
 
-/// Parse `s` as Go's `regexp.Compile` does.
-pub(crate) fn parse(s: &str) -> Result<Node, GoError> {
+/// Parse `s` as Go's `regexp.Compile` does, in the `syntax` of one Go release.
+pub(crate) fn parse(s: &str, syntax: GoSyntax) -> Result<Node, GoError> {
     let mut p = Parser {
         s,
+        syntax,
         flags: PERL,
         frames: vec![Frame {
             capture: None,
@@ -427,7 +429,8 @@ impl Parser<'_> {
         let t = &self.s[pos..];
         let tb = t.as_bytes();
         let starts_with_p = tb.len() > 4 && tb[2] == b'P' && tb[3] == b'<';
-        let starts_with_name = tb.len() > 3 && tb[2] == b'<';
+        // `(?<name>` is Go 1.22's; before, `(?<` is no Perl syntax Go knows.
+        let starts_with_name = tb.len() > 3 && tb[2] == b'<' && self.syntax >= GoSyntax::Go1_22;
         if starts_with_p || starts_with_name {
             let name_start = if starts_with_p { 4 } else { 3 };
             let Some(end) = t.find('>') else {
@@ -553,7 +556,7 @@ impl Parser<'_> {
             Some(rest) => (rest, !negated),
             None => (name, negated),
         };
-        let Some(mut class) = classes::unicode_table(name) else {
+        let Some(mut class) = classes::unicode_table(name, self.syntax) else {
             return Err(GoError::at(ErrorCode::InvalidCharRange, s, seq));
         };
         if self.flags.fold {

@@ -1,15 +1,13 @@
 use proptest::prelude::*;
 use serde_json::Value;
 
-use super::{compile, go_group_name, ErrorCode};
+use super::{compile, compile_as, go_group_name, ErrorCode, GoSyntax};
 
-/// Go's verdicts, written by `go run tests/goregex/gen.go` from `testdata/goregex/cases.txt`.
+/// Go's verdicts, written by `go run tests/goregex/gen.go` from `testdata/goregex/cases.txt`
+/// with the Go of each generation of Flux releases (the table records which Go).
 const TABLE: &str = include_str!("../../../testdata/goregex/table.json");
-
-/// `(?<name>` is Go 1.22's; the table's generator may be older (see `go_1_22_named_groups`).
-fn newer_than_generator(pattern: &str) -> bool {
-    pattern.contains("(?<")
-}
+const TABLE_GO1_24: &str = include_str!("../../../testdata/goregex/table-go1.24.json");
+const TABLE_GO1_19: &str = include_str!("../../../testdata/goregex/table-go1.19.json");
 
 fn indices(re: &regex::Regex, input: &str) -> Value {
     match re.captures(input) {
@@ -24,19 +22,33 @@ fn indices(re: &regex::Regex, input: &str) -> Value {
 }
 
 #[test]
-fn go_table_verdicts_errors_and_matches() {
-    let table: Value = serde_json::from_str(TABLE).unwrap();
+fn go_1_26_table_verdicts_errors_and_matches() {
+    // Go 1.25 changed `\p{...}` (Flux 2.7 is built with it); 1.26 is what Flux 2.8 and 2.9 run.
+    check_table(TABLE, GoSyntax::Go1_25, "go1.26");
+}
+
+#[test]
+fn go_1_24_table_for_flux_2_3_to_2_6() {
+    check_table(TABLE_GO1_24, GoSyntax::Go1_22, "go1.24");
+}
+
+#[test]
+fn go_1_19_table_for_flux_2_0_to_2_2() {
+    check_table(TABLE_GO1_19, GoSyntax::Go1_20, "go1.19");
+}
+
+fn check_table(text: &str, syntax: GoSyntax, go_prefix: &str) {
+    let table: Value = serde_json::from_str(text).unwrap();
+    let go = table["go"].as_str().unwrap();
+    assert!(go.starts_with(go_prefix), "the table comes from {go}");
     let defaults = table["default_inputs"].as_array().unwrap();
     let cases = table["cases"].as_array().unwrap();
     assert!(cases.len() >= 400, "{}", cases.len());
     let mut failures = Vec::new();
     for case in cases {
         let pattern = case["pattern"].as_str().unwrap();
-        if newer_than_generator(pattern) {
-            continue;
-        }
         let shown: String = pattern.chars().take(60).collect();
-        match (compile(pattern), case["error"].as_str()) {
+        match (compile_as(pattern, syntax), case["error"].as_str()) {
             (Err(err), Some(go)) => {
                 if err.to_string() != go {
                     failures.push(format!("{shown:?}: {err} instead of {go}"));

@@ -5,6 +5,7 @@
 mod error;
 mod grammar;
 mod range;
+mod rules;
 mod version;
 
 #[cfg(test)]
@@ -15,11 +16,14 @@ mod tests_props;
 mod tests_select;
 #[cfg(test)]
 mod tests_table;
+#[cfg(test)]
+mod tests_tags;
 
 pub use error::RangeError;
 #[cfg(test)]
 use error::RangeErrorKind;
 pub use range::Range;
+pub use rules::SemverRules;
 pub use version::Version;
 #[cfg(test)]
 use version::{VersionError, MAX_VERSION_LEN};

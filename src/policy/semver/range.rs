@@ -1,5 +1,6 @@
 //! Masterminds/semver v3.5 `NewConstraint` and `Constraints.Check`, as Flux >= 2.7 uses
-//! them for `spec.policy.semver.range` (`IncludePrerelease` left false).
+//! them for `spec.policy.semver.range` (`IncludePrerelease` left false), and the
+//! per-constraint prerelease rule of the 3.2/3.3 releases Flux <= 2.6 used.
 
 use std::fmt;
 use std::str::FromStr;
@@ -7,6 +8,7 @@ use std::str::FromStr;
 use super::error::{diagnose_group, RangeError, RangeErrorKind, Rewritten};
 use super::grammar::{is_ws, is_x, CONSTRAINT, FIND, HYPHEN_RANGE, VALID_GROUP};
 use super::version::{Version, VersionError};
+use super::SemverRules;
 use crate::text::TextRange;
 
 /// Longest range `NewConstraint` accepts (Masterminds `MaxConstraintLen`), in bytes.
@@ -150,11 +152,27 @@ impl Range {
         })
     }
 
-    /// Masterminds `Constraints.Check`: some group whose every constraint matches.
+    /// Masterminds `Constraints.Check` (>= 3.4, Flux >= 2.7): some group whose every
+    /// constraint matches.
     pub fn matches(&self, v: &Version) -> bool {
-        self.groups
-            .iter()
-            .any(|g| g.constraints.iter().all(|c| c.check(v, g.contains_pre)))
+        self.matches_under(v, SemverRules::From2_7)
+    }
+
+    /// `Constraints.Check` as the Masterminds release of `rules` runs it. Before 3.4 (Flux <=
+    /// 2.6) each constraint decides alone whether a prerelease may match: it must carry one
+    /// itself, except a plain `!=` (not a wildcard), which never looked.
+    pub fn matches_under(&self, v: &Version, rules: SemverRules) -> bool {
+        self.groups.iter().any(|g| {
+            g.constraints.iter().all(|c| {
+                let include_pre = match rules {
+                    SemverRules::From2_7 => g.contains_pre,
+                    SemverRules::UpTo2_6 => {
+                        c.con.is_prerelease() || (c.op == Op::NotEqual && !c.dirty)
+                    }
+                };
+                c.check(v, include_pre)
+            })
+        })
     }
 
     /// Number of `||` groups.

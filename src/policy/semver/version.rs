@@ -177,6 +177,34 @@ impl Version {
         Version::parse(s).ok()
     }
 
+    /// Flux <= 2.6 `version.ParseVersion`: strip one leading `v`, require Masterminds
+    /// `StrictNewVersion` to accept the rest, then read the whole tag with `NewVersion`. So
+    /// the tag is `[v]MAJOR.MINOR.PATCH[-PRERELEASE][+BUILD]` with no leading zero in the
+    /// three numbers: `2025.01.10`, `1.02.3` and `1.2-rc.1` are not versions here.
+    pub fn parse_tag_strict(s: &str) -> Option<Version> {
+        let rest = s.strip_prefix('v').unwrap_or(s);
+        let mut parts = rest.splitn(3, '.');
+        let (Some(major), Some(minor), Some(tail)) = (parts.next(), parts.next(), parts.next())
+        else {
+            return None;
+        };
+        // StrictNewVersion cuts the build metadata off the third part first, then the
+        // prerelease; what is left must be the patch number.
+        let patch = tail.split('+').next().unwrap_or(tail);
+        let patch = patch.split('-').next().unwrap_or(patch);
+        let strict_number = |n: &str| {
+            !n.is_empty()
+                && n.bytes().all(|c| c.is_ascii_digit())
+                && !(n.len() > 1 && n.starts_with('0'))
+        };
+        if ![major, minor, patch].into_iter().all(strict_number) {
+            return None;
+        }
+        // What StrictNewVersion checks of the prerelease and build, NewVersion checks too,
+        // and more (no empty identifier): the whole tag must pass it.
+        Version::parse(s).ok()
+    }
+
     /// The string this version was parsed from.
     pub fn original(&self) -> &str {
         &self.original

@@ -80,6 +80,7 @@ fn semver(name: &str, repository: &str, range: &str, always: bool) -> PolicyInpu
         policy: Policy {
             choice: Choice::Semver(range.parse::<Range>().unwrap()),
             filter: None,
+            semver_rules: Default::default(),
         },
         repository: key(repository),
         always,
