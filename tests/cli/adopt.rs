@@ -1,0 +1,92 @@
+//! `imagelock adopt` over `testdata/adopt/<case>/`: `in/` is the repository, `adopt.diff` what
+//! the dry run prints, `out/` every file `adopt --write` changes or creates. A second run must
+//! find nothing to adopt.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use crate::common::{copy_tree, run_in, testdata, walk};
+
+fn read_tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    walk(dir)
+        .into_iter()
+        .map(|p| {
+            let rel = p
+                .strip_prefix(dir)
+                .unwrap()
+                .to_string_lossy()
+                .replace('\\', "/");
+            (rel, fs_err::read(&p).unwrap())
+        })
+        .collect()
+}
+
+fn run_case(case: &Path) {
+    let name = case.file_name().unwrap().to_string_lossy().into_owned();
+    let tmp = tempfile::tempdir().unwrap();
+    let repo = tmp.path().join("repo");
+    copy_tree(&case.join("in"), &repo);
+    let before = read_tree(&repo);
+
+    // The dry run: the diff alone with -q, then the whole report; nothing written.
+    let diff = run_in(&repo, &["adopt", "-q"], "");
+    assert_eq!(diff.code, 1, "{name}: {}", diff.stderr);
+    let expected = fs_err::read_to_string(case.join("adopt.diff")).unwrap();
+    assert!(
+        diff.stdout == expected,
+        "{name}: the diff differs:\n--- expected\n{expected}\n--- got\n{}",
+        diff.stdout
+    );
+    let report = run_in(&repo, &["adopt", "--color", "never"], "");
+    let json = run_in(&repo, &["adopt", "--format", "json"], "");
+    insta::with_settings!({snapshot_suffix => name.clone(), prepend_module_to_snapshot => false, omit_expression => true}, {
+        insta::assert_snapshot!("adopt", format!("exit: {}\n{}", report.code, report.stdout));
+        insta::assert_snapshot!("adopt-json", json.stdout);
+    });
+    assert_eq!(read_tree(&repo), before, "{name}: the dry run wrote files");
+
+    let write = run_in(&repo, &["adopt", "--write"], "");
+    assert_eq!(write.code, 0, "{name}: {}{}", write.stdout, write.stderr);
+    let mut expected = before.clone();
+    expected.extend(read_tree(&case.join("out")));
+    let after = read_tree(&repo);
+    for (file, bytes) in &expected {
+        let got = after.get(file).map(Vec::as_slice).unwrap_or_default();
+        assert!(
+            got == bytes.as_slice(),
+            "{name}: {file} after adopt --write differs:\n--- expected\n{}\n--- got\n{}",
+            String::from_utf8_lossy(bytes),
+            String::from_utf8_lossy(got)
+        );
+    }
+    assert_eq!(after.len(), expected.len(), "{name}: unexpected files");
+
+    // Twice is a no-op.
+    let again = run_in(&repo, &["adopt", "--color", "never"], "");
+    assert_eq!(again.code, 0, "{name}: {}", again.stdout);
+    assert!(
+        again.stdout.contains("nothing to adopt") && !again.stdout.contains("@@"),
+        "{name}: a second adopt would change files:\n{}",
+        again.stdout
+    );
+    assert_eq!(
+        read_tree(&repo),
+        after,
+        "{name}: the second adopt wrote files"
+    );
+}
+
+#[test]
+fn adopt_fixtures() {
+    let dir = testdata().join("adopt");
+    let mut cases: Vec<_> = fs_err::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.join("in").is_dir())
+        .collect();
+    cases.sort();
+    assert!(cases.len() >= 5, "adopt fixtures are missing");
+    for case in cases {
+        run_case(&case);
+    }
+}
