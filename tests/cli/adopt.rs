@@ -90,3 +90,106 @@ fn adopt_fixtures() {
         run_case(&case);
     }
 }
+
+/// A repository of one Deployment with a Flux v1 annotation, in a kustomization directory.
+fn small_repo(dir: &Path) {
+    let file = |rel: &str, text: &str| {
+        let path = dir.join(rel);
+        fs_err::create_dir_all(path.parent().unwrap()).unwrap();
+        fs_err::write(path, text).unwrap();
+    };
+    file(
+        "apps/web.yaml",
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  annotations:\n    fluxcd.io/automated: \"true\"\nspec:\n  template:\n    spec:\n      containers:\n        - name: web\n          image: ghcr.io/acme/web:1.4.2\n",
+    );
+    file(
+        "apps/kustomization.yaml",
+        "namespace: apps\nresources:\n  - web.yaml\n",
+    );
+    fs_err::create_dir_all(dir.join("flux")).unwrap();
+}
+
+#[test]
+fn adopt_options() {
+    let tmp = tempfile::tempdir().unwrap();
+    let repo = tmp.path();
+    small_repo(repo);
+
+    // --semver-range patch, and a kustomization's namespace wins over --namespace.
+    let patch = run_in(repo, &["adopt", "-q", "--semver-range", "patch"], "");
+    assert_eq!(patch.code, 1, "{}", patch.stderr);
+    assert!(
+        patch.stdout.contains("range: '>=1.4.2 <1.5.0'"),
+        "{}",
+        patch.stdout
+    );
+    assert!(
+        patch.stdout.contains("\"$imagepolicy\": \"apps:web\""),
+        "{}",
+        patch.stdout
+    );
+    assert!(
+        patch.stdout.contains("+  - web-image.yaml"),
+        "{}",
+        patch.stdout
+    );
+    let major = run_in(repo, &["adopt", "-q", "--semver-range", "major"], "");
+    assert!(
+        major.stdout.contains("range: '>=1.4.2'\n"),
+        "{}",
+        major.stdout
+    );
+
+    // --into: one file elsewhere, in --namespace; --keep-v1-annotations keeps them.
+    let into = run_in(
+        repo,
+        &[
+            "adopt",
+            "--write",
+            "--into",
+            "flux/images.yaml",
+            "--namespace",
+            "images",
+            "--keep-v1-annotations",
+        ],
+        "",
+    );
+    assert_eq!(into.code, 0, "{}{}", into.stdout, into.stderr);
+    let objects = fs_err::read_to_string(repo.join("flux/images.yaml")).unwrap();
+    assert!(objects.contains("kind: ImagePolicy\nmetadata:\n  name: web\n  namespace: images\n"));
+    let web = fs_err::read_to_string(repo.join("apps/web.yaml")).unwrap();
+    assert!(web.contains("fluxcd.io/automated"), "{web}");
+    assert!(web.contains("image: ghcr.io/acme/web:1.4.2 # {\"$imagepolicy\": \"images:web\"}\n"));
+    let again = run_in(repo, &["adopt", "--keep-v1-annotations"], "");
+    assert_eq!(again.code, 0, "{}", again.stdout);
+    // Without the flag, the next run removes the annotations it converted before.
+    let remove = run_in(repo, &["adopt", "-q"], "");
+    assert_eq!(remove.code, 1);
+    assert!(
+        remove
+            .stdout
+            .contains("-  annotations:\n-    fluxcd.io/automated: \"true\"\n"),
+        "{}",
+        remove.stdout
+    );
+}
+
+#[test]
+fn adopt_usage_errors_change_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let repo = tmp.path().join("repo");
+    small_repo(&repo);
+    let before = read_tree(&repo);
+    for args in [
+        &["adopt", "--namespace", "Not_A_Namespace"][..],
+        &["adopt", "--into", "../outside.yaml"],
+        &["adopt", "--into", "flux/images.json"],
+        &["adopt", "--semver-range", "huge"],
+        &["adopt", "no/such/path"],
+    ] {
+        let run = run_in(&repo, args, "");
+        assert_eq!(run.code, 2, "{args:?}: {}{}", run.stdout, run.stderr);
+        assert!(!run.stderr.is_empty(), "{args:?}: no message");
+    }
+    assert_eq!(read_tree(&repo), before);
+}

@@ -64,12 +64,11 @@ struct Paths<'d> {
 
 impl<'d> Paths<'d> {
     fn new(doc: &'d Document) -> Self {
-        let by_path = doc
-            .scalars
-            .iter()
-            .enumerate()
-            .map(|(i, s)| (s.path.as_slice(), i))
-            .collect();
+        // The first of two entries with one key wins: kyaml, and so Flux, reaches only it.
+        let mut by_path = HashMap::new();
+        for (i, s) in doc.scalars.iter().enumerate() {
+            by_path.entry(s.path.as_slice()).or_insert(i);
+        }
         Self { doc, by_path }
     }
 

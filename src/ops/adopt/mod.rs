@@ -125,29 +125,39 @@ pub fn plan(
     listed.sort_unstable();
     listed.dedup();
     let root = model.root();
-    let mut files = Vec::new();
-    for rel in listed.into_iter().filter(|r| selection.contains(r)) {
-        // A file that cannot be read or parsed holds nothing adopt could mark; `check` reports
-        // the ones that matter to Flux.
-        let Ok(text) = crate::fs::read_to_string(root.join(&rel)) else {
-            continue;
-        };
-        if let Ok(manifest) = manifest::parse(&text) {
-            files.push(Read {
-                rel,
-                text,
-                manifest,
-            });
+    let selected: Vec<String> = listed
+        .into_iter()
+        .filter(|r| selection.contains(r))
+        .collect();
+    // Reading and parsing are most of the work, and files are independent: on every core. A
+    // file that cannot be read or parsed holds nothing adopt could mark (`check` reports the
+    // ones that matter to Flux), and one that never says `image` nor `repository` holds no
+    // image reference: neither is parsed. Only files with uses are kept.
+    let (files, all): (Vec<Read>, Vec<Vec<find::Use>>) = crate::par::map(&selected, |rel| {
+        let text = crate::fs::read_to_string(root.join(rel)).ok()?;
+        if !text.contains("image") && !text.contains("repository") {
+            return None;
         }
-    }
+        let manifest = manifest::parse(&text).ok()?;
+        let uses = find::uses(rel, &text, &manifest);
+        (!uses.is_empty()).then(|| {
+            (
+                Read {
+                    rel: rel.clone(),
+                    text,
+                    manifest,
+                },
+                uses,
+            )
+        })
+    })
+    .into_iter()
+    .flatten()
+    .unzip();
     let mut out = Adoption::default();
     let existing = Existing::of(model);
     let mut groups: Vec<Group> = Vec::new();
     let mut v1_docs: Vec<(usize, v1::Annotations, bool)> = Vec::new();
-    let all: Vec<Vec<find::Use>> = files
-        .iter()
-        .map(|f| find::uses(&f.rel, &f.text, &f.manifest))
-        .collect();
     // An image a kustomization's `images:` replaces is set there: the container that names it
     // (`image: app`) is not where a marker belongs.
     let replaced: BTreeSet<&str> = all
@@ -185,6 +195,24 @@ pub fn plan(
             );
             if let Some((_, complete)) = v1_entry {
                 *complete &= ok;
+            }
+        }
+        // A `tag.CONTAINER` filter that names no container of its workload converts to
+        // nothing: say so, and keep the annotations.
+        for (&d, (a, complete)) in &mut annotations {
+            for (container, (_, range)) in &a.filters {
+                let named = uses
+                    .iter()
+                    .any(|u| u.doc == d && u.container.as_deref() == Some(container.as_str()));
+                if !named {
+                    *complete = false;
+                    out.findings.push(Finding::new(
+                        Rule::FluxV1Annotation,
+                        &file.rel,
+                        *range,
+                        format!("Flux v1 filter for container `{container}`, which this workload does not have: not converted"),
+                    ));
+                }
             }
         }
         v1_docs.extend(annotations.into_values().map(|(a, c)| (f, a, c)));
