@@ -11,12 +11,11 @@ use crate::report;
 use crate::rules::Severity;
 
 pub fn run(global: &GlobalArgs, args: &AdoptArgs) -> miette::Result<ExitStatus> {
-    if !is_dns_label(&args.namespace) {
+    if let Some(namespace) = args.namespace.as_deref().filter(|n| !is_dns_label(n)) {
         return Err(miette::miette!(
             code = "imagelock::usage",
             help = "lowercase letters, digits and `-`, at most 63, starting and ending with a letter or digit",
-            "`--namespace {}` is not a valid Kubernetes namespace",
-            args.namespace
+            "`--namespace {namespace}` is not a valid Kubernetes namespace"
         ));
     }
     let opts = options(global, &args.paths)?;

@@ -126,9 +126,9 @@ pub struct AdoptArgs {
     /// Write every new object into this one file [default: one file per image, next to the first file that uses it]
     #[arg(long, value_name = "PATH")]
     pub into: Option<PathBuf>,
-    /// Namespace of new objects, unless the kustomization that lists them sets another
-    #[arg(long, value_name = "NS", default_value = "flux-system")]
-    pub namespace: String,
+    /// Namespace of new objects, unless the kustomization that lists them sets another [default: the ImageUpdateAutomation's, else flux-system]
+    #[arg(long, value_name = "NS")]
+    pub namespace: Option<String>,
     /// Keep Flux v1 annotations (fluxcd.io/automated, fluxcd.io/tag.*) after converting them
     #[arg(long)]
     pub keep_v1_annotations: bool,

@@ -24,11 +24,15 @@ use crate::rules::Rule;
 use crate::text::TextRange;
 use crate::workspace;
 
+/// Flux's own namespace: where new objects go when nothing says otherwise.
+const DEFAULT_NAMESPACE: &str = "flux-system";
+
 /// What the command line asks of `adopt`.
 #[derive(Clone, Debug)]
 pub struct Options {
-    /// Namespace of the new objects, unless the kustomization that lists them sets another.
-    pub namespace: String,
+    /// Namespace of the new objects, unless the kustomization that lists them sets another;
+    /// `None`: the ImageUpdateAutomation's, else `flux-system`.
+    pub namespace: Option<String>,
     pub width: SemverWidth,
     /// One file (repository-relative) for every new object; else one file per image, next to
     /// the first file that uses it.
@@ -512,6 +516,13 @@ fn name_groups(
     model: &Model,
 ) {
     let mut taken = existing.names.clone();
+    let home = model.automations.first().map(|a| {
+        let rel = a.decl.rel.as_str();
+        (
+            rel.rsplit_once('/').map_or("", |(d, _)| d),
+            a.decl.key.namespace.as_str(),
+        )
+    });
     // Repositories written in this run, by image: a second policy for an image (tags in use
     // no one range keeps) names the first one's repository and goes into its file.
     let mut created: BTreeMap<String, (String, String, String)> = BTreeMap::new();
@@ -538,14 +549,21 @@ fn name_groups(
                 .map(|r| r.decl.rel.clone())
                 .unwrap_or_default();
         }
-        let dir = match &options.into {
-            Some(into) => into.rsplit_once('/').map_or("", |(d, _)| d).to_owned(),
-            None => g.dir.clone(),
+        // Where the repository declares an ImageUpdateAutomation, its directory is where Flux
+        // applies the automation's own objects: new objects go there, in its namespace, where
+        // its automation reads them. Next to the image's first use they would take on the
+        // namespace of an application's kustomization, out of every automation's reach.
+        let dir = match (&options.into, home) {
+            (Some(into), _) => into.rsplit_once('/').map_or("", |(d, _)| d).to_owned(),
+            (None, Some((dir, _))) => dir.to_owned(),
+            (None, None) => g.dir.clone(),
         };
         if g.repository.is_none() {
             g.namespace = kustomization_of(&dir, files, model.root())
                 .and_then(|(_, _, m)| emit::kustomization_namespace(&m))
-                .unwrap_or_else(|| options.namespace.clone());
+                .or_else(|| options.namespace.clone())
+                .or_else(|| home.map(|(_, ns)| ns.to_owned()))
+                .unwrap_or_else(|| DEFAULT_NAMESPACE.to_owned());
         }
         g.name = unique_name(&g.canonical, &mut taken);
         if g.file.is_empty() {
@@ -764,12 +782,15 @@ pub fn write(root: &std::path::Path, adoption: &Adoption) -> Vec<String> {
             failed.push(format!("{}: not written: {e}", r.path.display()));
         }
     }
-    for f in adoption.files.iter().filter(|f| f.old.is_none()) {
+    // New files wait on the disk one flush each: several at once overlap those waits.
+    let new: Vec<&FileChange> = adoption.files.iter().filter(|f| f.old.is_none()).collect();
+    let results = crate::par::map_io(&new, |f| {
         let path = root.join(&f.rel);
-        let result = path
-            .parent()
+        path.parent()
             .map_or(Ok(()), fs_err::create_dir_all)
-            .and_then(|()| crate::fs::write_atomic_if_changed(&path, f.new.as_bytes()));
+            .and_then(|()| crate::fs::write_atomic_if_changed(&path, f.new.as_bytes()))
+    });
+    for (f, result) in new.iter().zip(results) {
         if let Err(e) = result {
             failed.push(format!("{}: not written: {e}", f.rel));
         }
