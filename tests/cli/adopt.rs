@@ -193,3 +193,35 @@ fn adopt_usage_errors_change_nothing() {
     }
     assert_eq!(read_tree(&repo), before);
 }
+
+#[test]
+fn adopt_keeps_crlf_and_every_other_byte() {
+    let tmp = tempfile::tempdir().unwrap();
+    let repo = tmp.path();
+    let text = "\u{feff}# deploy\r\napiVersion: apps/v1\r\nkind: Deployment\r\nmetadata:\r\n  name: web\r\n  annotations:\r\n    fluxcd.io/automated: \"true\"\r\n    keep: me\r\nspec:\r\n  template:\r\n    spec:\r\n      containers:\r\n        - name: web\r\n          image:   'ghcr.io/acme/web:1.4.2'\t\r\n        - name: sidecar\r\n          image: ghcr.io/acme/sidecar:2.0.0";
+    fs_err::write(repo.join("web.yaml"), text).unwrap();
+    fs_err::write(
+        repo.join("kustomization.yaml"),
+        "resources:\r\n  - web.yaml",
+    )
+    .unwrap();
+    let run = run_in(repo, &["adopt", "--write"], "");
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    let after = fs_err::read_to_string(repo.join("web.yaml")).unwrap();
+    let expected = text
+        .replace("    fluxcd.io/automated: \"true\"\r\n", "")
+        .replace(
+            "'ghcr.io/acme/web:1.4.2'",
+            "'ghcr.io/acme/web:1.4.2' # {\"$imagepolicy\": \"flux-system:web\"}",
+        )
+        .replace(
+            "sidecar:2.0.0",
+            "sidecar:2.0.0 # {\"$imagepolicy\": \"flux-system:sidecar\"}",
+        );
+    assert_eq!(after, expected);
+    let kustomization = fs_err::read_to_string(repo.join("kustomization.yaml")).unwrap();
+    assert_eq!(
+        kustomization,
+        "resources:\r\n  - web.yaml\r\n  - sidecar-image.yaml\r\n  - web-image.yaml"
+    );
+}
