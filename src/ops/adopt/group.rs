@@ -66,7 +66,24 @@ pub(super) fn adopt_use(
         );
         return false;
     }
-    let reuse = existing.policies.get(&u.canonical).cloned();
+    // A declared policy is reused for a tag adopt would propose one for, or one the policy
+    // itself keeps: `latest` next to a policy's `1.4.2` stays unmarked, on every run alike.
+    let reuse = existing.policies.get(&u.canonical).cloned().filter(|_| {
+        let tag = u.tag.as_deref().unwrap_or("");
+        propose::propose(u.tag.as_deref(), options.width).is_ok()
+            || existing
+                .compiled
+                .get(&u.canonical)
+                .and_then(Option::as_ref)
+                .is_some_and(|p| p.select(&[tag]).is_ok_and(|t| t == tag))
+    });
+    if reuse.is_none() && existing.policies.contains_key(&u.canonical) && filter.is_none() {
+        let why = propose::propose(u.tag.as_deref(), options.width)
+            .err()
+            .unwrap_or(propose::NoPolicy::NoTag);
+        out.findings.push(no_policy(rel, &u, &why));
+        return false;
+    }
     let mut from_v1 = false;
     let spec = if reuse.is_some() {
         None
@@ -191,6 +208,8 @@ pub(super) struct Existing {
     pub(super) repositories: BTreeMap<String, (String, String)>,
     /// Every declared name: new objects get other names.
     pub(super) names: BTreeSet<String>,
+    /// The reused policies' selection rules, by image (`None` when invalid).
+    pub(super) compiled: BTreeMap<String, Option<crate::policy::Policy>>,
 }
 
 impl Existing {
@@ -198,6 +217,7 @@ impl Existing {
         let mut policies = BTreeMap::new();
         let mut repositories = BTreeMap::new();
         let mut names = BTreeSet::new();
+        let mut compiled = BTreeMap::new();
         for r in &model.repositories {
             names.insert(r.decl.key.name.clone());
             if let Some(image) = &r.image {
@@ -209,15 +229,19 @@ impl Existing {
         for p in &model.policies {
             names.insert(p.decl.key.name.clone());
             if let Some(image) = model.repository_of(p).and_then(|r| r.image.as_ref()) {
-                policies
-                    .entry(image.canonical())
-                    .or_insert_with(|| (p.decl.key.namespace.clone(), p.decl.key.name.clone()));
+                if let std::collections::btree_map::Entry::Vacant(e) =
+                    policies.entry(image.canonical())
+                {
+                    e.insert((p.decl.key.namespace.clone(), p.decl.key.name.clone()));
+                    compiled.insert(image.canonical(), p.compiled.clone());
+                }
             }
         }
         Self {
             policies,
             repositories,
             names,
+            compiled,
         }
     }
 }
