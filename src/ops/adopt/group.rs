@@ -351,3 +351,23 @@ pub(super) fn unique_name(canonical: &str, taken: &mut BTreeSet<String>) -> Stri
     taken.insert(name.clone());
     name
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_kubernetes_names_and_unique() {
+        let mut taken = BTreeSet::from(["web".to_owned()]);
+        assert_eq!(unique_name("ghcr.io/acme/web", &mut taken), "acme-web");
+        assert_eq!(unique_name("ghcr.io/other/web", &mut taken), "other-web");
+        assert_eq!(unique_name("ghcr.io/acme/web", &mut taken), "web-2");
+        assert_eq!(
+            unique_name("index.docker.io/library/my_app.v2", &mut taken),
+            "my-app-v2"
+        );
+        let long = format!("ghcr.io/acme/{}", "a".repeat(80));
+        let name = unique_name(&long, &mut taken);
+        assert!(name.len() <= 53 && name.bytes().all(|b| b.is_ascii_lowercase()));
+    }
+}
