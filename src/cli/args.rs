@@ -123,7 +123,7 @@ pub struct AdoptArgs {
     /// Width of proposed semver ranges for a tag 1.2.3: patch (>=1.2.3 <1.3.0), minor (>=1.2.3 <2.0.0), major (>=1.2.3)
     #[arg(long, value_enum, value_name = "WIDTH", default_value_t = SemverRangeArg::Minor)]
     pub semver_range: SemverRangeArg,
-    /// Write every new object into this one file [default: one file per image, next to the first file that uses it]
+    /// Write every new object into this one file [default: one file per image, in the ImageUpdateAutomation's directory, else next to the first file that uses the image]
     #[arg(long, value_name = "PATH")]
     pub into: Option<PathBuf>,
     /// Namespace of new objects, unless the kustomization that lists them sets another [default: the ImageUpdateAutomation's, else flux-system]

@@ -35,8 +35,8 @@ pub struct Options {
     /// `None`: the ImageUpdateAutomation's, else `flux-system`.
     pub namespace: Option<String>,
     pub width: SemverWidth,
-    /// One file (repository-relative) for every new object; else one file per image, next to
-    /// the first file that uses it.
+    /// One file (repository-relative) for every new object; else one file per image, in the
+    /// ImageUpdateAutomation's directory, else next to the first file that uses the image.
     pub into: Option<String>,
     pub keep_v1_annotations: bool,
 }
