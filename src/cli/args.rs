@@ -87,6 +87,8 @@ pub enum Command {
     Try(TryArgs),
     /// Show a rule's documentation, or the table of rules
     Rule(RuleArgs),
+    /// Bring unmarked image references under automation: propose ImageRepository and ImagePolicy objects, add markers, convert Flux v1 annotations (a diff unless --write)
+    Adopt(AdoptArgs),
     /// Print the shell completion script for SHELL to stdout
     Completions(CompletionsArgs),
     /// Print the man page (roff) to stdout: imagelock(1), or imagelock-COMMAND(1)
@@ -112,6 +114,34 @@ pub struct FixArgs {
     /// With --commit: allow files with uncommitted changes
     #[arg(long, requires = "commit")]
     pub allow_dirty: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct AdoptArgs {
+    /// Restrict the files searched for image references (declared objects are still read from the whole repository)
+    pub paths: Vec<PathBuf>,
+    /// Write the changes [default: print a unified diff, write nothing, exit 1 when not empty]
+    #[arg(long)]
+    pub write: bool,
+    /// Width of proposed semver ranges for a tag 1.2.3: patch (>=1.2.3 <1.3.0), minor (>=1.2.3 <2.0.0), major (>=1.2.3)
+    #[arg(long, value_enum, value_name = "WIDTH", default_value_t = SemverRangeArg::Minor)]
+    pub semver_range: SemverRangeArg,
+    /// Write every new object into this one file [default: one file per image, in the ImageUpdateAutomation's directory, else next to the first file that uses the image]
+    #[arg(long, value_name = "PATH")]
+    pub into: Option<PathBuf>,
+    /// Namespace of new objects, unless the kustomization that lists them sets another [default: the ImageUpdateAutomation's, else flux-system]
+    #[arg(long, value_name = "NS")]
+    pub namespace: Option<String>,
+    /// Keep Flux v1 annotations (fluxcd.io/automated, fluxcd.io/tag.*) after converting them
+    #[arg(long)]
+    pub keep_v1_annotations: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum SemverRangeArg {
+    Patch,
+    Minor,
+    Major,
 }
 
 #[derive(Debug, Args)]

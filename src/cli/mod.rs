@@ -1,5 +1,6 @@
 //! Command dispatch, the miette handler, and the one place errors become exit codes.
 
+mod adopt;
 mod args;
 mod check;
 mod commit;
@@ -77,6 +78,7 @@ pub fn run(cli: Cli) -> miette::Result<ExitStatus> {
         Command::List => list::run(&cli.global),
         Command::Explain(args) => explain::run(&cli.global, &args),
         Command::Rule(args) => rule::run(&args),
+        Command::Adopt(args) => adopt::run(&cli.global, &args),
         Command::Completions(args) => completions::completions(&args),
         Command::Man(args) => completions::man(&args),
     }

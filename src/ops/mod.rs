@@ -1,5 +1,6 @@
 //! Library operations over the model: each returns data for the CLI to render.
 
+pub mod adopt;
 pub mod backfill;
 pub mod commit;
 pub mod explain;

@@ -114,6 +114,12 @@ rules! {
         "A marker that two clusters' automations would set to different values, or the same object applied by two Kustomizations"),
     SuspendedAutomation = ("IL039", "suspended-automation", Warning,
         "A marker that only suspended ImageUpdateAutomations update; Flux leaves it while they are suspended"),
+    UnversionedImage = ("IL042", "unversioned-image", Warning,
+        "An image reference whose tag gives no version to follow (latest, a commit SHA, no tag): `adopt` proposes no policy for it"),
+    UnmarkableReference = ("IL043", "unmarkable-reference", Warning,
+        "An image reference `adopt` cannot mark: a comment already ends its line, or it sits in a flow collection or block scalar"),
+    FluxV1Annotation = ("IL044", "flux-v1-annotation", Warning,
+        "A Flux v1 automation annotation that `adopt` converted with a change of meaning, or could not convert"),
 }
 
 impl Rule {

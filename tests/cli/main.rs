@@ -6,6 +6,7 @@
 
 mod common;
 
+mod adopt;
 mod cases;
 mod commit;
 mod hostile;

@@ -3,6 +3,7 @@
 //! an empty environment (HOME, PATH and proxies included), so no user credential, proxy or
 //! other host is ever involved.
 
+mod adopt;
 mod backfill;
 mod cooldown;
 mod distribution;
