@@ -32,6 +32,6 @@ corpus() { # KIND DIR STALE_PERCENT: generated once per generator build, committ
 }
 corpus monorepo-10k "$out/monorepo-10k" 0
 corpus monorepo-100k "$out/monorepo-100k" 0
-# 70% of the markers stale leaves about 6,000 of the 8,000 marked files to rewrite.
-corpus monorepo-100k "$out/monorepo-100k-stale" 70
+# 75% of the markers stale leaves about 6,000 of the 8,000 marked files to rewrite.
+corpus monorepo-100k "$out/monorepo-100k-stale" 75
 python3 bench/scale.py "$PWD/target/release/imagelock" "${IMAGELOCK_BASE_BIN:-}" "$out"
