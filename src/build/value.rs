@@ -266,7 +266,7 @@ fn insert(root: &mut Node, path: &[PathSegment], node: Node) {
     match (last, &mut at.value) {
         // A key written twice stays twice: lookups find the first (as kyaml's), and the
         // object reader reports the repeat (the API server rejects the object).
-        (PathSegment::Key(k), Value::Map(entries)) => entries.push((k.clone(), node)),
+        (PathSegment::Key(k), Value::Map(entries)) => entries.push((k.to_string(), node)),
         (PathSegment::Index(i), Value::Seq(items)) if *i == items.len() => items.push(node),
         _ => {}
     }
@@ -274,9 +274,10 @@ fn insert(root: &mut Node, path: &[PathSegment], node: Node) {
 
 fn child<'a>(node: &'a mut Node, seg: &PathSegment) -> Option<&'a mut Node> {
     match (seg, &mut node.value) {
-        (PathSegment::Key(k), Value::Map(entries)) => {
-            entries.iter_mut().find(|(key, _)| key == k).map(|(_, v)| v)
-        }
+        (PathSegment::Key(k), Value::Map(entries)) => entries
+            .iter_mut()
+            .find(|(key, _)| **key == **k)
+            .map(|(_, v)| v),
         (PathSegment::Index(i), Value::Seq(items)) => items.get_mut(*i),
         _ => None,
     }
@@ -324,7 +325,7 @@ impl Flat {
             Value::Alias => CollectionKind::Alias,
             Value::Map(entries) => {
                 for (k, v) in entries {
-                    path.push(PathSegment::Key(k.clone()));
+                    path.push(PathSegment::Key(k.as_str().into()));
                     self.walk(v, path);
                     path.pop();
                 }

@@ -104,8 +104,9 @@ impl ScalarNode {
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum PathSegment {
-    /// A mapping key (its parsed value; a non-scalar key is given as written, or `?`).
-    Key(String),
+    /// A mapping key (its parsed value; a non-scalar key is given as written, or `?`). Shared:
+    /// every value below the key has it in its path.
+    Key(std::sync::Arc<str>),
     Index(usize),
 }
 

@@ -51,8 +51,7 @@ pub(crate) fn unread(src: &Source, tree: &Tree, markers: &mut [MarkerComment]) {
         let Some(scalar) = tree.docs.get(m.document).and_then(|d| d.scalars.get(index)) else {
             continue;
         };
-        let in_items =
-            scalar.path.len() >= 2 && scalar.path[0] == PathSegment::Key("items".to_owned());
+        let in_items = scalar.path.len() >= 2 && scalar.path[0] == PathSegment::Key("items".into());
         let skipped = !read[m.document] || (lone_list == Some(m.document) && !in_items);
         if skipped {
             m.attachment = Attachment::Ignored {
@@ -87,6 +86,6 @@ fn lone_list(tree: &Tree, read: &[bool], roots: &[Option<usize>]) -> Option<usiz
     let kind = tree.docs[doc]
         .scalars
         .iter()
-        .find(|s| s.path.len() == 1 && s.path[0] == PathSegment::Key("kind".to_owned()))?;
+        .find(|s| s.path.len() == 1 && s.path[0] == PathSegment::Key("kind".into()))?;
     matches!(kind.value.as_str(), "List" | "ResourceList").then_some(doc)
 }

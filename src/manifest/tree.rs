@@ -240,27 +240,33 @@ pub(crate) fn build(src: &Source, body: &str, collections: bool) -> Result<Tree,
         collections,
         next_meta_level: None,
     };
+    // Events are handled as they come, one ahead (not collected first: a file's events would be
+    // copied a dozen times as the list grew). A scan error anywhere still comes first, as if the
+    // whole file had been scanned before any event was handled.
     let mut parser = Parser::new_from_str(body);
-    let mut events = Vec::with_capacity(src.len() / 12);
-    loop {
-        let (event, mark) = parser.next_token().map_err(|e| scan_error(src, &e))?;
-        let end = event == Event::StreamEnd;
-        events.push((event, mark));
-        if end {
-            break;
+    let mut next = Some(parser.next_token().map_err(|e| scan_error(src, &e))?);
+    while let Some((event, mark)) = next.take() {
+        if event != Event::StreamEnd {
+            next = Some(parser.next_token().map_err(|e| scan_error(src, &e))?);
         }
-    }
-    let mut events = events.into_iter().peekable();
-    while let Some((event, mark)) = events.next() {
         // yaml-rust2 reports an indentless sequence whose first item is a flow sequence (and an
         // implicit `[k: v]` pair whose key is a flow mapping) at the inner bracket: that bracket
         // belongs to the inner collection.
         let shadowed = matches!(
-            events.peek(),
-            Some((Event::SequenceStart(..) | Event::MappingStart(..), next)) if *next == mark
+            &next,
+            Some((Event::SequenceStart(..) | Event::MappingStart(..), after)) if *after == mark
         );
-        if !b.event(event, mark, shadowed)? {
-            break;
+        match b.event(event, mark, shadowed) {
+            Ok(true) => {}
+            Ok(false) => break,
+            Err(err) => {
+                while let Some((event, _)) = next.take() {
+                    if event != Event::StreamEnd {
+                        next = Some(parser.next_token().map_err(|e| scan_error(src, &e))?);
+                    }
+                }
+                return Err(err);
+            }
         }
     }
     if b.tree.docs.is_empty() {
@@ -530,7 +536,9 @@ impl Builder<'_, '_> {
     fn child_segment(&self) -> Option<PathSegment> {
         let frame = self.frames.last()?;
         if frame.is_map {
-            frame.key.map(|_| PathSegment::Key(frame.key_text.clone()))
+            frame
+                .key
+                .map(|_| PathSegment::Key(frame.key_text.as_str().into()))
         } else {
             Some(PathSegment::Index(frame.count))
         }

@@ -357,7 +357,7 @@ pub(crate) fn is_object_id(scalar: &ScalarNode) -> bool {
 fn at_path(scalar: &ScalarNode, path: &[&str]) -> bool {
     scalar.path.len() == path.len()
         && (scalar.path.iter().zip(path))
-            .all(|(seg, want)| matches!(seg, PathSegment::Key(k) if k == want))
+            .all(|(seg, want)| matches!(seg, PathSegment::Key(k) if **k == **want))
 }
 
 /// The identifier Flux records for the object around a marker: the document's own

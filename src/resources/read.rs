@@ -47,7 +47,7 @@ impl<'a> ObjectView<'a> {
         let matches = |rel: &[PathSegment]| {
             rel.len() == path.len()
                 && rel.iter().zip(path).all(|(seg, want)| match seg {
-                    PathSegment::Key(k) => k == want,
+                    PathSegment::Key(k) => **k == **want,
                     PathSegment::Index(i) => want.parse() == Ok(*i),
                 })
         };
@@ -264,7 +264,7 @@ impl<'a> Reader<'a> {
                     items
                         .into_iter()
                         .filter_map(|s| match s.path.last() {
-                            Some(PathSegment::Key(k)) => Some((k.clone(), s.value.clone())),
+                            Some(PathSegment::Key(k)) => Some((k.to_string(), s.value.clone())),
                             _ => None,
                         })
                         .collect()

@@ -109,7 +109,7 @@ pub(crate) fn kustomization_namespace(manifest: &Manifest) -> Option<String> {
     let doc = manifest.documents.first()?;
     doc.scalars
         .iter()
-        .find(|s| s.path == [PathSegment::Key("namespace".to_owned())])
+        .find(|s| s.path == [PathSegment::Key("namespace".into())])
         .map(|s| s.value.clone())
         .filter(|v| !v.is_empty())
 }
@@ -132,7 +132,7 @@ pub(crate) fn add_resources(text: &str, manifest: &Manifest, files: &[&str]) -> 
     let Some(doc) = manifest.documents.first() else {
         return Listing::Cannot;
     };
-    let resources = [PathSegment::Key("resources".to_owned())];
+    let resources = [PathSegment::Key("resources".into())];
     let is_seq = doc
         .collections
         .iter()

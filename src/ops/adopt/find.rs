@@ -83,11 +83,11 @@ impl<'d> Paths<'d> {
 }
 
 fn key(k: &str) -> PathSegment {
-    PathSegment::Key(k.to_owned())
+    PathSegment::Key(k.into())
 }
 
 fn is_key(seg: &PathSegment, k: &str) -> bool {
-    matches!(seg, PathSegment::Key(s) if s == k)
+    matches!(seg, PathSegment::Key(s) if **s == *k)
 }
 
 /// Whether `rel` names a kustomization file.

@@ -45,8 +45,8 @@ pub(crate) fn read(doc: &Document, syntax: GoSyntax) -> Annotations {
     let mut out = Annotations::default();
     let under = |p: &[PathSegment]| {
         p.len() == 3
-            && matches!(&p[0], PathSegment::Key(k) if k == "metadata")
-            && matches!(&p[1], PathSegment::Key(k) if k == "annotations")
+            && matches!(&p[0], PathSegment::Key(k) if &**k == "metadata")
+            && matches!(&p[1], PathSegment::Key(k) if &**k == "annotations")
     };
     out.entries = doc.scalars.iter().filter(|s| under(&s.path)).count()
         + doc.collections.iter().filter(|c| under(&c.path)).count();
