@@ -2,24 +2,9 @@
 //! the dry run prints, `out/` every file `adopt --write` changes or creates. A second run must
 //! find nothing to adopt.
 
-use std::collections::BTreeMap;
 use std::path::Path;
 
-use crate::common::{copy_tree, run_in, testdata, walk};
-
-fn read_tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
-    walk(dir)
-        .into_iter()
-        .map(|p| {
-            let rel = p
-                .strip_prefix(dir)
-                .unwrap()
-                .to_string_lossy()
-                .replace('\\', "/");
-            (rel, fs_err::read(&p).unwrap())
-        })
-        .collect()
-}
+use crate::common::{copy_tree, read_tree, run_in, testdata};
 
 fn run_case(case: &Path) {
     let name = case.file_name().unwrap().to_string_lossy().into_owned();

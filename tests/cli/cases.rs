@@ -1,29 +1,14 @@
 //! Fixture cases: `testdata/cases/<case>/{in,out}`.
 
-use std::collections::BTreeMap;
 use std::path::Path;
 
-use crate::common::{copy_tree, run_in, testdata, walk};
+use crate::common::{copy_tree, read_tree, run_in, testdata};
 
 fn snapshot_text(run: &crate::common::Run) -> String {
     format!(
         "exit: {}\n--- stdout\n{}--- stderr\n{}",
         run.code, run.stdout, run.stderr
     )
-}
-
-fn read_tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
-    walk(dir)
-        .into_iter()
-        .map(|p| {
-            let rel = p
-                .strip_prefix(dir)
-                .unwrap()
-                .to_string_lossy()
-                .replace('\\', "/");
-            (rel, fs_err::read(&p).unwrap())
-        })
-        .collect()
 }
 
 fn run_case(case: &Path) {

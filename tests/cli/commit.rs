@@ -56,6 +56,20 @@ fn write(dir: &Path, files: &[(&str, &str)]) {
 }
 
 /// A repository with `files`, committed by a developer.
+/// A repository of some of a fixture case's input files.
+fn repo_of_case(case: &str, rels: &[&str]) -> tempfile::TempDir {
+    let case = crate::common::testdata().join(case).join("in");
+    let texts: Vec<String> = (rels.iter())
+        .map(|rel| fs_err::read_to_string(case.join(rel)).unwrap())
+        .collect();
+    let files: Vec<(&str, &str)> = rels
+        .iter()
+        .copied()
+        .zip(texts.iter().map(String::as_str))
+        .collect();
+    repo(&files)
+}
+
 fn repo(files: &[(&str, &str)]) -> tempfile::TempDir {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
@@ -491,18 +505,15 @@ fn without_an_automation_or_a_repository_commit_is_refused() {
 
 #[test]
 fn an_older_target_commits_with_the_legacy_updated_data() {
-    let case = crate::common::testdata().join("cases/22-flux-versions/in");
-    let mut files = Vec::new();
-    for rel in [
-        ".imagelock.yaml",
-        "images.lock",
-        "flux/images.yaml",
-        "apps/app.yaml",
-    ] {
-        files.push((rel, fs_err::read_to_string(case.join(rel)).unwrap()));
-    }
-    let files: Vec<(&str, &str)> = files.iter().map(|(r, t)| (*r, t.as_str())).collect();
-    let tmp = repo(&files);
+    let tmp = repo_of_case(
+        "cases/22-flux-versions",
+        &[
+            ".imagelock.yaml",
+            "images.lock",
+            "flux/images.yaml",
+            "apps/app.yaml",
+        ],
+    );
     let dir = tmp.path();
     // Flux 2.9 has no `.Updated`: the template is refused and nothing is committed.
     let refused = imagelock(dir, &["fix", "--commit", "--flux-version", "2.9"]);
@@ -522,18 +533,15 @@ fn an_older_target_commits_with_the_legacy_updated_data() {
 
 #[test]
 fn a_marker_only_suspended_automations_update_is_left_by_check_fix_and_commit_alike() {
-    let case = crate::common::testdata().join("cases/41-suspended-automation/in");
-    let mut files = Vec::new();
-    for rel in [
-        "images.lock",
-        "flux/images.yaml",
-        "clusters/prod/app.yaml",
-        "clusters/staging/app.yaml",
-    ] {
-        files.push((rel, fs_err::read_to_string(case.join(rel)).unwrap()));
-    }
-    let files: Vec<(&str, &str)> = files.iter().map(|(r, t)| (*r, t.as_str())).collect();
-    let tmp = repo(&files);
+    let tmp = repo_of_case(
+        "cases/41-suspended-automation",
+        &[
+            "images.lock",
+            "flux/images.yaml",
+            "clusters/prod/app.yaml",
+            "clusters/staging/app.yaml",
+        ],
+    );
     let dir = tmp.path();
     let check = imagelock(dir, &["check"]);
     assert!(check.stdout.contains("IL039"), "{}", check.stdout);
@@ -552,19 +560,16 @@ fn a_marker_only_suspended_automations_update_is_left_by_check_fix_and_commit_al
 
 #[test]
 fn all_markers_fixes_what_flux_leaves_but_commit_still_leaves_it() {
-    let case = crate::common::testdata().join("cases/42-all-markers/in");
-    let mut files = Vec::new();
-    for rel in [
-        "images.lock",
-        "flux/images.yaml",
-        "clusters/prod/app.yaml",
-        "clusters/staging/app.yaml",
-        "clusters/paused/app.yaml",
-    ] {
-        files.push((rel, fs_err::read_to_string(case.join(rel)).unwrap()));
-    }
-    let files: Vec<(&str, &str)> = files.iter().map(|(r, t)| (*r, t.as_str())).collect();
-    let tmp = repo(&files);
+    let tmp = repo_of_case(
+        "cases/42-all-markers",
+        &[
+            "images.lock",
+            "flux/images.yaml",
+            "clusters/prod/app.yaml",
+            "clusters/staging/app.yaml",
+            "clusters/paused/app.yaml",
+        ],
+    );
     let dir = tmp.path();
     // Without the flag (and no configuration), only the automated marker is out of date.
     let check = imagelock(dir, &["check"]);

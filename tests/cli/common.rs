@@ -56,6 +56,21 @@ pub fn copy_tree(from: &Path, to: &Path) {
     }
 }
 
+/// Every file below `dir` by its `/`-separated path relative to `dir`, with its bytes.
+pub fn read_tree(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    walk(dir)
+        .into_iter()
+        .map(|p| {
+            let rel = p
+                .strip_prefix(dir)
+                .unwrap()
+                .to_string_lossy()
+                .replace('\\', "/");
+            (rel, fs_err::read(&p).unwrap())
+        })
+        .collect()
+}
+
 /// Every regular file below `dir`, sorted.
 pub fn walk(dir: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
