@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use crate::common::{copy_tree, read_tree, run_in, testdata};
+use crate::common::{case_dirs, copy_tree, read_tree, run_in};
 
 fn run_case(case: &Path) {
     let name = case.file_name().unwrap().to_string_lossy().into_owned();
@@ -63,15 +63,7 @@ fn run_case(case: &Path) {
 
 #[test]
 fn adopt_fixtures() {
-    let dir = testdata().join("adopt");
-    let mut cases: Vec<_> = fs_err::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.join("in").is_dir())
-        .collect();
-    cases.sort();
-    assert!(cases.len() >= 5, "adopt fixtures are missing");
-    for case in cases {
+    for case in case_dirs("adopt", 5) {
         run_case(&case);
     }
 }

@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use crate::common::{copy_tree, read_tree, run_in, testdata};
+use crate::common::{case_dirs, copy_tree, read_tree, run_in};
 
 fn snapshot_text(run: &crate::common::Run) -> String {
     format!(
@@ -115,15 +115,7 @@ fn validate_sarif(name: &str, text: &str) {
 
 #[test]
 fn fixture_cases() {
-    let dir = testdata().join("cases");
-    let mut cases: Vec<_> = fs_err::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.join("in").is_dir())
-        .collect();
-    cases.sort();
-    assert!(cases.len() >= 10, "fixture cases are missing");
-    for case in cases {
+    for case in case_dirs("cases", 10) {
         run_case(&case);
     }
 }

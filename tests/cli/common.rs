@@ -56,6 +56,24 @@ pub fn copy_tree(from: &Path, to: &Path) {
     }
 }
 
+/// The fixture cases below `testdata/DIR`: each directory with an `in/`, sorted; at least
+/// `min` of them.
+pub fn case_dirs(dir: &str, min: usize) -> Vec<PathBuf> {
+    let dir = testdata().join(dir);
+    let mut cases: Vec<_> = fs_err::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.join("in").is_dir())
+        .collect();
+    cases.sort();
+    assert!(
+        cases.len() >= min,
+        "fixture cases are missing in {}",
+        dir.display()
+    );
+    cases
+}
+
 /// Every file below `dir` by its `/`-separated path relative to `dir`, with its bytes.
 pub fn read_tree(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
     walk(dir)
