@@ -119,6 +119,17 @@ fn memchr_newlines(bytes: &[u8]) -> impl Iterator<Item = usize> + '_ {
     memchr::memchr_iter(b'\n', bytes).map(|i| i + 1)
 }
 
+/// The file name of a `/`-separated path.
+pub fn file_name(rel: &str) -> &str {
+    last_slash(rel).map_or(rel, |i| &rel[i + 1..])
+}
+
+/// A byte loop from the end: a file name is a few bytes, and `rsplit`'s searcher costs more
+/// to set up than this costs to run (it ran some 50,000 times per run, once per path).
+pub fn last_slash(rel: &str) -> Option<usize> {
+    rel.as_bytes().iter().rposition(|&b| b == b'/')
+}
+
 /// The largest char boundary at or below `offset`.
 pub fn floor_char_boundary(text: &str, mut offset: usize) -> usize {
     while offset > 0 && !text.is_char_boundary(offset) {

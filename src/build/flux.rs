@@ -555,13 +555,13 @@ impl Cx<'_> {
     fn reaches_kept<'k>(
         &self,
         k: &'k Kustomization,
-        by_dir: &HashMap<&str, &'k Kustomization>,
-        memo: &mut HashMap<String, bool>,
+        by_dir: &foldhash::HashMap<&'k str, &'k Kustomization>,
+        memo: &mut foldhash::HashMap<&'k str, bool>,
     ) -> bool {
-        if let Some(&known) = memo.get(&k.dir) {
+        if let Some(&known) = memo.get(k.dir.as_str()) {
             return known;
         }
-        memo.insert(k.dir.clone(), false); // a cycle reaches nothing more
+        memo.insert(&k.dir, false); // a cycle reaches nothing more
         let mut buf = String::new();
         let reaches = k.resources.iter().chain(&k.components).any(|e| {
             if kustomization::is_remote(&e.text) {
@@ -578,7 +578,7 @@ impl Cx<'_> {
                 None => self.source.is_dir(rel),
             }
         });
-        memo.insert(k.dir.clone(), reaches);
+        memo.insert(&k.dir, reaches);
         reaches
     }
 
@@ -633,11 +633,11 @@ impl Cx<'_> {
                 .map(|(f, _)| Arc::from(*f)),
         );
         // A unit that reaches no file that may hold a kept object yields nothing: not built.
-        let by_dir: HashMap<&str, &Kustomization> = kustomizations
+        let by_dir: foldhash::HashMap<&str, &Kustomization> = kustomizations
             .iter()
             .map(|k| (k.dir.as_str(), &**k))
             .collect();
-        let mut memo = HashMap::new();
+        let mut memo = foldhash::HashMap::default();
         for k in kustomizations
             .iter()
             .filter(|k| !included.contains(&k.dir) && !k.component)
@@ -745,7 +745,7 @@ fn generate(source: &dyn Source, dir: &str, origin: &Origin) -> Kustomization {
 
 /// A file named as kustomize names kustomizations.
 fn is_kustomization_file(rel: &str) -> bool {
-    let name = rel.rsplit('/').next().unwrap_or(rel);
+    let name = source::file_name(rel);
     kustomization::FILE_NAMES.contains(&name)
 }
 

@@ -158,16 +158,15 @@ impl Disk {
         let mut kustomization_files: foldhash::HashMap<String, String> = Default::default();
         let names = super::kustomization::FILE_NAMES;
         for rel in tokens.keys() {
-            let Some(rank) = names.iter().position(|n| rel.rsplit('/').next() == Some(n)) else {
+            let name = file_name(rel);
+            let Some(rank) = names.iter().position(|n| name == *n) else {
                 continue;
             };
             // Kustomize's names in its order: the first one present wins.
             let entry = kustomization_files
                 .entry(parent(rel).to_owned())
                 .or_insert_with(|| rel.clone());
-            let held = names
-                .iter()
-                .position(|n| entry.rsplit('/').next() == Some(n));
+            let held = names.iter().position(|n| file_name(entry) == *n);
             if held.is_some_and(|h| rank < h) {
                 entry.clone_from(rel);
             }
@@ -496,8 +495,10 @@ pub(crate) fn join(dir: &str, path: &str) -> Option<String> {
 
 /// The directory of a repository-relative file.
 pub(crate) fn parent(rel: &str) -> &str {
-    rel.rfind('/').map_or("", |i| &rel[..i])
+    crate::text::last_slash(rel).map_or("", |i| &rel[..i])
 }
+
+pub(crate) use crate::text::file_name;
 
 #[cfg(test)]
 mod tests {

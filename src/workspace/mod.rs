@@ -32,7 +32,7 @@ pub enum WorkspaceError {
 
 /// Whether Flux would process a file of this name (case-sensitive, as Flux).
 pub fn is_manifest_name(path: &str) -> bool {
-    let name = path.rsplit('/').next().unwrap_or(path);
+    let name = crate::text::file_name(path);
     name.ends_with(".yaml") || name.ends_with(".yml") || name == "Kustomization"
 }
 
