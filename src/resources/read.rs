@@ -4,7 +4,7 @@
 //! Values are read as the Kubernetes API server reads them after sigs.k8s.io/yaml (go-yaml v2):
 //! a plain `123` or `yes` is a number or a bool, not a string; `yes`/`on` are bools.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 
 use crate::manifest::{
     CollectionKind, CollectionNode, Document, PathSegment, ScalarNode, ScalarStyle,
@@ -72,7 +72,7 @@ impl<'a> ObjectView<'a> {
     /// A key written twice in one mapping: Kubernetes rejects the object. The outermost
     /// duplicate, at its second occurrence.
     pub fn duplicate_key(&self) -> Option<ShapeError> {
-        let mut seen: HashSet<&[PathSegment]> = HashSet::new();
+        let mut seen: foldhash::HashSet<&[PathSegment]> = foldhash::HashSet::default();
         let mut found: Option<(&[PathSegment], TextRange)> = None;
         let entries = self
             .scalars
