@@ -22,7 +22,7 @@ pub(crate) struct Target {
 #[derive(Clone, Debug)]
 pub(crate) enum Pattern {
     Text(String),
-    Regex(regex::Regex),
+    Regex(std::sync::Arc<regex::Regex>),
 }
 
 impl Pattern {

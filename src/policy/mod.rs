@@ -12,6 +12,7 @@ pub(crate) mod goregex;
 pub mod semver;
 
 use std::borrow::Cow;
+use std::sync::Arc;
 
 use miette::{Diagnostic, SourceSpan};
 use regex::{CaptureLocations, Regex};
@@ -62,7 +63,7 @@ pub enum Choice {
 /// `filterTags`: keep tags the pattern matches (leftmost, unanchored), compare the extracted key.
 #[derive(Clone, Debug)]
 pub struct Filter {
-    pub regex: Regex,
+    pub regex: Arc<Regex>,
     pub extract: Option<Template>,
 }
 
@@ -113,7 +114,7 @@ pub struct Policy {
 #[derive(Clone, Debug)]
 pub struct Exclusions {
     /// Each pattern as written (the compiled one is its translation) and its regex.
-    patterns: Vec<(String, Regex)>,
+    patterns: Vec<(String, Arc<Regex>)>,
 }
 
 impl Exclusions {
@@ -157,7 +158,7 @@ impl Exclusions {
 
 /// Compile a pattern as Flux does (Go's `regexp.Compile` of the Go the target release is built
 /// with), with Go's error and its byte span.
-pub(crate) fn compile_regex_as(pattern: &str, syntax: GoSyntax) -> Result<Regex, PolicyError> {
+pub(crate) fn compile_regex_as(pattern: &str, syntax: GoSyntax) -> Result<Arc<Regex>, PolicyError> {
     goregex::compile_as(pattern, syntax).map_err(|err| PolicyError::InvalidRegex {
         pattern: pattern.to_owned(),
         message: err.to_string(),

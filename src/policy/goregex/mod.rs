@@ -21,6 +21,7 @@ mod tests;
 
 use std::fmt;
 use std::ops::Range;
+use std::sync::Arc;
 
 use regex::Regex;
 
@@ -114,16 +115,18 @@ pub(crate) enum GoSyntax {
 
 /// Compile `pattern` as Go's `regexp.Compile` would, to a `regex::Regex` that matches the same.
 /// Each pattern is compiled once per run: a repository of many clusters builds the same
-/// policies (and patch targets) many times.
-pub(crate) fn compile(pattern: &str) -> Result<Regex, GoError> {
+/// policies (and patch targets) many times. The compiled regex is shared, not cloned: a clone
+/// gets a pool of match caches of its own, and a cache costs more to make than a policy's
+/// matches cost to run.
+pub(crate) fn compile(pattern: &str) -> Result<Arc<Regex>, GoError> {
     compile_as(pattern, GoSyntax::default())
 }
 
 /// [`compile`] with the syntax of a given Go generation.
-pub(crate) fn compile_as(pattern: &str, syntax: GoSyntax) -> Result<Regex, GoError> {
+pub(crate) fn compile_as(pattern: &str, syntax: GoSyntax) -> Result<Arc<Regex>, GoError> {
     use std::collections::HashMap;
     use std::sync::{Mutex, OnceLock, PoisonError};
-    type Compiled = Mutex<HashMap<(GoSyntax, String), Result<Regex, GoError>>>;
+    type Compiled = Mutex<HashMap<(GoSyntax, String), Result<Arc<Regex>, GoError>>>;
     static COMPILED: OnceLock<Compiled> = OnceLock::new();
     let cache = COMPILED.get_or_init(Default::default);
     let key = (syntax, pattern.to_owned());
@@ -134,7 +137,7 @@ pub(crate) fn compile_as(pattern: &str, syntax: GoSyntax) -> Result<Regex, GoErr
     {
         return known.clone();
     }
-    let compiled = compile_uncached(pattern, syntax);
+    let compiled = compile_uncached(pattern, syntax).map(Arc::new);
     cache
         .lock()
         .unwrap_or_else(PoisonError::into_inner)
