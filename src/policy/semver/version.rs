@@ -171,9 +171,8 @@ impl Version {
     /// `NewVersion` applies. So `1.2-rc.1` is 1.2.0-rc.1, while `1.2` and `v1.3` are not
     /// versions. `None` when the tag is not a version.
     pub fn parse_tag(s: &str) -> Option<Version> {
-        if s.splitn(3, '.').count() != 3 {
-            return None;
-        }
+        // Three parts when split on the first two dots: two dots at least.
+        s.bytes().filter(|&b| b == b'.').nth(1)?;
         Version::parse(s).ok()
     }
 
