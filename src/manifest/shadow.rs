@@ -1,13 +1,19 @@
-//! yaml-rust2 refuses two spellings yaml.v3 reads: a tab right after a mapping key's `:`
-//! (`image:\tx`), and a comment right after a closing quote or bracket (`image: "x"# c`). Where
-//! yaml-rust2 stops on one of them, it scans again a copy of the text with that tab made a space
-//! or that comment blanked: same length, same line breaks, so every position it reports holds
-//! for the text itself. A copy is kept only if the tree built from it shows that each replacement
-//! was what it seemed (not inside a scalar; the comment right after a quoted scalar or a flow
-//! collection). Files without these spellings are scanned once, as before.
+//! yaml-rust2 refuses three spellings yaml.v3 reads: a tab right after a mapping key's `:`
+//! (`image:\tx`), a comment right after a closing quote or bracket (`image: "x"# c`), and a
+//! quoted scalar continued on a line indented less than yaml-rust2 wants or with tabs (libyaml
+//! checks no indentation inside a quoted scalar). Where yaml-rust2 stops on one of them, it scans
+//! again a copy of the text with that tab made a space, that comment blanked, or the quoted
+//! scalar's continuation lines indented with spaces: same line breaks, and the columns of a line
+//! moved only by the spaces inserted at its start, which the tree takes off again (`shifts`), so
+//! every position it reports holds for the text itself. The value is the same, since a quoted
+//! scalar drops the blanks that start its continuation lines. A copy is kept only if the tree
+//! built from it shows that each replacement was what it seemed (the tab not inside a scalar;
+//! the comment right after a quoted scalar or a flow collection; the indented lines inside the
+//! quoted scalar). Files without these spellings are scanned once, as before.
 
 use super::comments::in_ranges;
 use super::source::Source;
+use super::spans;
 use super::tree::{self, Item, Tree};
 use super::ParseError;
 
@@ -20,12 +26,16 @@ struct Replacements {
     tabs: Vec<usize>,
     /// The comments blanked: from the `#` to the end of the line.
     comments: Vec<(usize, usize)>,
+    /// Quoted scalars whose continuation lines are indented: the opening quote and the end.
+    quoted: Vec<(usize, usize)>,
+    /// Tabs in the indentation of a quoted scalar's continuation line, made spaces.
+    indent_tabs: Vec<usize>,
 }
 
 /// The tree of `src`, scanning copies as needed (see the module comment); yaml-rust2's error on
 /// the text itself when there is no tree.
 pub(crate) fn build(src: &Source, collections: bool) -> Result<Tree, ParseError> {
-    let first = match tree::build(src, src.body(), collections) {
+    let first = match tree::build(src, src.body(), &[], collections) {
         Ok(tree) => return Ok(tree),
         Err(e) => e,
     };
@@ -35,7 +45,8 @@ pub(crate) fn build(src: &Source, collections: bool) -> Result<Tree, ParseError>
         if !repl.add(src, &err) {
             break;
         }
-        match tree::build(src, &repl.copy(src), collections) {
+        let (copy, shifts) = repl.copy(src);
+        match tree::build(src, &copy, &shifts, collections) {
             Ok(tree) if repl.fits(src, &tree) => return Ok(tree),
             Ok(_) => break,
             Err(e) => err = e,
@@ -48,6 +59,20 @@ impl Replacements {
     /// Adds the replacement for the spelling yaml-rust2 stopped on, if it is one of the two.
     fn add(&mut self, src: &Source, err: &ParseError) -> bool {
         let pos = err.span.start();
+        if let Some(quoted) = quoted_at(src, err) {
+            if self.quoted.iter().any(|q| q.0 == quoted.0) {
+                return false;
+            }
+            self.quoted.push(quoted);
+            return true;
+        }
+        if let Some(tab) = indent_tab_at(src, err) {
+            if self.indent_tabs.contains(&tab) {
+                return false;
+            }
+            self.indent_tabs.push(tab);
+            return true;
+        }
         // yaml-rust2 reports at or just after the spelling: the nearest one is it.
         let near = (pos.saturating_sub(2).max(src.body_start)..=pos).rev();
         // Or at the token after a run of blanks: back over them to the `:`.
@@ -73,17 +98,49 @@ impl Replacements {
         false
     }
 
-    /// The body with the replacements: whole lines' tails and ASCII tabs became ASCII spaces.
-    fn copy(&self, src: &Source) -> String {
+    /// The body with the replacements, and the spaces inserted at line starts (by 1-based line,
+    /// sorted). Only ASCII bytes change or are inserted, so the copy is UTF-8.
+    fn copy(&self, src: &Source) -> (String, Vec<(usize, usize)>) {
         let mut bytes = src.body().as_bytes().to_vec();
         let at = |pos: usize| pos - src.body_start;
-        for &tab in &self.tabs {
+        for &tab in self.tabs.iter().chain(&self.indent_tabs) {
             bytes[at(tab)] = b' ';
         }
         for &(start, end) in &self.comments {
             bytes[at(start)..at(end)].fill(b' ');
         }
-        String::from_utf8(bytes).unwrap_or_default()
+        let mut inserts: Vec<(usize, usize)> = Vec::new();
+        for &(quote, end) in &self.quoted {
+            let need = src.col(quote) + 1;
+            let mut line = src.skip_break(src.line_end_of(quote));
+            while line < end {
+                let mut i = line;
+                while src.is_blank(i) {
+                    bytes[at(i)] = b' ';
+                    i += 1;
+                }
+                let indicator = i == line
+                    && (src.bytes[i..].starts_with(b"---") || src.bytes[i..].starts_with(b"..."))
+                    && src.is_blank_or_breakz(i + 3);
+                if i < end && !src.is_break(i) && !indicator && i - line < need {
+                    inserts.push((line, need - (i - line)));
+                }
+                line = src.skip_break(src.line_end_of(i));
+            }
+        }
+        inserts.sort_unstable();
+        inserts.dedup_by_key(|&mut (line, _)| line);
+        let mut out = Vec::with_capacity(bytes.len() + inserts.iter().map(|i| i.1).sum::<usize>());
+        let mut from = 0;
+        let mut shifts = Vec::with_capacity(inserts.len());
+        for &(line, n) in &inserts {
+            out.extend_from_slice(&bytes[from..at(line)]);
+            out.resize(out.len() + n, b' ');
+            from = at(line);
+            shifts.push((src.line_of(line) + 1, n));
+        }
+        out.extend_from_slice(&bytes[from..]);
+        (String::from_utf8(out).unwrap_or_default(), shifts)
     }
 
     /// Whether the tree scanned from the copy reads the text itself.
@@ -99,10 +156,46 @@ impl Replacements {
             let closed = matches!(tree.items.get(k), Some(&(pos, Item::Close(_))) if pos == at);
             quoted || closed
         };
-        self.tabs.iter().all(|&at| !in_ranges(&tree.opaque, at))
+        let quoted = |&(quote, end): &(usize, usize)| {
+            let k = tree.opaque.partition_point(|&(s, _)| s < quote);
+            tree.opaque.get(k) == Some(&(quote, end))
+        };
+        self.quoted.iter().all(quoted)
+            && self
+                .indent_tabs
+                .iter()
+                .all(|&at| in_ranges(&tree.opaque, at))
+            && self.tabs.iter().all(|&at| !in_ranges(&tree.opaque, at))
             && self
                 .comments
                 .iter()
                 .all(|&(start, end)| !overlaps(start, end) && after_token(start))
     }
+}
+
+/// The quoted scalar yaml-rust2 refused for the indentation of a continuation line: its opening
+/// quote (where yaml-rust2 reports it) and its end.
+fn quoted_at(src: &Source, err: &ParseError) -> Option<(usize, usize)> {
+    let quote = err.span.start();
+    if err.message != "invalid indentation in quoted scalar" {
+        return None;
+    }
+    let end = match src.at(quote) {
+        b'"' => spans::double_quoted_end(src, quote),
+        b'\'' => spans::single_quoted_end(src, quote),
+        _ => None,
+    }?;
+    Some((quote, end))
+}
+
+/// The tab yaml-rust2 refused in the indentation of a quoted scalar's continuation line (it
+/// reports the tab itself, not the scalar): the blanks before it, all of them on that line.
+fn indent_tab_at(src: &Source, err: &ParseError) -> Option<usize> {
+    let tab = err.span.start();
+    let line = src.line_start_of(tab);
+    let leading = src.bytes[line..tab]
+        .iter()
+        .all(|b| matches!(b, b' ' | b'\t'));
+    (err.message == "tab cannot be used as indentation" && src.at(tab) == b'\t' && leading)
+        .then_some(tab)
 }

@@ -451,6 +451,36 @@ fn quoted_scalar_ends() {
     assert_eq!(s[3].value, "m1\nm2");
 }
 
+/// yaml.v3 reads a quoted scalar's continuation lines at any indentation, tabs included;
+/// yaml-rust2 wants them right of the key. Spans, values and later tokens on the closing line
+/// stay exact.
+#[test]
+fn quoted_scalars_continued_left_or_after_tabs() {
+    let src = format!(
+        "spec:\n  image: \"multi\nline\" {M}\n  b: 'x\n\t\ty'\n  c: [\"p\n  q\", r] {M}\n  \
+         d: \"s\\\n\tt\"\n"
+    );
+    let m = parse_ok(&src);
+    let s = &m.documents[0].scalars;
+    let texts: Vec<&str> = s.iter().map(|s| &src[s.range.as_range()]).collect();
+    assert_eq!(
+        texts,
+        [
+            "\"multi\nline\"",
+            "'x\n\t\ty'",
+            "\"p\n  q\"",
+            "r",
+            "\"s\\\n\tt\""
+        ]
+    );
+    let values: Vec<&str> = s.iter().map(|s| s.value.as_str()).collect();
+    assert_eq!(values, ["multi line", "x y", "p q", "r", "st"]);
+    assert_eq!(
+        outcomes(&src),
+        [Ok("spec.image".into()), Err(IgnoredReason::OnSequence)]
+    );
+}
+
 #[test]
 fn block_scalar_ends() {
     let src = "a: |\n  x\n\n  y\n\nb: >-\n  f\n  g\nc: |+\n  k\n\nd: |2\n    two\ne: |\nf: >\n  last\n  # text\n";

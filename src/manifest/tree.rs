@@ -144,6 +144,8 @@ struct Builder<'s, 'a> {
     doc_starts: Vec<usize>,
     after_doc_end: Option<usize>,
     memo: PosMemo,
+    /// Spaces the scanned copy inserted at line starts (see [`unshift`]).
+    shifts: &'s [(usize, usize)],
     /// Record `Document::collections`.
     collections: bool,
     /// The mapping about to start is the first `metadata` of a document root.
@@ -177,9 +179,13 @@ pub(crate) fn flux_skips(src: &Source, pos: usize, message: &str, help: &str) ->
     e
 }
 
-fn scan_error(src: &Source, e: &ScanError) -> ParseError {
+fn scan_error(src: &Source, shifts: &[(usize, usize)], e: &ScanError) -> ParseError {
     let m = e.marker();
-    let pos = src.byte_of(&mut PosMemo::default(), m.line(), m.col());
+    let pos = src.byte_of(
+        &mut PosMemo::default(),
+        m.line(),
+        unshift(shifts, m.line(), m.col()),
+    );
     // yaml-rust2 wants quoted scalars and flow collections indented; yaml.v3 does not, so Flux
     // may well read these files (tests/yamlref): imagelock's own limit, not a verdict on Flux.
     let kind = match e.info() {
@@ -213,9 +219,23 @@ fn is_null(value: &str) -> bool {
     matches!(value, "" | "~" | "null" | "Null" | "NULL")
 }
 
-/// Builds the tree of `src`, scanning `body` (the text after the BOM, or a copy of it with the
-/// same length and line breaks, see `tabs::shadow`).
-pub(crate) fn build(src: &Source, body: &str, collections: bool) -> Result<Tree, ParseError> {
+/// A column of the scanned copy as a column of the text: `shifts` holds, by 1-based line and
+/// sorted, how many spaces the copy inserted at the start of that line (`shadow.rs`).
+fn unshift(shifts: &[(usize, usize)], line: usize, col: usize) -> usize {
+    match shifts.binary_search_by_key(&line, |&(l, _)| l) {
+        Ok(k) => col.saturating_sub(shifts[k].1),
+        Err(_) => col,
+    }
+}
+
+/// Builds the tree of `src`, scanning `body`: the text after the BOM, or a copy of it with the
+/// same line breaks whose lines differ only as `shifts` says (see `shadow.rs`).
+pub(crate) fn build(
+    src: &Source,
+    body: &str,
+    shifts: &[(usize, usize)],
+    collections: bool,
+) -> Result<Tree, ParseError> {
     // Typical manifests have an event every 15 bytes and a node every 25: sized up front, the
     // vectors do not regrow (and copy) a dozen times per file.
     let nodes = src.len() / 24;
@@ -237,13 +257,16 @@ pub(crate) fn build(src: &Source, body: &str, collections: bool) -> Result<Tree,
         doc_starts: Vec::new(),
         after_doc_end: None,
         memo: PosMemo::default(),
+        shifts,
         collections,
         next_meta_level: None,
     };
     let mut parser = Parser::new_from_str(body);
     let mut events = Vec::with_capacity(src.len() / 12);
     loop {
-        let (event, mark) = parser.next_token().map_err(|e| scan_error(src, &e))?;
+        let (event, mark) = parser
+            .next_token()
+            .map_err(|e| scan_error(src, shifts, &e))?;
         let end = event == Event::StreamEnd;
         events.push((event, mark));
         if end {
@@ -292,7 +315,8 @@ impl Builder<'_, '_> {
     /// Handles one event; false at the end of the stream.
     fn event(&mut self, event: Event, mark: Marker, shadowed: bool) -> Result<bool, ParseError> {
         let src = self.src;
-        let pos = src.byte_of(&mut self.memo, mark.line(), mark.col());
+        let col = unshift(self.shifts, mark.line(), mark.col());
+        let pos = src.byte_of(&mut self.memo, mark.line(), col);
         match event {
             Event::StreamEnd => return Ok(false),
             Event::StreamStart | Event::Nothing => {}
