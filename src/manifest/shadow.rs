@@ -11,10 +11,10 @@
 //! the comment right after a quoted scalar or a flow collection; the indented lines inside the
 //! quoted scalar). Files without these spellings are scanned once, as before.
 
-use super::comments::in_ranges;
+use super::comments::{self, in_ranges};
 use super::source::Source;
 use super::spans;
-use super::tree::{self, Item, Tree};
+use super::tree::{self, Item, Kind, Tree};
 use super::ParseError;
 
 /// At most this many spellings are replaced in one file: each costs a scan.
@@ -89,7 +89,12 @@ impl Replacements {
             return true;
         }
         let hash = near.into_iter().find(|&p| {
-            src.at(p) == b'#' && p > 0 && matches!(src.at(p - 1), b'"' | b'\'' | b']' | b'}')
+            src.at(p) == b'#'
+                && p > 0
+                && (matches!(
+                    src.at(p - 1),
+                    b'"' | b'\'' | b']' | b'}' | b',' | b'[' | b'{'
+                ) || comments::after_block_header(src, p))
         });
         if let Some(hash) = hash.filter(|h| !self.comments.iter().any(|c| c.0 == *h)) {
             self.comments.push((hash, src.line_end_of(hash)));
@@ -154,7 +159,19 @@ impl Replacements {
                 && tree.opaque.binary_search_by_key(&at, |&(_, e)| e).is_ok();
             let k = tree.items.partition_point(|&(pos, _)| pos < at);
             let closed = matches!(tree.items.get(k), Some(&(pos, Item::Close(_))) if pos == at);
-            quoted || closed
+            // A `,`, `[` or `{` outside every scalar, in a flow collection: an indicator.
+            let indicator = matches!(src.at(at - 1), b',' | b'[' | b'{')
+                && in_ranges(&tree.flow, at - 1)
+                && !in_ranges(&tree.opaque, at - 1);
+            // Right after a block scalar's header: the scalar's trailing-comment position.
+            let header = tree.items[k..]
+                .iter()
+                .take_while(|(pos, _)| *pos == at)
+                .any(|&(_, item)| {
+                    matches!(item, Item::Node(id)
+                        if matches!(tree.nodes[id].kind, Kind::Scalar(s) if s.is_block()))
+                });
+            quoted || closed || indicator || header
         };
         let quoted = |&(quote, end): &(usize, usize)| {
             let k = tree.opaque.partition_point(|&(s, _)| s < quote);

@@ -61,7 +61,11 @@ pub(super) fn check_spans(src: &str, m: &Manifest) {
                     // auto-detected.
                     let header = text.lines().next().unwrap_or("");
                     if !header.bytes().any(|b| b.is_ascii_digit()) {
-                        let wrapped = format!("k: {text}\n");
+                        // Without the header's comment: yaml-rust2 wants a blank before it.
+                        let indicators =
+                            header.len() - header.trim_start_matches(['|', '>', '+', '-']).len();
+                        let rest = &text[header.len()..];
+                        let wrapped = format!("k: {}{rest}\n", &header[..indicators]);
                         let expected = s.value.trim_end_matches('\n');
                         let got = nth_scalar(&wrapped, 1);
                         assert_eq!(
@@ -481,6 +485,24 @@ fn quoted_scalars_continued_left_or_after_tabs() {
     );
 }
 
+/// libyaml reads a comment right after a flow indicator or a block scalar's header, with no
+/// blank before it; yaml-rust2 refuses both.
+#[test]
+fn comments_without_a_blank_before() {
+    let src = format!("a: [\n  x,{M}\n  y\n]\nb: >#c\n  text\nc: [{M}\n  z]\n");
+    let m = parse_ok(&src);
+    let values: Vec<&str> = m.documents[0]
+        .scalars
+        .iter()
+        .map(|s| s.value.as_str())
+        .collect();
+    assert_eq!(values, ["x", "y", "text\n", "z"]);
+    assert_eq!(
+        outcomes(&src),
+        [Ok("a[0]".into()), Err(IgnoredReason::OnSequence)]
+    );
+}
+
 #[test]
 fn block_scalar_ends() {
     let src = "a: |\n  x\n\n  y\n\nb: >-\n  f\n  g\nc: |+\n  k\n\nd: |2\n    two\ne: |\nf: >\n  last\n  # text\n";
@@ -570,6 +592,8 @@ fn rejections() {
         ("just a string\n", FluxSkipsFile),
         ("\"quoted\"\n", FluxSkipsFile),
         ("|\n  block\n", FluxSkipsFile),
+        ("a: [b, >-\n    c]\n", FluxSkipsFile),
+        ("a: {b: |\n    c}\n", FluxSkipsFile),
     ];
     for (src, kind) in table {
         let e = parse_err(src);

@@ -586,6 +586,25 @@ impl Builder<'_, '_> {
             self.finish_child(id);
             return Ok(());
         }
+        let in_flow = self.frames.last().is_some_and(|f| f.flow);
+        let bar = style == ScalarStyle::Plain && matches!(self.src.at(pos), b'|' | b'>');
+        if in_flow && (style.is_block() || bar) {
+            // In a flow collection yaml-rust2 reads `>- x` as a plain scalar; libyaml takes `|`
+            // and `>` for block scalar headers, which flow context refuses ("found character that
+            // cannot start any token").
+            let header = if bar {
+                pos
+            } else {
+                spans::find_block_header(self.src, self.cursor, pos).unwrap_or(pos)
+            };
+            return Err(flux_skips(
+                self.src,
+                header,
+                "a block scalar (`|` or `>`) inside a flow collection (`[...]` or `{...}`)",
+                "yaml.v3 reads `|` and `>` as block scalars only outside brackets; quote the \
+                 value or write the collection in block style",
+            ));
+        }
         let Extent {
             start,
             end,
