@@ -14,6 +14,7 @@
 //! this against yaml.v3 itself.
 
 mod comments;
+mod keys;
 mod scope;
 mod shadow;
 mod source;
@@ -253,6 +254,7 @@ fn parse_with(text: &str, collections: bool) -> Result<Manifest, ParseError> {
     }
     let mut tree = shadow::build(&src, collections)?;
     check_directives(&src, &tree.opaque)?;
+    scope::check_piece_starts(&src, &tree.opaque)?;
     let comments = comments::find(&src, &tree.opaque);
     tabs::check(&src, &tree, &comments)?;
     let mut markers = comments::attach(&src, &mut tree, &comments);
@@ -264,21 +266,26 @@ fn parse_with(text: &str, collections: bool) -> Result<Manifest, ParseError> {
 }
 
 /// yaml.v3 refuses `%YAML 1.2`, and kyaml's document split separates any directive from its
-/// document: Flux skips files with directives.
+/// document: Flux skips files with directives. (A directive after the first document of its
+/// `---` piece is never scanned; `shadow.rs` has made it opaque.)
 fn check_directives(src: &Source, opaque: &[(usize, usize)]) -> Result<(), ParseError> {
     for line in 0..src.line_count() {
         let pos = src.line_start(line);
         if src.at(pos) == b'%' && !comments::in_ranges(opaque, pos) {
-            return Err(tree::flux_skips(
-                src,
-                pos,
-                "a `%` directive",
-                "Flux (yaml.v3 behind kyaml) cannot parse files with directives and skips them; \
-                 remove the directive",
-            ));
+            return Err(directive_error(src, pos));
         }
     }
     Ok(())
+}
+
+fn directive_error(src: &Source, pos: usize) -> ParseError {
+    tree::flux_skips(
+        src,
+        pos,
+        "a `%` directive",
+        "Flux (yaml.v3 behind kyaml) cannot parse files with directives and skips them; remove \
+         the directive",
+    )
 }
 
 impl Manifest {

@@ -12,10 +12,14 @@
 //! quoted scalar). Files without these spellings are scanned once, as before.
 
 use super::comments::{self, in_ranges};
+use super::scope;
 use super::source::Source;
 use super::spans;
 use super::tree::{self, Item, Kind, Tree};
 use super::ParseError;
+
+/// yaml-rust2's error for a `%` directive after a document.
+const DIRECTIVE: &str = "missing explicit document end marker before directive";
 
 /// At most this many spellings are replaced in one file: each costs a scan.
 const MAX_REPLACEMENTS: usize = 32;
@@ -30,6 +34,10 @@ struct Replacements {
     quoted: Vec<(usize, usize)>,
     /// Tabs in the indentation of a quoted scalar's continuation line, made spaces.
     indent_tabs: Vec<usize>,
+    /// The rest of a `---` piece after its first document ended (at a `%` directive, or after a
+    /// `...` marker with more on its line), blanked: yaml.v3 decodes one document per piece and
+    /// never scans these bytes, while yaml-rust2 refuses them.
+    unread: Vec<(usize, usize)>,
 }
 
 /// The tree of `src`, scanning copies as needed (see the module comment); yaml-rust2's error on
@@ -43,11 +51,21 @@ pub(crate) fn build(src: &Source, collections: bool) -> Result<Tree, ParseError>
     let mut err = first.clone();
     for _ in 0..MAX_REPLACEMENTS {
         if !repl.add(src, &err) {
+            // What stops the scan once the spellings yaml.v3 reads are out of the way: a
+            // directive there is one yaml.v3 refuses too.
+            if err.message == DIRECTIVE && src.at(err.span.start()) == b'%' {
+                return Err(super::directive_error(src, err.span.start()));
+            }
             break;
         }
         let (copy, shifts) = repl.copy(src);
         match tree::build(src, &copy, &shifts, collections) {
-            Ok(tree) if repl.fits(src, &tree) => return Ok(tree),
+            Ok(mut tree) if repl.fits(src, &tree) => {
+                // Nothing there is read: no comment, directive or tab in it counts.
+                tree.opaque.extend_from_slice(&repl.unread);
+                tree.opaque.sort_unstable();
+                return Ok(tree);
+            }
             Ok(_) => break,
             Err(e) => err = e,
         }
@@ -64,6 +82,13 @@ impl Replacements {
                 return false;
             }
             self.quoted.push(quoted);
+            return true;
+        }
+        if let Some(unread) = unread_at(src, err) {
+            if self.unread.iter().any(|u| u.0 == unread.0) {
+                return false;
+            }
+            self.unread.push(unread);
             return true;
         }
         if let Some(tab) = indent_tab_at(src, err) {
@@ -113,6 +138,13 @@ impl Replacements {
         }
         for &(start, end) in &self.comments {
             bytes[at(start)..at(end)].fill(b' ');
+        }
+        for &(start, end) in &self.unread {
+            for b in &mut bytes[at(start)..at(end)] {
+                if !matches!(*b, b'\n' | b'\r') {
+                    *b = b' ';
+                }
+            }
         }
         let mut inserts: Vec<(usize, usize)> = Vec::new();
         for &(quote, end) in &self.quoted {
@@ -179,6 +211,10 @@ impl Replacements {
         };
         self.quoted.iter().all(quoted)
             && self
+                .unread
+                .iter()
+                .all(|&(start, _)| !in_ranges(&tree.opaque, start))
+            && self
                 .indent_tabs
                 .iter()
                 .all(|&at| in_ranges(&tree.opaque, at))
@@ -215,4 +251,31 @@ fn indent_tab_at(src: &Source, err: &ParseError) -> Option<usize> {
         .all(|b| matches!(b, b' ' | b'\t'));
     (err.message == "tab cannot be used as indentation" && src.at(tab) == b'\t' && leading)
         .then_some(tab)
+}
+
+/// Where yaml-rust2 refused what comes after a document that yaml.v3 has already finished: a
+/// `%` directive line (no `...` before it), or content after `...` on its line. From there to the
+/// end of the `---` piece (kyaml's split) nothing is read.
+fn unread_at(src: &Source, err: &ParseError) -> Option<(usize, usize)> {
+    let line = src.line_start_of(err.span.start());
+    let start = match err.message.as_str() {
+        DIRECTIVE if src.at(line) == b'%' => line,
+        "invalid content after document end marker" if src.bytes[line..].starts_with(b"...") => {
+            line + 3
+        }
+        _ => return None,
+    };
+    // The piece holding it, split as kyaml splits: a directive first in its piece (nothing but
+    // comments before it) starts no document, and yaml.v3 then fails on the piece.
+    let seps = scope::separators(src);
+    let k = seps.partition_point(|&sep| sep < line);
+    let piece_start = k.checked_sub(1).map_or(src.body_start, |k| {
+        src.skip_break(src.line_end_of(seps[k] + 1))
+    });
+    let piece_end = seps.get(k).copied().unwrap_or(src.len());
+    let content_before = src.slice(piece_start, line).lines().any(|l| {
+        let t = l.trim_start_matches([' ', '\t']);
+        !t.is_empty() && !t.starts_with('#') && t != "\r"
+    });
+    content_before.then_some((start, piece_end))
 }

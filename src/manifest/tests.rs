@@ -594,6 +594,14 @@ fn rejections() {
         ("|\n  block\n", FluxSkipsFile),
         ("a: [b, >-\n    c]\n", FluxSkipsFile),
         ("a: {b: |\n    c}\n", FluxSkipsFile),
+        ("a: {x: :y}\n", FluxSkipsFile),
+        (": a\n", FluxSkipsFile),
+        ("a: 1\n: b\n", FluxSkipsFile),
+        ("a: {\"b\"\n  : c}\n", FluxSkipsFile),
+        ("a: [b\n  c: d]\n", Syntax),
+        ("...\n", FluxSkipsFile),
+        ("a: 1\n---\n# c\n...\nb: 2\n", FluxSkipsFile),
+        ("a: 1\n---\n%YAML 1.2\n---\nb: 2\n", FluxSkipsFile),
     ];
     for (src, kind) in table {
         let e = parse_err(src);
@@ -603,12 +611,19 @@ fn rejections() {
     let src = "é: ü\nb: [\n";
     let e = parse_err(src);
     assert_eq!(e.span.start(), src.len());
-    let e = parse_err("éé: 1\n%YAML 1.2\n");
-    assert!(e.span.start() <= "éé: 1\n%YAML 1.2\n".len());
+    let e = parse_err("éé: 1\n%YAML 1.2\n---\n%YAML 1.2\n");
+    assert_eq!(e.span.start(), "éé: 1\n%YAML 1.2\n---\n".len());
     // A null root is fine.
     parse_ok("~\n");
     parse_ok("null\n");
     parse_ok("--- # only a comment\n");
+    // Keys yaml.v3 reads: after `?`, or an empty key with properties.
+    parse_ok("? a\n: b\n? # c\n\n: d\n");
+    parse_ok("a: {? b\n  : c, &x : d}\n");
+    // After its first document a piece is never scanned: a directive or text after `...` there
+    // is not read, and not an error.
+    parse_ok("---\na: 1\n%YAML 1.2\n---\nb: 2\n");
+    parse_ok("a: 1\n... x\n");
 }
 
 #[test]

@@ -5,6 +5,7 @@
 use yaml_rust2::parser::{Event, Parser, Tag};
 use yaml_rust2::scanner::{Marker, ScanError, TScalarStyle};
 
+use super::keys;
 use super::source::{PosMemo, Source};
 use super::spans;
 use super::{
@@ -437,6 +438,11 @@ impl Builder<'_, '_> {
         match role {
             Role::Value { key } => {
                 self.tree.nodes[key].value = Some(id);
+                if self.frames.last().is_some_and(|f| f.flow) {
+                    let k = &self.tree.nodes[key];
+                    let props = props_start(self.src, k.start);
+                    keys::check_flow_key(self.src, k.start, props, k.end)?;
+                }
                 self.check_meta(kind, start, null)?;
             }
             Role::Root => self.check_root(kind, start, null)?,
@@ -571,6 +577,13 @@ impl Builder<'_, '_> {
         let style = style_of(style);
         let seg = self.child_segment();
         if style == ScalarStyle::Plain && value.is_empty() {
+            let key = self
+                .frames
+                .last()
+                .is_some_and(|f| f.is_map && f.key.is_none());
+            if key && anchor == 0 && tag.is_none() {
+                keys::check_empty_key(self.src, pos)?;
+            }
             // yaml-rust2 places an implicit null at the next token. Put a mapping value right after
             // its key, and a sequence item right after its dash, so positions stay ordered.
             let at = match self.frames.last() {
@@ -587,7 +600,18 @@ impl Builder<'_, '_> {
             return Ok(());
         }
         let in_flow = self.frames.last().is_some_and(|f| f.flow);
-        let bar = style == ScalarStyle::Plain && matches!(self.src.at(pos), b'|' | b'>');
+        let first = self.src.at(pos);
+        let bar = style == ScalarStyle::Plain && matches!(first, b'|' | b'>');
+        if in_flow && style == ScalarStyle::Plain && first == b':' {
+            // yaml.v3 takes every `:` in flow context for a value indicator.
+            return Err(flux_skips(
+                self.src,
+                pos,
+                "a value starting with `:` inside a flow collection",
+                "yaml.v3 reads a `:` in brackets as the separator of a key and its value; quote \
+                 the value",
+            ));
+        }
         if in_flow && (style.is_block() || bar) {
             // In a flow collection yaml-rust2 reads `>- x` as a plain scalar; libyaml takes `|`
             // and `>` for block scalar headers, which flow context refuses ("found character that
