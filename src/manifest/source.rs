@@ -194,7 +194,8 @@ pub(crate) fn find_unsupported_char(text: &str, body_start: usize) -> Option<(us
             '\r' => bytes.get(i + 1) == Some(&b'\n'),
             '\u{2028}' | '\u{2029}' => false,
             '\u{a0}'..='\u{d7ff}' | '\u{10000}'..='\u{10ffff}' => true,
-            '\u{e000}'..='\u{fffd}' => c != '\u{feff}',
+            // A BOM after the file's start is an ordinary character to yaml.v3 (and yaml-rust2).
+            '\u{e000}'..='\u{fffd}' => true,
             _ => false,
         };
         if !ok {

@@ -580,13 +580,13 @@ fn rejections() {
         ("a: 1\n a: 2\n", Syntax),
         ("a: x\u{0}\n", Syntax),
         ("a: x\u{7}\n", Syntax),
-        ("a: x\u{feff}y\n", Syntax),
         ("a: x\ry\n", Unsupported),
         ("a: x\u{2028}y\n", Unsupported),
         ("%YAML 1.2\n---\na: 1\n", FluxSkipsFile),
         ("%TAG ! tag:x,2000:\n---\na: 1\n", FluxSkipsFile),
-        ("--- !t\na: 1\n", FluxSkipsFile),
-        ("--- {a: 1}\n", FluxSkipsFile),
+        ("a: 1\n--- !t\nb: 1\n", FluxSkipsFile),
+        ("a: 1\n--- {b: 1}\n", FluxSkipsFile),
+        ("--- [a]\n", FluxSkipsFile),
         ("- a\n", FluxSkipsFile),
         ("a: 1\n---\n- b\n", FluxSkipsFile),
         ("just a string\n", FluxSkipsFile),
@@ -595,6 +595,8 @@ fn rejections() {
         ("a: [b, >-\n    c]\n", FluxSkipsFile),
         ("a: {b: |\n    c}\n", FluxSkipsFile),
         ("a: {x: :y}\n", FluxSkipsFile),
+        ("a: [x\n\ty]\n", Syntax),
+        ("a:\n  b: [x\n  \t\n    y]\n", FluxSkipsFile),
         (": a\n", FluxSkipsFile),
         ("a: 1\n: b\n", FluxSkipsFile),
         ("a: {\"b\"\n  : c}\n", FluxSkipsFile),
@@ -617,6 +619,14 @@ fn rejections() {
     parse_ok("~\n");
     parse_ok("null\n");
     parse_ok("--- # only a comment\n");
+    // The file's first line is no `---` separator to kyaml: yaml.v3 reads what follows it.
+    parse_ok("--- !t\na: 1\n");
+    parse_ok("--- {a: 1}\n");
+    // In brackets a tab only breaks a plain scalar's scan of the lines after it.
+    parse_ok("a: [x,\n\ty]\n");
+    // A BOM after the file's start is text, as in yaml.v3.
+    let m = parse_ok("a: x\u{feff}y\nb: \u{feff}\n");
+    assert_eq!(m.documents[0].scalars[0].value, "x\u{feff}y");
     // Keys yaml.v3 reads: after `?`, or an empty key with properties.
     parse_ok("? a\n: b\n? # c\n\n: d\n");
     parse_ok("a: {? b\n  : c, &x : d}\n");

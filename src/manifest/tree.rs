@@ -89,8 +89,8 @@ pub(crate) struct Tree {
     pub block_bodies: Vec<(NodeId, usize, usize)>,
     /// Outermost flow collections (`[...]`, `{...}`): where yaml.v3 accepts any tab.
     pub flow: Vec<(usize, usize)>,
-    /// Plain scalars in block context: their start and end, and the column below which a tab in
-    /// the indentation of their lines (and the blank lines after) breaks yaml.v3's scan.
+    /// Plain scalars inside a block collection: their start and end, and the column below which
+    /// a tab in the indentation of their lines (and the blank lines after) breaks yaml.v3's scan.
     pub plain_ends: Vec<(usize, usize, usize)>,
     /// Block scalars: the first byte after the header's line break, and the content indentation.
     pub block_scans: Vec<(usize, usize)>,
@@ -381,7 +381,10 @@ impl Builder<'_, '_> {
             while src.is_blank(i) {
                 i += 1;
             }
-            if !src.is_eof(i) && !src.is_break(i) && src.at(i) != b'#' {
+            // kyaml splits at `\n---` lines only: on the file's first line, `--- !tag` or
+            // `--- {...}` goes to yaml.v3 whole, which reads it.
+            let first_line = pos == src.body_start;
+            if !first_line && !src.is_eof(i) && !src.is_break(i) && src.at(i) != b'#' {
                 return Err(flux_skips(
                     src,
                     i,
@@ -645,8 +648,9 @@ impl Builder<'_, '_> {
             self.tree.block_scans.push(scan);
         }
         if style == ScalarStyle::Plain {
-            if let Some(frame) = self.frames.last().filter(|f| !f.flow) {
-                // yaml.v3's `indent` for the scan: one more than its block collection's column.
+            // yaml.v3's `indent` for the scan: one more than the column of the block collection
+            // around it (in brackets too: flow collections set no indentation).
+            if let Some(frame) = self.frames.iter().rev().find(|f| !f.flow) {
                 let indent = frame.col.map_or(0, |c| usize::try_from(c + 1).unwrap_or(0));
                 self.tree.plain_ends.push((start, end, indent));
             }
