@@ -34,6 +34,9 @@ struct Replacements {
     quoted: Vec<(usize, usize)>,
     /// Tabs in the indentation of a quoted scalar's continuation line, made spaces.
     indent_tabs: Vec<usize>,
+    /// Double-quoted scalars (opening quote, end) whose `\\'` escapes (yaml.v3 reads them as `'`,
+    /// yaml-rust2 refuses them) became `\\"`; their values get the `'` back.
+    apostrophes: Vec<(usize, usize)>,
     /// The rest of a `---` piece after its first document ended (at a `%` directive, or after a
     /// `...` marker with more on its line), blanked: yaml.v3 decodes one document per piece and
     /// never scans these bytes, while yaml-rust2 refuses them.
@@ -60,13 +63,15 @@ pub(crate) fn build(src: &Source, collections: bool) -> Result<Tree, ParseError>
         }
         let (copy, shifts) = repl.copy(src);
         match tree::build(src, &copy, &shifts, collections) {
-            Ok(mut tree) if repl.fits(src, &tree) => {
+            Ok(mut tree) => {
+                if !repl.fits(src, &tree) || !repl.restore_apostrophes(src, &mut tree) {
+                    break;
+                }
                 // Nothing there is read: no comment, directive or tab in it counts.
                 tree.opaque.extend_from_slice(&repl.unread);
                 tree.opaque.sort_unstable();
                 return Ok(tree);
             }
-            Ok(_) => break,
             Err(e) => err = e,
         }
     }
@@ -74,7 +79,7 @@ pub(crate) fn build(src: &Source, collections: bool) -> Result<Tree, ParseError>
 }
 
 impl Replacements {
-    /// Adds the replacement for the spelling yaml-rust2 stopped on, if it is one of the two.
+    /// Adds the replacement for the spelling yaml-rust2 stopped on, if it is one yaml.v3 reads.
     fn add(&mut self, src: &Source, err: &ParseError) -> bool {
         let pos = err.span.start();
         if let Some(quoted) = quoted_at(src, err) {
@@ -89,6 +94,13 @@ impl Replacements {
                 return false;
             }
             self.unread.push(unread);
+            return true;
+        }
+        if let Some(quoted) = apostrophe_at(src, err) {
+            if self.apostrophes.contains(&quoted) {
+                return false;
+            }
+            self.apostrophes.push(quoted);
             return true;
         }
         if let Some(tab) = indent_tab_at(src, err) {
@@ -136,6 +148,13 @@ impl Replacements {
         for &tab in self.tabs.iter().chain(&self.indent_tabs) {
             bytes[at(tab)] = b' ';
         }
+        for &(quote, end) in &self.apostrophes {
+            let mut i = quote + 1;
+            while let Some(k) = spans::escape_at(src, i, end, b'\'') {
+                bytes[at(k + 1)] = b'"';
+                i = k + 2;
+            }
+        }
         for &(start, end) in &self.comments {
             bytes[at(start)..at(end)].fill(b' ');
         }
@@ -180,6 +199,29 @@ impl Replacements {
         (String::from_utf8(out).unwrap_or_default(), shifts)
     }
 
+    /// Puts back the `'` of each `\\'` escape that the copy spelled `\\"`: every `"` of such a
+    /// value, provided the scalar has no other way to spell one. False if it has.
+    fn restore_apostrophes(&self, src: &Source, tree: &mut Tree) -> bool {
+        for &(quote, end) in &self.apostrophes {
+            let text = src.slice(quote + 1, end - 1);
+            let other_quote = spans::escape_at(src, quote, end, b'"').is_some()
+                || ["\\x22", "\\u0022", "\\U00000022"]
+                    .iter()
+                    .any(|e| text.contains(e));
+            if other_quote {
+                return false;
+            }
+            for doc in &mut tree.docs {
+                for scalar in &mut doc.scalars {
+                    if scalar.range.start() == quote {
+                        scalar.value = scalar.value.replace('"', "'");
+                    }
+                }
+            }
+        }
+        true
+    }
+
     /// Whether the tree scanned from the copy reads the text itself.
     fn fits(&self, src: &Source, tree: &Tree) -> bool {
         let overlaps = |start: usize, end: usize| {
@@ -209,7 +251,7 @@ impl Replacements {
             let k = tree.opaque.partition_point(|&(s, _)| s < quote);
             tree.opaque.get(k) == Some(&(quote, end))
         };
-        self.quoted.iter().all(quoted)
+        self.quoted.iter().chain(&self.apostrophes).all(quoted)
             && self
                 .unread
                 .iter()
@@ -278,4 +320,17 @@ fn unread_at(src: &Source, err: &ParseError) -> Option<(usize, usize)> {
         !t.is_empty() && !t.starts_with('#') && t != "\r"
     });
     content_before.then_some((start, piece_end))
+}
+
+/// The double-quoted scalar yaml-rust2 refused for an escape, if it holds a `\\'` (yaml.v3 reads
+/// it as `'`).
+fn apostrophe_at(src: &Source, err: &ParseError) -> Option<(usize, usize)> {
+    let quote = err.span.start();
+    if err.message != "while parsing a quoted scalar, found unknown escape character"
+        || src.at(quote) != b'"'
+    {
+        return None;
+    }
+    let end = spans::double_quoted_end(src, quote)?;
+    spans::escape_at(src, quote, end, b'\'').map(|_| (quote, end))
 }

@@ -641,6 +641,16 @@ impl Builder<'_, '_> {
         } = self
             .extent(pos, &value, style)
             .ok_or_else(|| self.unknown_extent(pos))?;
+        if style == ScalarStyle::DoubleQuoted {
+            if let Some(at) = spans::escape_at(self.src, start, end, b'/') {
+                return Err(flux_skips(
+                    self.src,
+                    at,
+                    "the escape `\\/`, which yaml.v3 does not know",
+                    "yaml.v3 refuses escapes other than YAML 1.1's; write `/` without the backslash",
+                ));
+            }
+        }
         let null = style == ScalarStyle::Plain && is_null(&value);
         let id = self.add(Kind::Scalar(style), start, end, null)?;
         self.tree.items.push((trail, Item::Node(id)));
