@@ -13,6 +13,7 @@
 //! reaches are ignored with their reason (`scope.rs`, duplicate keys). `yamlref.rs` checks all of
 //! this against yaml.v3 itself.
 
+mod anchors;
 mod comments;
 mod keys;
 mod scope;
@@ -257,6 +258,7 @@ fn parse_with(text: &str, collections: bool) -> Result<Manifest, ParseError> {
     scope::check_piece_starts(&src, &tree.opaque)?;
     let comments = comments::find(&src, &tree.opaque);
     tabs::check(&src, &tree, &comments)?;
+    anchors::check(&src, &tree.opaque, &comments)?;
     let mut markers = comments::attach(&src, &mut tree, &comments);
     scope::unread(&src, &tree, &mut markers);
     Ok(Manifest {
