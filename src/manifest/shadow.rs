@@ -34,6 +34,9 @@ struct Replacements {
     quoted: Vec<(usize, usize)>,
     /// Tabs in the indentation of a quoted scalar's continuation line, made spaces.
     indent_tabs: Vec<usize>,
+    /// Lines in a flow collection that start left of yaml-rust2's block indentation (yaml.v3
+    /// checks none in brackets): the position of their first token, indented in the copy.
+    flow_lines: Vec<usize>,
     /// Double-quoted scalars (opening quote, end) whose `\\'` escapes (yaml.v3 reads them as `'`,
     /// yaml-rust2 refuses them) became `\\"`; their values get the `'` back.
     apostrophes: Vec<(usize, usize)>,
@@ -94,6 +97,13 @@ impl Replacements {
                 return false;
             }
             self.unread.push(unread);
+            return true;
+        }
+        if let Some(token) = flow_line_at(src, err) {
+            if self.flow_lines.contains(&token) {
+                return false;
+            }
+            self.flow_lines.push(token);
             return true;
         }
         if let Some(quoted) = apostrophe_at(src, err) {
@@ -184,6 +194,14 @@ impl Replacements {
                 line = src.skip_break(src.line_end_of(i));
             }
         }
+        for &token in &self.flow_lines {
+            // Right of every column of the lines before: past any block indentation.
+            let line = src.line_start_of(token);
+            let need = longest_line(src, line) + 1;
+            if token - line < need {
+                inserts.push((line, need - (token - line)));
+            }
+        }
         inserts.sort_unstable();
         inserts.dedup_by_key(|&mut (line, _)| line);
         let mut out = Vec::with_capacity(bytes.len() + inserts.iter().map(|i| i.1).sum::<usize>());
@@ -252,6 +270,7 @@ impl Replacements {
             tree.opaque.get(k) == Some(&(quote, end))
         };
         self.quoted.iter().chain(&self.apostrophes).all(quoted)
+            && self.flow_lines.iter().all(|&at| in_ranges(&tree.flow, at))
             && self
                 .unread
                 .iter()
@@ -333,4 +352,24 @@ fn apostrophe_at(src: &Source, err: &ParseError) -> Option<(usize, usize)> {
     }
     let end = spans::double_quoted_end(src, quote)?;
     spans::escape_at(src, quote, end, b'\'').map(|_| (quote, end))
+}
+
+/// The first token of a line that yaml-rust2 refused as indented left of its block indentation,
+/// which in a flow collection yaml.v3 does not check.
+fn flow_line_at(src: &Source, err: &ParseError) -> Option<usize> {
+    let token = err.span.start();
+    let indentation = matches!(
+        err.message.as_str(),
+        "invalid indentation" | "invalid indentation in flow construct"
+    );
+    (indentation && src.first_non_blank_of_line(token) == token).then_some(token)
+}
+
+/// The length in bytes (at least the characters) of the longest line before `line`.
+fn longest_line(src: &Source, line: usize) -> usize {
+    src.bytes[src.body_start..line]
+        .split(|&b| b == b'\n')
+        .map(<[u8]>::len)
+        .max()
+        .unwrap_or(0)
 }

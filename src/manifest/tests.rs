@@ -657,6 +657,21 @@ fn rejections() {
         ("it's 'x'", "\\'")
     );
     assert_eq!(parse_err("a: \"\\'\\\"\"\n").kind, ParseErrorKind::Syntax);
+    // In brackets yaml.v3 checks no indentation; yaml-rust2 wants it right of the block's.
+    for src in [
+        "flow: [a,\nb,\nc]\n",
+        "spec:\n  args: [\n  \"a\",\n  ]\n",
+        "k:\n  flow: [\n  a, {x: y,\n z: w}]\n",
+        "m:\n- k: [a,\n b]\n",
+    ] {
+        let m = parse_ok(src);
+        let values: Vec<&str> = m.documents[0]
+            .scalars
+            .iter()
+            .map(|s| s.value.as_str())
+            .collect();
+        assert!(values.contains(&"a"), "{src:?}: {values:?}");
+    }
     // In brackets a tab only breaks a plain scalar's scan of the lines after it.
     parse_ok("a: [x,\n\ty]\n");
     // A BOM after the file's start is text, as in yaml.v3.
