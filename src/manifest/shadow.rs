@@ -49,7 +49,16 @@ struct Replacements {
 /// The tree of `src`, scanning copies as needed (see the module comment); yaml-rust2's error on
 /// the text itself when there is no tree.
 pub(crate) fn build(src: &Source, collections: bool) -> Result<Tree, ParseError> {
-    let first = match tree::build(src, src.body(), &[], collections) {
+    // yaml-rust2 reads `\r\r\n` as two line breaks, yaml.v3 (after kyaml's `\r\n` to `\n`) as
+    // one: every copy drops the first `\r`, the last byte of its line.
+    let double_cr = memchr::memmem::find(src.body().as_bytes(), b"\r\r\n").is_some();
+    let first = if double_cr {
+        let (copy, shifts) = Replacements::default().copy(src);
+        tree::build(src, &copy, &shifts, collections)
+    } else {
+        tree::build(src, src.body(), &[], collections)
+    };
+    let first = match first {
         Ok(tree) => return Ok(tree),
         Err(e) => e,
     };
@@ -214,6 +223,15 @@ impl Replacements {
             shifts.push((src.line_of(line) + 1, n));
         }
         out.extend_from_slice(&bytes[from..]);
+        if memchr::memmem::find(&out, b"\r\r\n").is_some() {
+            let mut kept = Vec::with_capacity(out.len());
+            for (i, &b) in out.iter().enumerate() {
+                if !(b == b'\r' && out.get(i + 1..i + 3) == Some(b"\r\n")) {
+                    kept.push(b);
+                }
+            }
+            out = kept;
+        }
         (String::from_utf8(out).unwrap_or_default(), shifts)
     }
 

@@ -87,7 +87,8 @@ impl<'a> Source<'a> {
         pos >= self.bytes.len()
     }
 
-    /// `\n` or `\r` (a bare `\r` is rejected before scanning, so `\r` always starts `\r\n`).
+    /// `\n` or `\r` (a bare `\r` is rejected before scanning, so `\r` always starts `\r\n` or
+    /// `\r\r\n`).
     pub fn is_break(&self, pos: usize) -> bool {
         matches!(self.at(pos), b'\n' | b'\r')
     }
@@ -100,10 +101,12 @@ impl<'a> Source<'a> {
         self.is_eof(pos) || matches!(self.at(pos), b' ' | b'\t' | b'\n' | b'\r')
     }
 
-    /// Position after the line break at `pos` (`\r\n` or `\n`); `pos` if there is none.
+    /// Position after the line break at `pos` (`\r\n` or `\n`, or `\r\r\n`: kyaml makes it
+    /// `\r\n`); `pos` if there is none.
     pub fn skip_break(&self, pos: usize) -> usize {
         match self.at(pos) {
             b'\r' if self.at(pos + 1) == b'\n' => pos + 2,
+            b'\r' if self.at(pos + 1) == b'\r' && self.at(pos + 2) == b'\n' => pos + 3,
             b'\r' | b'\n' => pos + 1,
             _ => pos,
         }
@@ -191,7 +194,11 @@ pub(crate) fn find_unsupported_char(text: &str, body_start: usize) -> Option<(us
         };
         let ok = match c {
             '\t' | '\n' | ' '..='~' => true,
-            '\r' => bytes.get(i + 1) == Some(&b'\n'),
+            // kyaml replaces `\r\n` with `\n` before yaml.v3 reads: `\r\r\n` is one break.
+            '\r' => {
+                bytes.get(i + 1) == Some(&b'\n')
+                    || (bytes.get(i + 1) == Some(&b'\r') && bytes.get(i + 2) == Some(&b'\n'))
+            }
             '\u{2028}' | '\u{2029}' => false,
             '\u{a0}'..='\u{d7ff}' | '\u{10000}'..='\u{10ffff}' => true,
             // A BOM after the file's start is an ordinary character to yaml.v3 (and yaml-rust2).

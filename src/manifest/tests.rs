@@ -524,6 +524,25 @@ fn comments_without_a_blank_before() {
     );
 }
 
+/// kyaml replaces `\r\n` with `\n` before yaml.v3 reads: `\r\r\n` is one line break to Flux.
+#[test]
+fn doubled_carriage_returns() {
+    let src = format!(
+        "a: x {M}\r\r\nb: |\r\r\n  l1\r\r\n\r\r\n  l2\r\r\nc: \"q\r\r\n  r\"\r\r\nd:\r\r\n- y\r\r\n"
+    );
+    let m = parse(&src).unwrap();
+    let s = &m.documents[0].scalars;
+    let values: Vec<&str> = s.iter().map(|s| s.value.as_str()).collect();
+    assert_eq!(values, ["x", "l1\n\nl2\n", "q r", "y"]);
+    assert_eq!(&src[s[1].range.as_range()], "|\r\r\n  l1\r\r\n\r\r\n  l2");
+    assert_eq!(&src[s[3].range.as_range()], "y");
+    assert!(matches!(m.markers[0].attachment, Attachment::Scalar(0)));
+    assert_eq!(
+        parse_err("a: x\r\r\r\nb: y\n").kind,
+        ParseErrorKind::Unsupported
+    );
+}
+
 #[test]
 fn block_scalar_ends() {
     let src = "a: |\n  x\n\n  y\n\nb: >-\n  f\n  g\nc: |+\n  k\n\nd: |2\n    two\ne: |\nf: >\n  last\n  # text\n";
