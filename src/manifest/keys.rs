@@ -55,18 +55,18 @@ pub(crate) fn check_empty_key(src: &Source, colon: usize) -> Result<(), ParseErr
     ))
 }
 
-/// A key in a flow collection, from `key_start` (`props_start` with its anchor and tag) to
-/// `key_end`: unless `?` introduced it, its `:` must be on the line where the key starts.
+/// A key in a flow collection, from `key_start` to `key_end`: unless `?` introduced it, its `:`
+/// must be on the line where the key starts (its anchor and tag, if any, are on that line too).
 pub(crate) fn check_flow_key(
     src: &Source,
     key_start: usize,
-    props_start: usize,
     key_end: usize,
 ) -> Result<(), ParseError> {
     let Some(colon) = value_indicator(src, key_end) else {
         return Ok(());
     };
-    if src.line_of(colon) == src.line_of(props_start) || after_question_mark(src, key_start) {
+    let same_line = memchr::memchr(b'\n', &src.bytes[key_start.min(colon)..colon]).is_none();
+    if same_line || after_question_mark(src, key_start) {
         return Ok(());
     }
     Err(flux_skips(

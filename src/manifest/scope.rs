@@ -32,12 +32,16 @@ pub(crate) fn check_piece_starts(
     src: &Source,
     opaque: &[(usize, usize)],
 ) -> Result<(), ParseError> {
-    let starts = std::iter::once(src.body_start).chain(
-        separators(src)
-            .into_iter()
-            .map(|sep| src.skip_break(src.line_end_of(sep + 1))),
-    );
-    for start in starts {
+    let mut next = Some(src.body_start);
+    let mut from = 0;
+    while let Some(start) = next {
+        // The next piece: after the next `\n---…\n` line (as `separators` finds them).
+        next = memchr::memmem::find(&src.bytes[from..], b"\n---").and_then(|found| {
+            let sep = from + found;
+            let eol = sep + 4 + memchr::memchr(b'\n', &src.bytes[sep + 4..])?;
+            from = eol + 1;
+            Some(eol + 1)
+        });
         // The first line that is neither blank nor a comment.
         let mut line = start;
         let first = loop {

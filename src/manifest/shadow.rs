@@ -51,7 +51,9 @@ struct Replacements {
 pub(crate) fn build(src: &Source, collections: bool) -> Result<Tree, ParseError> {
     // yaml-rust2 reads `\r\r\n` as two line breaks, yaml.v3 (after kyaml's `\r\n` to `\n`) as
     // one: every copy drops the first `\r`, the last byte of its line.
-    let double_cr = memchr::memmem::find(src.body().as_bytes(), b"\r\r\n").is_some();
+    let body = src.body().as_bytes();
+    let double_cr =
+        memchr::memchr(b'\r', body).is_some() && memchr::memmem::find(body, b"\r\r\n").is_some();
     let first = if double_cr {
         let (copy, shifts) = Replacements::default().copy(src);
         tree::build(src, &copy, &shifts, collections)

@@ -11,6 +11,10 @@ use super::ParseError;
 
 /// The first tab yaml.v3 refuses, as an error.
 pub(crate) fn check(src: &Source, tree: &Tree, comments: &[Comment]) -> Result<(), ParseError> {
+    // Most files hold no tab: nothing to set up.
+    if memchr::memchr(b'\t', &src.bytes[src.body_start..]).is_none() {
+        return Ok(());
+    }
     // Where the whitespace is scanned by a scalar rather than between tokens: `(start, end,
     // indent)`; a tab in a line's indentation there is refused only left of `indent`.
     let mut scans: Vec<(usize, usize, usize, bool)> = Vec::new();

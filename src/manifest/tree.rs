@@ -443,8 +443,7 @@ impl Builder<'_, '_> {
                 self.tree.nodes[key].value = Some(id);
                 if self.frames.last().is_some_and(|f| f.flow) {
                     let k = &self.tree.nodes[key];
-                    let props = props_start(self.src, k.start);
-                    keys::check_flow_key(self.src, k.start, props, k.end)?;
+                    keys::check_flow_key(self.src, k.start, k.end)?;
                 }
                 self.check_meta(kind, start, null)?;
             }
