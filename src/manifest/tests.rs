@@ -639,6 +639,7 @@ fn rejections() {
         ("a: &x.y b\n", FluxSkipsFile),
         ("a: &x.y b\nc: [*x.y]\n", FluxSkipsFile),
         ("a: &é b\n", FluxSkipsFile),
+        ("a: [!!str, b]\n", Unsupported),
         ("a: [x\n\ty]\n", Syntax),
         ("a:\n  b: [x\n  \t\n    y]\n", FluxSkipsFile),
         (": a\n", FluxSkipsFile),
