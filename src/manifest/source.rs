@@ -181,8 +181,18 @@ impl<'a> Source<'a> {
 pub(crate) fn find_unsupported_char(text: &str, body_start: usize) -> Option<(usize, char)> {
     let bytes = text.as_bytes();
     let mut i = body_start;
-    // Byte by byte while ASCII (nearly every byte of a manifest), decoding only other characters.
+    // Eight bytes at a time while they are plain (nearly every byte of a manifest), then byte by
+    // byte, decoding only other characters.
     while let Some(&b) = bytes.get(i) {
+        if let Some(chunk) = bytes
+            .get(i..i + 8)
+            .and_then(|c| <[u8; 8]>::try_from(c).ok())
+        {
+            if all_plain(u64::from_le_bytes(chunk)) {
+                i += 8;
+                continue;
+            }
+        }
         if matches!(b, b' '..=b'~' | b'\n' | b'\t') {
             i += 1;
             continue;
@@ -211,4 +221,43 @@ pub(crate) fn find_unsupported_char(text: &str, body_start: usize) -> Option<(us
         i += c.len_utf8();
     }
     None
+}
+
+/// `0x80` in each byte of `v` that is zero, `0` in the others (exact: no carry between bytes).
+fn zero_bytes(v: u64) -> u64 {
+    const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    !(((v & LOW7) + LOW7) | v | LOW7)
+}
+
+/// Whether each of the eight bytes in `x` is printable ASCII (`' '..='~'`), `\n` or `\t`.
+fn all_plain(x: u64) -> bool {
+    const EACH: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    if x & HIGH != 0 || zero_bytes(x ^ (0x7f * EACH)) != 0 {
+        return false;
+    }
+    // An ASCII byte below 0x20 has bits 5 and 6 clear.
+    let control = zero_bytes(x & (0x60 * EACH));
+    let allowed =
+        zero_bytes(x ^ (u64::from(b'\n') * EACH)) | zero_bytes(x ^ (u64::from(b'\t') * EACH));
+    control & !allowed == 0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::all_plain;
+
+    #[test]
+    fn eight_bytes_at_a_time_agree_with_one_at_a_time() {
+        let plain = |b: u8| matches!(b, b' '..=b'~' | b'\n' | b'\t');
+        for b in 0..=u8::MAX {
+            for at in 0..8 {
+                for fill in [b'a', b'\n', b'\t', b' ', b'~'] {
+                    let mut chunk = [fill; 8];
+                    chunk[at] = b;
+                    assert_eq!(all_plain(u64::from_le_bytes(chunk)), plain(b), "{chunk:?}");
+                }
+            }
+        }
+    }
 }
