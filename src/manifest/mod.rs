@@ -9,9 +9,11 @@
 //!
 //! Files Flux would skip are errors here ([`ParseErrorKind::FluxSkipsFile`]): `%` directives,
 //! content on a `---` line, documents whose root is a sequence or a non-null scalar, a
-//! `metadata` that is not a mapping, tabs yaml.v3 refuses (`tabs.rs`). Markers Flux never
-//! reaches are ignored with their reason (`scope.rs`, duplicate keys). `yamlref.rs` checks all of
-//! this against yaml.v3 itself.
+//! `metadata` that is not a mapping, tabs yaml.v3 refuses (`tabs.rs`), keys it cannot find
+//! (`keys.rs`), anchor names it refuses (`anchors.rs`). Where yaml-rust2 refuses what yaml.v3
+//! reads, it scans a copy of the text that it accepts, with the same positions (`shadow.rs`).
+//! Markers Flux never reaches are ignored with their reason (`scope.rs`, duplicate keys).
+//! `yamlref.rs` checks all of this against yaml.v3 itself.
 
 mod anchors;
 mod comments;
