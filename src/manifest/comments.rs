@@ -65,7 +65,8 @@ pub(crate) fn find(src: &Source, opaque: &[(usize, usize)]) -> Vec<Comment> {
                     bytes[i - 1],
                     b' ' | b'\t' | b',' | b'[' | b']' | b'{' | b'}'
                 )
-                || (after_scalar == i && matches!(bytes[i - 1], b'"' | b'\'')) =>
+                || (after_scalar == i && matches!(bytes[i - 1], b'"' | b'\''))
+                || after_block_header(src, i) =>
             {
                 let end = src.line_end_of(i);
                 comments.push(Comment {
@@ -81,6 +82,21 @@ pub(crate) fn find(src: &Source, opaque: &[(usize, usize)]) -> Vec<Comment> {
         i += 1;
     }
     comments
+}
+
+/// Whether `hash`, outside every scalar, follows a block scalar's header with no blank
+/// (`key: >#c`, `|-2#c`): libyaml reads a comment there, as after any blank.
+pub(crate) fn after_block_header(src: &Source, hash: usize) -> bool {
+    let mut i = hash;
+    while i > hash.saturating_sub(2)
+        && i > src.body_start
+        && matches!(src.at(i - 1), b'+' | b'-' | b'0'..=b'9')
+    {
+        i -= 1;
+    }
+    i > src.body_start
+        && matches!(src.at(i - 1), b'|' | b'>')
+        && (i - 1 == src.line_start_of(i - 1) || src.is_blank(i - 2))
 }
 
 /// A run of own-line comments (blank lines between them allowed), read as one head comment.

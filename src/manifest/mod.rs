@@ -9,11 +9,15 @@
 //!
 //! Files Flux would skip are errors here ([`ParseErrorKind::FluxSkipsFile`]): `%` directives,
 //! content on a `---` line, documents whose root is a sequence or a non-null scalar, a
-//! `metadata` that is not a mapping, tabs yaml.v3 refuses (`tabs.rs`). Markers Flux never
-//! reaches are ignored with their reason (`scope.rs`, duplicate keys). `yamlref.rs` checks all of
-//! this against yaml.v3 itself.
+//! `metadata` that is not a mapping, tabs yaml.v3 refuses (`tabs.rs`), keys it cannot find
+//! (`keys.rs`), anchor names it refuses (`anchors.rs`). Where yaml-rust2 refuses what yaml.v3
+//! reads, it scans a copy of the text that it accepts, with the same positions (`shadow.rs`).
+//! Markers Flux never reaches are ignored with their reason (`scope.rs`, duplicate keys).
+//! `yamlref.rs` checks all of this against yaml.v3 itself.
 
+mod anchors;
 mod comments;
+mod keys;
 mod scope;
 mod shadow;
 mod source;
@@ -254,8 +258,10 @@ fn parse_with(text: &str, collections: bool) -> Result<Manifest, ParseError> {
     }
     let mut tree = shadow::build(&src, collections)?;
     check_directives(&src, &tree.opaque)?;
+    scope::check_piece_starts(&src, &tree.opaque)?;
     let comments = comments::find(&src, &tree.opaque);
     tabs::check(&src, &tree, &comments)?;
+    anchors::check(&src, &tree.opaque, &comments)?;
     let mut markers = comments::attach(&src, &mut tree, &comments);
     scope::unread(&src, &tree, &mut markers);
     Ok(Manifest {
@@ -265,21 +271,26 @@ fn parse_with(text: &str, collections: bool) -> Result<Manifest, ParseError> {
 }
 
 /// yaml.v3 refuses `%YAML 1.2`, and kyaml's document split separates any directive from its
-/// document: Flux skips files with directives.
+/// document: Flux skips files with directives. (A directive after the first document of its
+/// `---` piece is never scanned; `shadow.rs` has made it opaque.)
 fn check_directives(src: &Source, opaque: &[(usize, usize)]) -> Result<(), ParseError> {
     for line in 0..src.line_count() {
         let pos = src.line_start(line);
         if src.at(pos) == b'%' && !comments::in_ranges(opaque, pos) {
-            return Err(tree::flux_skips(
-                src,
-                pos,
-                "a `%` directive",
-                "Flux (yaml.v3 behind kyaml) cannot parse files with directives and skips them; \
-                 remove the directive",
-            ));
+            return Err(directive_error(src, pos));
         }
     }
     Ok(())
+}
+
+fn directive_error(src: &Source, pos: usize) -> ParseError {
+    tree::flux_skips(
+        src,
+        pos,
+        "a `%` directive",
+        "Flux (yaml.v3 behind kyaml) cannot parse files with directives and skips them; remove \
+         the directive",
+    )
 }
 
 impl Manifest {

@@ -3,14 +3,15 @@
 //! read; a file whose only document is a `List` (or `ResourceList`) with `items` is replaced by
 //! those items, so nothing outside them is visited.
 
+use super::comments::in_ranges;
 use super::source::Source;
-use super::tree::{Kind, Role, Tree};
-use super::{Attachment, IgnoredReason, MarkerComment, PathSegment};
+use super::tree::{flux_skips, Kind, Role, Tree};
+use super::{Attachment, IgnoredReason, MarkerComment, ParseError, PathSegment};
 use crate::text::TextRange;
 
 /// Start offsets (of the `\n`) of kyaml's document separators: `\n---` then the rest of the
 /// line and its line break; matches do not overlap.
-fn separators(src: &Source) -> Vec<usize> {
+pub(crate) fn separators(src: &Source) -> Vec<usize> {
     let bytes = src.bytes;
     let mut out = Vec::new();
     let mut from = 0;
@@ -23,6 +24,51 @@ fn separators(src: &Source) -> Vec<usize> {
         from = at + 4 + eol + 1;
     }
     out
+}
+
+/// yaml.v3 fails on a piece whose first token is a `...` document end marker: with no document
+/// started, its parser wants node content there ("did not find expected node content").
+pub(crate) fn check_piece_starts(
+    src: &Source,
+    opaque: &[(usize, usize)],
+) -> Result<(), ParseError> {
+    let mut next = Some(src.body_start);
+    let mut from = 0;
+    while let Some(start) = next {
+        // The next piece: after the next `\n---…\n` line (as `separators` finds them).
+        next = memchr::memmem::find(&src.bytes[from..], b"\n---").and_then(|found| {
+            let sep = from + found;
+            let eol = sep + 4 + memchr::memchr(b'\n', &src.bytes[sep + 4..])?;
+            from = eol + 1;
+            Some(eol + 1)
+        });
+        // The first line that is neither blank nor a comment.
+        let mut line = start;
+        let first = loop {
+            let mut i = line;
+            while src.is_blank(i) {
+                i += 1;
+            }
+            if src.is_eof(i) || !(src.is_break(i) || src.at(i) == b'#') {
+                break i;
+            }
+            line = src.skip_break(src.line_end_of(i));
+        };
+        if first == line
+            && src.bytes[first..].starts_with(b"...")
+            && src.is_blank_or_breakz(first + 3)
+            && !in_ranges(opaque, first)
+        {
+            return Err(flux_skips(
+                src,
+                first,
+                "a `...` document end marker before any document",
+                "yaml.v3 wants a document before `...` (kyaml reads each `---` piece on its own); \
+                 remove the marker",
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Marks the markers of the documents Flux never reads as ignored.

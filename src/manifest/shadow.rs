@@ -1,15 +1,25 @@
-//! yaml-rust2 refuses two spellings yaml.v3 reads: a tab right after a mapping key's `:`
-//! (`image:\tx`), and a comment right after a closing quote or bracket (`image: "x"# c`). Where
-//! yaml-rust2 stops on one of them, it scans again a copy of the text with that tab made a space
-//! or that comment blanked: same length, same line breaks, so every position it reports holds
-//! for the text itself. A copy is kept only if the tree built from it shows that each replacement
-//! was what it seemed (not inside a scalar; the comment right after a quoted scalar or a flow
-//! collection). Files without these spellings are scanned once, as before.
+//! yaml-rust2 refuses three spellings yaml.v3 reads: a tab right after a mapping key's `:`
+//! (`image:\tx`), a comment right after a closing quote or bracket (`image: "x"# c`), and a
+//! quoted scalar continued on a line indented less than yaml-rust2 wants or with tabs (libyaml
+//! checks no indentation inside a quoted scalar). Where yaml-rust2 stops on one of them, it scans
+//! again a copy of the text with that tab made a space, that comment blanked, or the quoted
+//! scalar's continuation lines indented with spaces: same line breaks, and the columns of a line
+//! moved only by the spaces inserted at its start, which the tree takes off again (`shifts`), so
+//! every position it reports holds for the text itself. The value is the same, since a quoted
+//! scalar drops the blanks that start its continuation lines. A copy is kept only if the tree
+//! built from it shows that each replacement was what it seemed (the tab not inside a scalar;
+//! the comment right after a quoted scalar or a flow collection; the indented lines inside the
+//! quoted scalar). Files without these spellings are scanned once, as before.
 
-use super::comments::in_ranges;
+use super::comments::{self, in_ranges};
+use super::scope;
 use super::source::Source;
-use super::tree::{self, Item, Tree};
+use super::spans;
+use super::tree::{self, Item, Kind, Tree};
 use super::ParseError;
+
+/// yaml-rust2's error for a `%` directive after a document.
+const DIRECTIVE: &str = "missing explicit document end marker before directive";
 
 /// At most this many spellings are replaced in one file: each costs a scan.
 const MAX_REPLACEMENTS: usize = 32;
@@ -20,12 +30,37 @@ struct Replacements {
     tabs: Vec<usize>,
     /// The comments blanked: from the `#` to the end of the line.
     comments: Vec<(usize, usize)>,
+    /// Quoted scalars whose continuation lines are indented: the opening quote and the end.
+    quoted: Vec<(usize, usize)>,
+    /// Tabs in the indentation of a quoted scalar's continuation line, made spaces.
+    indent_tabs: Vec<usize>,
+    /// Lines in a flow collection that start left of yaml-rust2's block indentation (yaml.v3
+    /// checks none in brackets): the position of their first token, indented in the copy.
+    flow_lines: Vec<usize>,
+    /// Double-quoted scalars (opening quote, end) whose `\\'` escapes (yaml.v3 reads them as `'`,
+    /// yaml-rust2 refuses them) became `\\"`; their values get the `'` back.
+    apostrophes: Vec<(usize, usize)>,
+    /// The rest of a `---` piece after its first document ended (at a `%` directive, or after a
+    /// `...` marker with more on its line), blanked: yaml.v3 decodes one document per piece and
+    /// never scans these bytes, while yaml-rust2 refuses them.
+    unread: Vec<(usize, usize)>,
 }
 
 /// The tree of `src`, scanning copies as needed (see the module comment); yaml-rust2's error on
 /// the text itself when there is no tree.
 pub(crate) fn build(src: &Source, collections: bool) -> Result<Tree, ParseError> {
-    let first = match tree::build(src, src.body(), collections) {
+    // yaml-rust2 reads `\r\r\n` as two line breaks, yaml.v3 (after kyaml's `\r\n` to `\n`) as
+    // one: every copy drops the first `\r`, the last byte of its line.
+    let body = src.body().as_bytes();
+    let double_cr =
+        memchr::memchr(b'\r', body).is_some() && memchr::memmem::find(body, b"\r\r\n").is_some();
+    let first = if double_cr {
+        let (copy, shifts) = Replacements::default().copy(src);
+        tree::build(src, &copy, &shifts, collections)
+    } else {
+        tree::build(src, src.body(), &[], collections)
+    };
+    let first = match first {
         Ok(tree) => return Ok(tree),
         Err(e) => e,
     };
@@ -33,11 +68,24 @@ pub(crate) fn build(src: &Source, collections: bool) -> Result<Tree, ParseError>
     let mut err = first.clone();
     for _ in 0..MAX_REPLACEMENTS {
         if !repl.add(src, &err) {
+            // What stops the scan once the spellings yaml.v3 reads are out of the way: a
+            // directive there is one yaml.v3 refuses too.
+            if err.message == DIRECTIVE && src.at(err.span.start()) == b'%' {
+                return Err(super::directive_error(src, err.span.start()));
+            }
             break;
         }
-        match tree::build(src, &repl.copy(src), collections) {
-            Ok(tree) if repl.fits(src, &tree) => return Ok(tree),
-            Ok(_) => break,
+        let (copy, shifts) = repl.copy(src);
+        match tree::build(src, &copy, &shifts, collections) {
+            Ok(mut tree) => {
+                if !repl.fits(src, &tree) || !repl.restore_apostrophes(src, &mut tree) {
+                    break;
+                }
+                // Nothing there is read: no comment, directive or tab in it counts.
+                tree.opaque.extend_from_slice(&repl.unread);
+                tree.opaque.sort_unstable();
+                return Ok(tree);
+            }
             Err(e) => err = e,
         }
     }
@@ -45,9 +93,44 @@ pub(crate) fn build(src: &Source, collections: bool) -> Result<Tree, ParseError>
 }
 
 impl Replacements {
-    /// Adds the replacement for the spelling yaml-rust2 stopped on, if it is one of the two.
+    /// Adds the replacement for the spelling yaml-rust2 stopped on, if it is one yaml.v3 reads.
     fn add(&mut self, src: &Source, err: &ParseError) -> bool {
         let pos = err.span.start();
+        if let Some(quoted) = quoted_at(src, err) {
+            if self.quoted.iter().any(|q| q.0 == quoted.0) {
+                return false;
+            }
+            self.quoted.push(quoted);
+            return true;
+        }
+        if let Some(unread) = unread_at(src, err) {
+            if self.unread.iter().any(|u| u.0 == unread.0) {
+                return false;
+            }
+            self.unread.push(unread);
+            return true;
+        }
+        if let Some(token) = flow_line_at(src, err) {
+            if self.flow_lines.contains(&token) {
+                return false;
+            }
+            self.flow_lines.push(token);
+            return true;
+        }
+        if let Some(quoted) = apostrophe_at(src, err) {
+            if self.apostrophes.contains(&quoted) {
+                return false;
+            }
+            self.apostrophes.push(quoted);
+            return true;
+        }
+        if let Some(tab) = indent_tab_at(src, err) {
+            if self.indent_tabs.contains(&tab) {
+                return false;
+            }
+            self.indent_tabs.push(tab);
+            return true;
+        }
         // yaml-rust2 reports at or just after the spelling: the nearest one is it.
         let near = (pos.saturating_sub(2).max(src.body_start)..=pos).rev();
         // Or at the token after a run of blanks: back over them to the `:`.
@@ -64,7 +147,12 @@ impl Replacements {
             return true;
         }
         let hash = near.into_iter().find(|&p| {
-            src.at(p) == b'#' && p > 0 && matches!(src.at(p - 1), b'"' | b'\'' | b']' | b'}')
+            src.at(p) == b'#'
+                && p > 0
+                && (matches!(
+                    src.at(p - 1),
+                    b'"' | b'\'' | b']' | b'}' | b',' | b'[' | b'{'
+                ) || comments::after_block_header(src, p))
         });
         if let Some(hash) = hash.filter(|h| !self.comments.iter().any(|c| c.0 == *h)) {
             self.comments.push((hash, src.line_end_of(hash)));
@@ -73,17 +161,103 @@ impl Replacements {
         false
     }
 
-    /// The body with the replacements: whole lines' tails and ASCII tabs became ASCII spaces.
-    fn copy(&self, src: &Source) -> String {
+    /// The body with the replacements, and the spaces inserted at line starts (by 1-based line,
+    /// sorted). Only ASCII bytes change or are inserted, so the copy is UTF-8.
+    fn copy(&self, src: &Source) -> (String, Vec<(usize, usize)>) {
         let mut bytes = src.body().as_bytes().to_vec();
         let at = |pos: usize| pos - src.body_start;
-        for &tab in &self.tabs {
+        for &tab in self.tabs.iter().chain(&self.indent_tabs) {
             bytes[at(tab)] = b' ';
+        }
+        for &(quote, end) in &self.apostrophes {
+            let mut i = quote + 1;
+            while let Some(k) = spans::escape_at(src, i, end, b'\'') {
+                bytes[at(k + 1)] = b'"';
+                i = k + 2;
+            }
         }
         for &(start, end) in &self.comments {
             bytes[at(start)..at(end)].fill(b' ');
         }
-        String::from_utf8(bytes).unwrap_or_default()
+        for &(start, end) in &self.unread {
+            for b in &mut bytes[at(start)..at(end)] {
+                if !matches!(*b, b'\n' | b'\r') {
+                    *b = b' ';
+                }
+            }
+        }
+        let mut inserts: Vec<(usize, usize)> = Vec::new();
+        for &(quote, end) in &self.quoted {
+            let need = src.col(quote) + 1;
+            let mut line = src.skip_break(src.line_end_of(quote));
+            while line < end {
+                let mut i = line;
+                while src.is_blank(i) {
+                    bytes[at(i)] = b' ';
+                    i += 1;
+                }
+                let indicator = i == line
+                    && (src.bytes[i..].starts_with(b"---") || src.bytes[i..].starts_with(b"..."))
+                    && src.is_blank_or_breakz(i + 3);
+                if i < end && !src.is_break(i) && !indicator && i - line < need {
+                    inserts.push((line, need - (i - line)));
+                }
+                line = src.skip_break(src.line_end_of(i));
+            }
+        }
+        for &token in &self.flow_lines {
+            // Right of every column of the lines before: past any block indentation.
+            let line = src.line_start_of(token);
+            let need = longest_line(src, line) + 1;
+            if token - line < need {
+                inserts.push((line, need - (token - line)));
+            }
+        }
+        inserts.sort_unstable();
+        inserts.dedup_by_key(|&mut (line, _)| line);
+        let mut out = Vec::with_capacity(bytes.len() + inserts.iter().map(|i| i.1).sum::<usize>());
+        let mut from = 0;
+        let mut shifts = Vec::with_capacity(inserts.len());
+        for &(line, n) in &inserts {
+            out.extend_from_slice(&bytes[from..at(line)]);
+            out.resize(out.len() + n, b' ');
+            from = at(line);
+            shifts.push((src.line_of(line) + 1, n));
+        }
+        out.extend_from_slice(&bytes[from..]);
+        if memchr::memmem::find(&out, b"\r\r\n").is_some() {
+            let mut kept = Vec::with_capacity(out.len());
+            for (i, &b) in out.iter().enumerate() {
+                if !(b == b'\r' && out.get(i + 1..i + 3) == Some(b"\r\n")) {
+                    kept.push(b);
+                }
+            }
+            out = kept;
+        }
+        (String::from_utf8(out).unwrap_or_default(), shifts)
+    }
+
+    /// Puts back the `'` of each `\\'` escape that the copy spelled `\\"`: every `"` of such a
+    /// value, provided the scalar has no other way to spell one. False if it has.
+    fn restore_apostrophes(&self, src: &Source, tree: &mut Tree) -> bool {
+        for &(quote, end) in &self.apostrophes {
+            let text = src.slice(quote + 1, end - 1);
+            let other_quote = spans::escape_at(src, quote, end, b'"').is_some()
+                || ["\\x22", "\\u0022", "\\U00000022"]
+                    .iter()
+                    .any(|e| text.contains(e));
+            if other_quote {
+                return false;
+            }
+            for doc in &mut tree.docs {
+                for scalar in &mut doc.scalars {
+                    if scalar.range.start() == quote {
+                        scalar.value = scalar.value.replace('"', "'");
+                    }
+                }
+            }
+        }
+        true
     }
 
     /// Whether the tree scanned from the copy reads the text itself.
@@ -97,12 +271,125 @@ impl Replacements {
                 && tree.opaque.binary_search_by_key(&at, |&(_, e)| e).is_ok();
             let k = tree.items.partition_point(|&(pos, _)| pos < at);
             let closed = matches!(tree.items.get(k), Some(&(pos, Item::Close(_))) if pos == at);
-            quoted || closed
+            // A `,`, `[` or `{` outside every scalar, in a flow collection: an indicator.
+            let indicator = matches!(src.at(at - 1), b',' | b'[' | b'{')
+                && in_ranges(&tree.flow, at - 1)
+                && !in_ranges(&tree.opaque, at - 1);
+            // Right after a block scalar's header: the scalar's trailing-comment position.
+            let header = tree.items[k..]
+                .iter()
+                .take_while(|(pos, _)| *pos == at)
+                .any(|&(_, item)| {
+                    matches!(item, Item::Node(id)
+                        if matches!(tree.nodes[id].kind, Kind::Scalar(s) if s.is_block()))
+                });
+            quoted || closed || indicator || header
         };
-        self.tabs.iter().all(|&at| !in_ranges(&tree.opaque, at))
+        let quoted = |&(quote, end): &(usize, usize)| {
+            let k = tree.opaque.partition_point(|&(s, _)| s < quote);
+            tree.opaque.get(k) == Some(&(quote, end))
+        };
+        self.quoted.iter().chain(&self.apostrophes).all(quoted)
+            && self.flow_lines.iter().all(|&at| in_ranges(&tree.flow, at))
+            && self
+                .unread
+                .iter()
+                .all(|&(start, _)| !in_ranges(&tree.opaque, start))
+            && self
+                .indent_tabs
+                .iter()
+                .all(|&at| in_ranges(&tree.opaque, at))
+            && self.tabs.iter().all(|&at| !in_ranges(&tree.opaque, at))
             && self
                 .comments
                 .iter()
                 .all(|&(start, end)| !overlaps(start, end) && after_token(start))
     }
+}
+
+/// The quoted scalar yaml-rust2 refused for the indentation of a continuation line: its opening
+/// quote (where yaml-rust2 reports it) and its end.
+fn quoted_at(src: &Source, err: &ParseError) -> Option<(usize, usize)> {
+    let quote = err.span.start();
+    if err.message != "invalid indentation in quoted scalar" {
+        return None;
+    }
+    let end = match src.at(quote) {
+        b'"' => spans::double_quoted_end(src, quote),
+        b'\'' => spans::single_quoted_end(src, quote),
+        _ => None,
+    }?;
+    Some((quote, end))
+}
+
+/// The tab yaml-rust2 refused in the indentation of a quoted scalar's continuation line (it
+/// reports the tab itself, not the scalar): the blanks before it, all of them on that line.
+fn indent_tab_at(src: &Source, err: &ParseError) -> Option<usize> {
+    let tab = err.span.start();
+    let line = src.line_start_of(tab);
+    let leading = src.bytes[line..tab]
+        .iter()
+        .all(|b| matches!(b, b' ' | b'\t'));
+    (err.message == "tab cannot be used as indentation" && src.at(tab) == b'\t' && leading)
+        .then_some(tab)
+}
+
+/// Where yaml-rust2 refused what comes after a document that yaml.v3 has already finished: a
+/// `%` directive line (no `...` before it), or content after `...` on its line. From there to the
+/// end of the `---` piece (kyaml's split) nothing is read.
+fn unread_at(src: &Source, err: &ParseError) -> Option<(usize, usize)> {
+    let line = src.line_start_of(err.span.start());
+    let start = match err.message.as_str() {
+        DIRECTIVE if src.at(line) == b'%' => line,
+        "invalid content after document end marker" if src.bytes[line..].starts_with(b"...") => {
+            line + 3
+        }
+        _ => return None,
+    };
+    // The piece holding it, split as kyaml splits: a directive first in its piece (nothing but
+    // comments before it) starts no document, and yaml.v3 then fails on the piece.
+    let seps = scope::separators(src);
+    let k = seps.partition_point(|&sep| sep < line);
+    let piece_start = k.checked_sub(1).map_or(src.body_start, |k| {
+        src.skip_break(src.line_end_of(seps[k] + 1))
+    });
+    let piece_end = seps.get(k).copied().unwrap_or(src.len());
+    let content_before = src.slice(piece_start, line).lines().any(|l| {
+        let t = l.trim_start_matches([' ', '\t']);
+        !t.is_empty() && !t.starts_with('#') && t != "\r"
+    });
+    content_before.then_some((start, piece_end))
+}
+
+/// The double-quoted scalar yaml-rust2 refused for an escape, if it holds a `\\'` (yaml.v3 reads
+/// it as `'`).
+fn apostrophe_at(src: &Source, err: &ParseError) -> Option<(usize, usize)> {
+    let quote = err.span.start();
+    if err.message != "while parsing a quoted scalar, found unknown escape character"
+        || src.at(quote) != b'"'
+    {
+        return None;
+    }
+    let end = spans::double_quoted_end(src, quote)?;
+    spans::escape_at(src, quote, end, b'\'').map(|_| (quote, end))
+}
+
+/// The first token of a line that yaml-rust2 refused as indented left of its block indentation,
+/// which in a flow collection yaml.v3 does not check.
+fn flow_line_at(src: &Source, err: &ParseError) -> Option<usize> {
+    let token = err.span.start();
+    let indentation = matches!(
+        err.message.as_str(),
+        "invalid indentation" | "invalid indentation in flow construct"
+    );
+    (indentation && src.first_non_blank_of_line(token) == token).then_some(token)
+}
+
+/// The length in bytes (at least the characters) of the longest line before `line`.
+fn longest_line(src: &Source, line: usize) -> usize {
+    src.bytes[src.body_start..line]
+        .split(|&b| b == b'\n')
+        .map(<[u8]>::len)
+        .max()
+        .unwrap_or(0)
 }

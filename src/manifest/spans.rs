@@ -24,6 +24,24 @@ pub(crate) fn double_quoted_end(src: &Source, start: usize) -> Option<usize> {
     None
 }
 
+/// The first escape `\\c` of character `c` in the double-quoted scalar at `start..end`: its
+/// backslash.
+pub(crate) fn escape_at(src: &Source, start: usize, end: usize, c: u8) -> Option<usize> {
+    let text = src.bytes.get(start..end)?;
+    let mut i = memchr::memchr(b'\\', text)?;
+    while i + 1 < text.len() {
+        if text[i] == b'\\' {
+            if text[i + 1] == c {
+                return Some(start + i);
+            }
+            i += 2;
+        } else {
+            i += 1;
+        }
+    }
+    None
+}
+
 /// End (exclusive) of a single-quoted scalar whose opening quote is at `start` (`''` escapes).
 pub(crate) fn single_quoted_end(src: &Source, start: usize) -> Option<usize> {
     let mut i = start + 1;

@@ -11,6 +11,10 @@ use super::ParseError;
 
 /// The first tab yaml.v3 refuses, as an error.
 pub(crate) fn check(src: &Source, tree: &Tree, comments: &[Comment]) -> Result<(), ParseError> {
+    // Most files hold no tab: nothing to set up.
+    if memchr::memchr(b'\t', &src.bytes[src.body_start..]).is_none() {
+        return Ok(());
+    }
     // Where the whitespace is scanned by a scalar rather than between tokens: `(start, end,
     // indent)`; a tab in a line's indentation there is refused only left of `indent`.
     let mut scans: Vec<(usize, usize, usize, bool)> = Vec::new();
@@ -27,7 +31,7 @@ pub(crate) fn check(src: &Source, tree: &Tree, comments: &[Comment]) -> Result<(
     while let Some(found) = memchr::memchr(b'\t', &bytes[at..]) {
         let tab = at + found;
         at = tab + 1;
-        if in_ranges(&tree.flow, tab) || in_ranges(&comment_ranges, tab) {
+        if in_ranges(&comment_ranges, tab) {
             continue;
         }
         let k = scans.partition_point(|s| s.0 <= tab);
@@ -37,6 +41,11 @@ pub(crate) fn check(src: &Source, tree: &Tree, comments: &[Comment]) -> Result<(
             .iter()
             .all(|b| *b == b' ' || *b == b'\t');
         let refused = match scan {
+            // In brackets tabs separate tokens anywhere, but a plain scalar's scan still refuses
+            // one left of its indentation on the lines after it.
+            _ if in_ranges(&tree.flow, tab) => {
+                scan.is_some_and(|(_, _, indent, _)| leading && tab - line_start < indent)
+            }
             Some((start, _, indent, block)) if leading => {
                 let col = tab - line_start;
                 // Before a block scalar's first content line, its indentation is not known yet.

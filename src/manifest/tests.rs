@@ -20,6 +20,26 @@ fn nth_scalar(text: &str, mut n: usize) -> Option<String> {
     }
 }
 
+/// yaml.v3's `\'` escape as `\x27`, which yaml-rust2 reads too.
+fn without_apostrophe_escapes(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        match (c, text.starts_with('"')) {
+            ('\\', true) => match chars.next() {
+                Some('\'') => out.push_str("\\x27"),
+                Some(next) => {
+                    out.push(c);
+                    out.push(next);
+                }
+                None => out.push(c),
+            },
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
 /// Checks every span of a parsed manifest against the source.
 pub(super) fn check_spans(src: &str, m: &Manifest) {
     let mut prev_end = 0;
@@ -41,6 +61,7 @@ pub(super) fn check_spans(src: &str, m: &Manifest) {
             let text = &src[r.clone()];
             match s.style {
                 ScalarStyle::Plain | ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted => {
+                    let text = &without_apostrophe_escapes(text);
                     // A flow-context plain scalar such as `?` only parses inside brackets.
                     let alone = standalone_value(text);
                     let got = if alone.as_deref() == Some(s.value.as_str()) {
@@ -61,7 +82,11 @@ pub(super) fn check_spans(src: &str, m: &Manifest) {
                     // auto-detected.
                     let header = text.lines().next().unwrap_or("");
                     if !header.bytes().any(|b| b.is_ascii_digit()) {
-                        let wrapped = format!("k: {text}\n");
+                        // Without the header's comment: yaml-rust2 wants a blank before it.
+                        let indicators =
+                            header.len() - header.trim_start_matches(['|', '>', '+', '-']).len();
+                        let rest = &text[header.len()..];
+                        let wrapped = format!("k: {}{rest}\n", &header[..indicators]);
                         let expected = s.value.trim_end_matches('\n');
                         let got = nth_scalar(&wrapped, 1);
                         assert_eq!(
@@ -451,6 +476,73 @@ fn quoted_scalar_ends() {
     assert_eq!(s[3].value, "m1\nm2");
 }
 
+/// yaml.v3 reads a quoted scalar's continuation lines at any indentation, tabs included;
+/// yaml-rust2 wants them right of the key. Spans, values and later tokens on the closing line
+/// stay exact.
+#[test]
+fn quoted_scalars_continued_left_or_after_tabs() {
+    let src = format!(
+        "spec:\n  image: \"multi\nline\" {M}\n  b: 'x\n\t\ty'\n  c: [\"p\n  q\", r] {M}\n  \
+         d: \"s\\\n\tt\"\n"
+    );
+    let m = parse_ok(&src);
+    let s = &m.documents[0].scalars;
+    let texts: Vec<&str> = s.iter().map(|s| &src[s.range.as_range()]).collect();
+    assert_eq!(
+        texts,
+        [
+            "\"multi\nline\"",
+            "'x\n\t\ty'",
+            "\"p\n  q\"",
+            "r",
+            "\"s\\\n\tt\""
+        ]
+    );
+    let values: Vec<&str> = s.iter().map(|s| s.value.as_str()).collect();
+    assert_eq!(values, ["multi line", "x y", "p q", "r", "st"]);
+    assert_eq!(
+        outcomes(&src),
+        [Ok("spec.image".into()), Err(IgnoredReason::OnSequence)]
+    );
+}
+
+/// libyaml reads a comment right after a flow indicator or a block scalar's header, with no
+/// blank before it; yaml-rust2 refuses both.
+#[test]
+fn comments_without_a_blank_before() {
+    let src = format!("a: [\n  x,{M}\n  y\n]\nb: >#c\n  text\nc: [{M}\n  z]\n");
+    let m = parse_ok(&src);
+    let values: Vec<&str> = m.documents[0]
+        .scalars
+        .iter()
+        .map(|s| s.value.as_str())
+        .collect();
+    assert_eq!(values, ["x", "y", "text\n", "z"]);
+    assert_eq!(
+        outcomes(&src),
+        [Ok("a[0]".into()), Err(IgnoredReason::OnSequence)]
+    );
+}
+
+/// kyaml replaces `\r\n` with `\n` before yaml.v3 reads: `\r\r\n` is one line break to Flux.
+#[test]
+fn doubled_carriage_returns() {
+    let src = format!(
+        "a: x {M}\r\r\nb: |\r\r\n  l1\r\r\n\r\r\n  l2\r\r\nc: \"q\r\r\n  r\"\r\r\nd:\r\r\n- y\r\r\n"
+    );
+    let m = parse(&src).unwrap();
+    let s = &m.documents[0].scalars;
+    let values: Vec<&str> = s.iter().map(|s| s.value.as_str()).collect();
+    assert_eq!(values, ["x", "l1\n\nl2\n", "q r", "y"]);
+    assert_eq!(&src[s[1].range.as_range()], "|\r\r\n  l1\r\r\n\r\r\n  l2");
+    assert_eq!(&src[s[3].range.as_range()], "y");
+    assert!(matches!(m.markers[0].attachment, Attachment::Scalar(0)));
+    assert_eq!(
+        parse_err("a: x\r\r\r\nb: y\n").kind,
+        ParseErrorKind::Unsupported
+    );
+}
+
 #[test]
 fn block_scalar_ends() {
     let src = "a: |\n  x\n\n  y\n\nb: >-\n  f\n  g\nc: |+\n  k\n\nd: |2\n    two\ne: |\nf: >\n  last\n  # text\n";
@@ -528,18 +620,35 @@ fn rejections() {
         ("a: 1\n a: 2\n", Syntax),
         ("a: x\u{0}\n", Syntax),
         ("a: x\u{7}\n", Syntax),
-        ("a: x\u{feff}y\n", Syntax),
         ("a: x\ry\n", Unsupported),
         ("a: x\u{2028}y\n", Unsupported),
         ("%YAML 1.2\n---\na: 1\n", FluxSkipsFile),
         ("%TAG ! tag:x,2000:\n---\na: 1\n", FluxSkipsFile),
-        ("--- !t\na: 1\n", FluxSkipsFile),
-        ("--- {a: 1}\n", FluxSkipsFile),
+        ("a: 1\n--- !t\nb: 1\n", FluxSkipsFile),
+        ("a: 1\n--- {b: 1}\n", FluxSkipsFile),
+        ("--- [a]\n", FluxSkipsFile),
         ("- a\n", FluxSkipsFile),
         ("a: 1\n---\n- b\n", FluxSkipsFile),
         ("just a string\n", FluxSkipsFile),
         ("\"quoted\"\n", FluxSkipsFile),
         ("|\n  block\n", FluxSkipsFile),
+        ("a: [b, >-\n    c]\n", FluxSkipsFile),
+        ("a: {b: |\n    c}\n", FluxSkipsFile),
+        ("a: {x: :y}\n", FluxSkipsFile),
+        ("a: \"x\\/y\"\n", FluxSkipsFile),
+        ("a: &x.y b\n", FluxSkipsFile),
+        ("a: &x.y b\nc: [*x.y]\n", FluxSkipsFile),
+        ("a: &é b\n", FluxSkipsFile),
+        ("a: [!!str, b]\n", Unsupported),
+        ("a: [x\n\ty]\n", Syntax),
+        ("a:\n  b: [x\n  \t\n    y]\n", FluxSkipsFile),
+        (": a\n", FluxSkipsFile),
+        ("a: 1\n: b\n", FluxSkipsFile),
+        ("a: {\"b\"\n  : c}\n", FluxSkipsFile),
+        ("a: [b\n  c: d]\n", Syntax),
+        ("...\n", FluxSkipsFile),
+        ("a: 1\n---\n# c\n...\nb: 2\n", FluxSkipsFile),
+        ("a: 1\n---\n%YAML 1.2\n---\nb: 2\n", FluxSkipsFile),
     ];
     for (src, kind) in table {
         let e = parse_err(src);
@@ -549,12 +658,52 @@ fn rejections() {
     let src = "é: ü\nb: [\n";
     let e = parse_err(src);
     assert_eq!(e.span.start(), src.len());
-    let e = parse_err("éé: 1\n%YAML 1.2\n");
-    assert!(e.span.start() <= "éé: 1\n%YAML 1.2\n".len());
+    let e = parse_err("éé: 1\n%YAML 1.2\n---\n%YAML 1.2\n");
+    assert_eq!(e.span.start(), "éé: 1\n%YAML 1.2\n---\n".len());
     // A null root is fine.
     parse_ok("~\n");
     parse_ok("null\n");
     parse_ok("--- # only a comment\n");
+    // The file's first line is no `---` separator to kyaml: yaml.v3 reads what follows it.
+    parse_ok("--- !t\na: 1\n");
+    parse_ok("--- {a: 1}\n");
+    // yaml.v3 reads `\'` in double quotes as `'`; yaml-rust2 refuses it.
+    let src = "a: \"it\\'s \\'x\\'\" # c\nb: \"\\\\'\"\n";
+    let m = parse_ok(src);
+    let s = &m.documents[0].scalars;
+    assert_eq!(&src[s[0].range.as_range()], "\"it\\'s \\'x\\'\"");
+    assert_eq!(
+        (s[0].value.as_str(), s[1].value.as_str()),
+        ("it's 'x'", "\\'")
+    );
+    assert_eq!(parse_err("a: \"\\'\\\"\"\n").kind, ParseErrorKind::Syntax);
+    // In brackets yaml.v3 checks no indentation; yaml-rust2 wants it right of the block's.
+    for src in [
+        "flow: [a,\nb,\nc]\n",
+        "spec:\n  args: [\n  \"a\",\n  ]\n",
+        "k:\n  flow: [\n  a, {x: y,\n z: w}]\n",
+        "m:\n- k: [a,\n b]\n",
+    ] {
+        let m = parse_ok(src);
+        let values: Vec<&str> = m.documents[0]
+            .scalars
+            .iter()
+            .map(|s| s.value.as_str())
+            .collect();
+        assert!(values.contains(&"a"), "{src:?}: {values:?}");
+    }
+    // In brackets a tab only breaks a plain scalar's scan of the lines after it.
+    parse_ok("a: [x,\n\ty]\n");
+    // A BOM after the file's start is text, as in yaml.v3.
+    let m = parse_ok("a: x\u{feff}y\nb: \u{feff}\n");
+    assert_eq!(m.documents[0].scalars[0].value, "x\u{feff}y");
+    // Keys yaml.v3 reads: after `?`, or an empty key with properties.
+    parse_ok("? a\n: b\n? # c\n\n: d\n");
+    parse_ok("a: {? b\n  : c, &x : d}\n");
+    // After its first document a piece is never scanned: a directive or text after `...` there
+    // is not read, and not an error.
+    parse_ok("---\na: 1\n%YAML 1.2\n---\nb: 2\n");
+    parse_ok("a: 1\n... x\n");
 }
 
 #[test]

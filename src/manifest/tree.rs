@@ -5,6 +5,7 @@
 use yaml_rust2::parser::{Event, Parser, Tag};
 use yaml_rust2::scanner::{Marker, ScanError, TScalarStyle};
 
+use super::keys;
 use super::source::{PosMemo, Source};
 use super::spans;
 use super::{
@@ -88,8 +89,8 @@ pub(crate) struct Tree {
     pub block_bodies: Vec<(NodeId, usize, usize)>,
     /// Outermost flow collections (`[...]`, `{...}`): where yaml.v3 accepts any tab.
     pub flow: Vec<(usize, usize)>,
-    /// Plain scalars in block context: their start and end, and the column below which a tab in
-    /// the indentation of their lines (and the blank lines after) breaks yaml.v3's scan.
+    /// Plain scalars inside a block collection: their start and end, and the column below which
+    /// a tab in the indentation of their lines (and the blank lines after) breaks yaml.v3's scan.
     pub plain_ends: Vec<(usize, usize, usize)>,
     /// Block scalars: the first byte after the header's line break, and the content indentation.
     pub block_scans: Vec<(usize, usize)>,
@@ -144,6 +145,8 @@ struct Builder<'s, 'a> {
     doc_starts: Vec<usize>,
     after_doc_end: Option<usize>,
     memo: PosMemo,
+    /// Spaces the scanned copy inserted at line starts (see [`unshift`]).
+    shifts: &'s [(usize, usize)],
     /// Record `Document::collections`.
     collections: bool,
     /// The mapping about to start is the first `metadata` of a document root.
@@ -177,9 +180,13 @@ pub(crate) fn flux_skips(src: &Source, pos: usize, message: &str, help: &str) ->
     e
 }
 
-fn scan_error(src: &Source, e: &ScanError) -> ParseError {
+fn scan_error(src: &Source, shifts: &[(usize, usize)], e: &ScanError) -> ParseError {
     let m = e.marker();
-    let pos = src.byte_of(&mut PosMemo::default(), m.line(), m.col());
+    let pos = src.byte_of(
+        &mut PosMemo::default(),
+        m.line(),
+        unshift(shifts, m.line(), m.col()),
+    );
     // yaml-rust2 wants quoted scalars and flow collections indented; yaml.v3 does not, so Flux
     // may well read these files (tests/yamlref): imagelock's own limit, not a verdict on Flux.
     let kind = match e.info() {
@@ -213,9 +220,23 @@ fn is_null(value: &str) -> bool {
     matches!(value, "" | "~" | "null" | "Null" | "NULL")
 }
 
-/// Builds the tree of `src`, scanning `body` (the text after the BOM, or a copy of it with the
-/// same length and line breaks, see `tabs::shadow`).
-pub(crate) fn build(src: &Source, body: &str, collections: bool) -> Result<Tree, ParseError> {
+/// A column of the scanned copy as a column of the text: `shifts` holds, by 1-based line and
+/// sorted, how many spaces the copy inserted at the start of that line (`shadow.rs`).
+fn unshift(shifts: &[(usize, usize)], line: usize, col: usize) -> usize {
+    match shifts.binary_search_by_key(&line, |&(l, _)| l) {
+        Ok(k) => col.saturating_sub(shifts[k].1),
+        Err(_) => col,
+    }
+}
+
+/// Builds the tree of `src`, scanning `body`: the text after the BOM, or a copy of it with the
+/// same line breaks whose lines differ only as `shifts` says (see `shadow.rs`).
+pub(crate) fn build(
+    src: &Source,
+    body: &str,
+    shifts: &[(usize, usize)],
+    collections: bool,
+) -> Result<Tree, ParseError> {
     // Typical manifests have an event every 15 bytes and a node every 25: sized up front, the
     // vectors do not regrow (and copy) a dozen times per file.
     let nodes = src.len() / 24;
@@ -237,6 +258,7 @@ pub(crate) fn build(src: &Source, body: &str, collections: bool) -> Result<Tree,
         doc_starts: Vec::new(),
         after_doc_end: None,
         memo: PosMemo::default(),
+        shifts,
         collections,
         next_meta_level: None,
     };
@@ -244,10 +266,11 @@ pub(crate) fn build(src: &Source, body: &str, collections: bool) -> Result<Tree,
     // copied a dozen times as the list grew). A scan error anywhere still comes first, as if the
     // whole file had been scanned before any event was handled.
     let mut parser = Parser::new_from_str(body);
-    let mut next = Some(parser.next_token().map_err(|e| scan_error(src, &e))?);
+    let scan = |e: ScanError| scan_error(src, shifts, &e);
+    let mut next = Some(parser.next_token().map_err(scan)?);
     while let Some((event, mark)) = next.take() {
         if event != Event::StreamEnd {
-            next = Some(parser.next_token().map_err(|e| scan_error(src, &e))?);
+            next = Some(parser.next_token().map_err(scan)?);
         }
         // yaml-rust2 reports an indentless sequence whose first item is a flow sequence (and an
         // implicit `[k: v]` pair whose key is a flow mapping) at the inner bracket: that bracket
@@ -262,7 +285,7 @@ pub(crate) fn build(src: &Source, body: &str, collections: bool) -> Result<Tree,
             Err(err) => {
                 while let Some((event, _)) = next.take() {
                     if event != Event::StreamEnd {
-                        next = Some(parser.next_token().map_err(|e| scan_error(src, &e))?);
+                        next = Some(parser.next_token().map_err(scan)?);
                     }
                 }
                 return Err(err);
@@ -298,7 +321,8 @@ impl Builder<'_, '_> {
     /// Handles one event; false at the end of the stream.
     fn event(&mut self, event: Event, mark: Marker, shadowed: bool) -> Result<bool, ParseError> {
         let src = self.src;
-        let pos = src.byte_of(&mut self.memo, mark.line(), mark.col());
+        let col = unshift(self.shifts, mark.line(), mark.col());
+        let pos = src.byte_of(&mut self.memo, mark.line(), col);
         match event {
             Event::StreamEnd => return Ok(false),
             Event::StreamStart | Event::Nothing => {}
@@ -362,7 +386,10 @@ impl Builder<'_, '_> {
             while src.is_blank(i) {
                 i += 1;
             }
-            if !src.is_eof(i) && !src.is_break(i) && src.at(i) != b'#' {
+            // kyaml splits at `\n---` lines only: on the file's first line, `--- !tag` or
+            // `--- {...}` goes to yaml.v3 whole, which reads it.
+            let first_line = pos == src.body_start;
+            if !first_line && !src.is_eof(i) && !src.is_break(i) && src.at(i) != b'#' {
                 return Err(flux_skips(
                     src,
                     i,
@@ -419,6 +446,10 @@ impl Builder<'_, '_> {
         match role {
             Role::Value { key } => {
                 self.tree.nodes[key].value = Some(id);
+                if self.frames.last().is_some_and(|f| f.flow) {
+                    let k = &self.tree.nodes[key];
+                    keys::check_flow_key(self.src, k.start, k.end)?;
+                }
                 self.check_meta(kind, start, null)?;
             }
             Role::Root => self.check_root(kind, start, null)?,
@@ -555,6 +586,13 @@ impl Builder<'_, '_> {
         let style = style_of(style);
         let seg = self.child_segment();
         if style == ScalarStyle::Plain && value.is_empty() {
+            let key = self
+                .frames
+                .last()
+                .is_some_and(|f| f.is_map && f.key.is_none());
+            if key && anchor == 0 && tag.is_none() {
+                keys::check_empty_key(self.src, pos)?;
+            }
             // yaml-rust2 places an implicit null at the next token. Put a mapping value right after
             // its key, and a sequence item right after its dash, so positions stay ordered.
             let at = match self.frames.last() {
@@ -570,6 +608,36 @@ impl Builder<'_, '_> {
             self.finish_child(id);
             return Ok(());
         }
+        let in_flow = self.frames.last().is_some_and(|f| f.flow);
+        let first = self.src.at(pos);
+        let bar = style == ScalarStyle::Plain && matches!(first, b'|' | b'>');
+        if in_flow && style == ScalarStyle::Plain && first == b':' {
+            // yaml.v3 takes every `:` in flow context for a value indicator.
+            return Err(flux_skips(
+                self.src,
+                pos,
+                "a value starting with `:` inside a flow collection",
+                "yaml.v3 reads a `:` in brackets as the separator of a key and its value; quote \
+                 the value",
+            ));
+        }
+        if in_flow && (style.is_block() || bar) {
+            // In a flow collection yaml-rust2 reads `>- x` as a plain scalar; libyaml takes `|`
+            // and `>` for block scalar headers, which flow context refuses ("found character that
+            // cannot start any token").
+            let header = if bar {
+                pos
+            } else {
+                spans::find_block_header(self.src, self.cursor, pos).unwrap_or(pos)
+            };
+            return Err(flux_skips(
+                self.src,
+                header,
+                "a block scalar (`|` or `>`) inside a flow collection (`[...]` or `{...}`)",
+                "yaml.v3 reads `|` and `>` as block scalars only outside brackets; quote the \
+                 value or write the collection in block style",
+            ));
+        }
         let Extent {
             start,
             end,
@@ -579,6 +647,16 @@ impl Builder<'_, '_> {
         } = self
             .extent(pos, &value, style)
             .ok_or_else(|| self.unknown_extent(pos))?;
+        if style == ScalarStyle::DoubleQuoted {
+            if let Some(at) = spans::escape_at(self.src, start, end, b'/') {
+                return Err(flux_skips(
+                    self.src,
+                    at,
+                    "the escape `\\/`, which yaml.v3 does not know",
+                    "yaml.v3 refuses escapes other than YAML 1.1's; write `/` without the backslash",
+                ));
+            }
+        }
         let null = style == ScalarStyle::Plain && is_null(&value);
         let id = self.add(Kind::Scalar(style), start, end, null)?;
         self.tree.items.push((trail, Item::Node(id)));
@@ -586,8 +664,9 @@ impl Builder<'_, '_> {
             self.tree.block_scans.push(scan);
         }
         if style == ScalarStyle::Plain {
-            if let Some(frame) = self.frames.last().filter(|f| !f.flow) {
-                // yaml.v3's `indent` for the scan: one more than its block collection's column.
+            // yaml.v3's `indent` for the scan: one more than the column of the block collection
+            // around it (in brackets too: flow collections set no indentation).
+            if let Some(frame) = self.frames.iter().rev().find(|f| !f.flow) {
                 let indent = frame.col.map_or(0, |c| usize::try_from(c + 1).unwrap_or(0));
                 self.tree.plain_ends.push((start, end, indent));
             }
