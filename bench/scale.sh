@@ -24,6 +24,8 @@ corpus() { # KIND DIR STALE_PERCENT: generated once per generator build, committ
     if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
         target/release/examples/gen_corpus "$1" "$2" --stale-percent "$3" >&2
         git -C "$2" init --quiet --initial-branch=main
+        # No background repack while the benchmark copies or reads the repository.
+        git -C "$2" config gc.auto 0
         git -C "$2" add --all
         git -C "$2" -c user.name=bench -c user.email=bench@example.invalid -c commit.gpgsign=false \
             commit --quiet --no-verify --message corpus
