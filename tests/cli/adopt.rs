@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use crate::common::{case_dirs, copy_tree, read_tree, run_in};
+use crate::common::{assert_tree_after, case_dirs, copy_tree, read_tree, run_in};
 
 fn run_case(case: &Path) {
     let name = case.file_name().unwrap().to_string_lossy().into_owned();
@@ -32,19 +32,8 @@ fn run_case(case: &Path) {
 
     let write = run_in(&repo, &["adopt", "--write"], "");
     assert_eq!(write.code, 0, "{name}: {}{}", write.stdout, write.stderr);
-    let mut expected = before.clone();
-    expected.extend(read_tree(&case.join("out")));
+    assert_tree_after(&name, "adopt --write", &repo, &before, &case.join("out"));
     let after = read_tree(&repo);
-    for (file, bytes) in &expected {
-        let got = after.get(file).map(Vec::as_slice).unwrap_or_default();
-        assert!(
-            got == bytes.as_slice(),
-            "{name}: {file} after adopt --write differs:\n--- expected\n{}\n--- got\n{}",
-            String::from_utf8_lossy(bytes),
-            String::from_utf8_lossy(got)
-        );
-    }
-    assert_eq!(after.len(), expected.len(), "{name}: unexpected files");
 
     // Twice is a no-op.
     let again = run_in(&repo, &["adopt", "--color", "never"], "");

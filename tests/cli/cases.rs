@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use crate::common::{case_dirs, copy_tree, read_tree, run_in};
+use crate::common::{assert_tree_after, case_dirs, copy_tree, read_tree, run_in};
 
 fn snapshot_text(run: &crate::common::Run) -> String {
     format!(
@@ -46,26 +46,8 @@ fn run_case(case: &Path) {
         "{name}: fix failed: {}",
         fix.stderr
     );
-    let mut expected = before.clone();
-    let out_dir = case.join("out");
-    if out_dir.is_dir() {
-        expected.extend(read_tree(&out_dir));
-    }
+    assert_tree_after(&name, "fix", &repo, &before, &case.join("out"));
     let after = read_tree(&repo);
-    for (file, bytes) in &expected {
-        let got = after.get(file).map(Vec::as_slice).unwrap_or_default();
-        assert!(
-            got == bytes.as_slice(),
-            "{name}: {file} after fix differs:\n--- expected\n{}\n--- got\n{}",
-            String::from_utf8_lossy(bytes),
-            String::from_utf8_lossy(got)
-        );
-    }
-    assert_eq!(
-        after.len(),
-        expected.len(),
-        "{name}: fix created or removed files"
-    );
 
     let again = run_in(&repo, &["fix", "--diff"], "");
     assert!(

@@ -74,6 +74,35 @@ pub fn case_dirs(dir: &str, min: usize) -> Vec<PathBuf> {
     cases
 }
 
+/// That `repo` holds `before` with the files of `out` (when it exists) over it, byte for byte.
+pub fn assert_tree_after(
+    name: &str,
+    what: &str,
+    repo: &Path,
+    before: &std::collections::BTreeMap<String, Vec<u8>>,
+    out: &Path,
+) {
+    let mut expected = before.clone();
+    if out.is_dir() {
+        expected.extend(read_tree(out));
+    }
+    let after = read_tree(repo);
+    for (file, bytes) in &expected {
+        let got = after.get(file).map(Vec::as_slice).unwrap_or_default();
+        assert!(
+            got == bytes.as_slice(),
+            "{name}: {file} after {what} differs:\n--- expected\n{}\n--- got\n{}",
+            String::from_utf8_lossy(bytes),
+            String::from_utf8_lossy(got)
+        );
+    }
+    assert_eq!(
+        after.len(),
+        expected.len(),
+        "{name}: {what} created or removed files"
+    );
+}
+
 /// Every file below `dir` by its `/`-separated path relative to `dir`, with its bytes.
 pub fn read_tree(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
     walk(dir)
