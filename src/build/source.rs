@@ -63,6 +63,11 @@ impl TokenScreen {
         }
     }
 
+    /// Whether `bytes` name the Flux image API group: [`Tokens::image`] alone.
+    pub fn image(&self, bytes: &[u8]) -> bool {
+        (self.toolkit.find_iter(bytes)).any(|at| bytes[..at].ends_with(IMAGE.as_bytes()))
+    }
+
     pub fn tokens(&self, bytes: &[u8]) -> Tokens {
         let (mut image, mut kustomize) = (false, false);
         for at in self.toolkit.find_iter(bytes) {
@@ -510,6 +515,7 @@ mod tests {
         let screen = TokenScreen::new();
         let t = |s: &str| {
             let t = screen.tokens(s.as_bytes());
+            assert_eq!(screen.image(s.as_bytes()), t.image, "{s}");
             (t.image, t.kustomize, t.namespace)
         };
         assert_eq!(

@@ -13,8 +13,6 @@ use std::io::Read as _;
 use std::path::Path;
 use std::sync::{Condvar, Mutex, PoisonError};
 
-use memchr::memmem::Finder;
-
 use super::{ModelError, Selection, SourceFile};
 use crate::build;
 use crate::build::source::{TokenScreen, Tokens};
@@ -23,7 +21,6 @@ use crate::lock::{self, Lock, LockError};
 use crate::manifest;
 use crate::marker;
 use crate::report::Finding;
-use crate::resources::GROUP;
 use crate::rules::Rule;
 use crate::text::TextRange;
 use crate::workspace::{self, RelPath, Workspace, WorkspaceError};
@@ -40,24 +37,6 @@ pub(super) struct Loaded {
 /// Paths handed to a worker at a time: enough to make the queue's lock cheap, few enough to even
 /// out the cores when the parsed files cluster in one directory.
 const BATCH: usize = 16;
-
-/// The screen of a file too large to keep: a marker key (any letter case) or the Flux image
-/// API group.
-struct Screen {
-    group: Finder<'static>,
-}
-
-impl Screen {
-    fn new() -> Self {
-        Self {
-            group: Finder::new(GROUP.as_bytes()),
-        }
-    }
-
-    fn has_group(&self, bytes: &[u8]) -> bool {
-        self.group.find(bytes).is_some()
-    }
-}
 
 /// Why a file was kept.
 #[derive(Clone, Copy)]
@@ -213,7 +192,6 @@ struct Read {
 struct Worker<'a> {
     root: &'a Path,
     selection: &'a Selection,
-    screen: Screen,
     tokens: TokenScreen,
     /// What each file read may hold, for the builds.
     seen: Vec<(RelPath, Tokens)>,
@@ -227,7 +205,6 @@ impl<'a> Worker<'a> {
         Self {
             root,
             selection,
-            screen: Screen::new(),
             tokens: TokenScreen::new(),
             seen: Vec::new(),
             kustomizations: Vec::new(),
@@ -255,7 +232,7 @@ impl<'a> Worker<'a> {
     /// Read one file; `None` when the screen drops it.
     fn file(&mut self, rel: &str) -> Option<Outcome> {
         let path = self.root.join(rel);
-        let read = match read_into(&path, &mut self.buf, &self.screen) {
+        let read = match read_into(&path, &mut self.buf, &self.tokens) {
             Ok(read) => read,
             Err(source) => return Some(Outcome::Failed(WorkspaceError::Io { path, source })),
         };
@@ -309,7 +286,7 @@ enum ReadFile {
 /// Read a whole file into `buf` (grown as needed), returning its length. One `open`, then `read`
 /// until end of file: no `stat` for a size hint, no allocation once the buffer is large enough.
 /// A file larger than [`MAX_FILE_SIZE`] is screened a buffer at a time instead of kept.
-fn read_into(path: &Path, buf: &mut Vec<u8>, screen: &Screen) -> std::io::Result<ReadFile> {
+fn read_into(path: &Path, buf: &mut Vec<u8>, screen: &TokenScreen) -> std::io::Result<ReadFile> {
     let mut file = fs_err::File::open(path)?;
     let mut len = 0;
     loop {
@@ -336,15 +313,14 @@ fn read_into(path: &Path, buf: &mut Vec<u8>, screen: &Screen) -> std::io::Result
 fn screen_rest(
     file: &mut fs_err::File,
     buf: &mut [u8],
-    screen: &Screen,
+    screen: &TokenScreen,
 ) -> std::io::Result<(u64, bool)> {
     const CARRY: usize = 64;
     let mut len = buf.len();
     let mut size = len as u64;
     let mut screened = false;
     loop {
-        screened =
-            screened || marker::find_key(&buf[..len]).is_some() || screen.has_group(&buf[..len]);
+        screened = screened || marker::find_key(&buf[..len]).is_some() || screen.image(&buf[..len]);
         let carry = len.min(CARRY);
         buf.copy_within(len - carry..len, 0);
         len = carry;
@@ -833,7 +809,7 @@ images:
     #[test]
     fn files_past_the_size_limit_are_screened_not_kept() {
         let dir = tempfile::tempdir().unwrap();
-        let screen = Screen::new();
+        let screen = TokenScreen::new();
         let mut buf = vec![0; 16 * 1024];
         let read = |name: &str, bytes: &[u8], buf: &mut Vec<u8>| {
             let path = dir.path().join(name);
