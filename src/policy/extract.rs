@@ -1,7 +1,7 @@
 //! `filterTags.extract`: Go's `regexp.Expand` template language, which Flux uses to turn a tag
 //! into the key the policy compares.
 
-use regex::{Captures, Regex};
+use regex::Regex;
 
 use super::goregex::go_group_name;
 
@@ -52,18 +52,9 @@ impl Template {
         Self { parts }
     }
 
-    /// Expand against one match; unknown or non-participating groups give the empty string.
-    pub fn expand(&self, regex: &Regex, caps: &Captures<'_>) -> String {
-        self.expand_with(regex, |i| caps.get(i).map(|m| m.as_str()))
-    }
-
-    /// [`Template::expand`] over any record of the match: `group(i)` is group `i`'s text, if it
-    /// took part.
-    pub fn expand_with<'h>(
-        &self,
-        regex: &Regex,
-        group: impl Fn(usize) -> Option<&'h str>,
-    ) -> String {
+    /// Expand against one match of `regex`: `group(i)` is group `i`'s text, if it took part;
+    /// unknown or non-participating groups give the empty string.
+    pub fn expand<'h>(&self, regex: &Regex, group: impl Fn(usize) -> Option<&'h str>) -> String {
         let mut out = String::new();
         for part in &self.parts {
             match part {
@@ -145,7 +136,7 @@ mod tests {
     fn expand(pattern: &str, template: &str, input: &str) -> String {
         let re = Regex::new(pattern).unwrap();
         let caps = re.captures(input).unwrap();
-        Template::parse(template).expand(&re, &caps)
+        Template::parse(template).expand(&re, |i| caps.get(i).map(|m| m.as_str()))
     }
 
     #[test]

@@ -84,19 +84,20 @@ impl Filter {
         })
     }
 
-    /// The comparison key of `tag`, or `None` when the pattern does not match it.
+    #[cfg(test)]
     pub fn key<'t>(&self, tag: &'t str) -> Option<Cow<'t, str>> {
         self.key_in(&mut self.regex.capture_locations(), tag)
     }
 
-    /// [`Filter::key`] with the match's record reused across tags.
+    /// The comparison key of `tag`, or `None` when the pattern does not match it; `locs`, the
+    /// record of a match, is reused across tags.
     fn key_in<'t>(&self, locs: &mut CaptureLocations, tag: &'t str) -> Option<Cow<'t, str>> {
         match &self.extract {
             None => self.regex.is_match(tag).then_some(Cow::Borrowed(tag)),
             Some(template) => {
                 self.regex.captures_read(locs, tag)?;
                 let group = |i| locs.get(i).map(|(start, end)| &tag[start..end]);
-                Some(Cow::Owned(template.expand_with(&self.regex, group)))
+                Some(Cow::Owned(template.expand(&self.regex, group)))
             }
         }
     }
