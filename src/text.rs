@@ -124,6 +124,11 @@ pub fn file_name(rel: &str) -> &str {
     last_slash(rel).map_or(rel, |i| &rel[i + 1..])
 }
 
+/// The directory of a `/`-separated path (`""` at the top).
+pub fn parent(rel: &str) -> &str {
+    last_slash(rel).map_or("", |i| &rel[..i])
+}
+
 /// A byte loop from the end: a file name is a few bytes, and `rsplit`'s searcher costs more
 /// to set up than this costs to run (it ran some 50,000 times per run, once per path).
 pub fn last_slash(rel: &str) -> Option<usize> {

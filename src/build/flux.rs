@@ -744,7 +744,7 @@ fn generate(source: &dyn Source, dir: &str, origin: &Origin) -> Kustomization {
 }
 
 /// A file named as kustomize names kustomizations.
-fn is_kustomization_file(rel: &str) -> bool {
+pub(crate) fn is_kustomization_file(rel: &str) -> bool {
     let name = source::file_name(rel);
     kustomization::FILE_NAMES.contains(&name)
 }

@@ -13,8 +13,7 @@ mod value;
 
 use std::sync::Arc;
 
-pub(crate) use flux::{build_clusters, Applied, Clusters, Options};
-pub(crate) use kustomization::FILE_NAMES as KUSTOMIZATION_FILES;
+pub(crate) use flux::{build_clusters, is_kustomization_file, Applied, Clusters, Options};
 pub(crate) use patch::Target;
 pub(crate) use value::{Flat, Node, Origin};
 

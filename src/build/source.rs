@@ -498,12 +498,7 @@ pub(crate) fn join(dir: &str, path: &str) -> Option<String> {
     Some(parts.join("/"))
 }
 
-/// The directory of a repository-relative file.
-pub(crate) fn parent(rel: &str) -> &str {
-    crate::text::last_slash(rel).map_or("", |i| &rel[..i])
-}
-
-pub(crate) use crate::text::file_name;
+pub(crate) use crate::text::{file_name, parent};
 
 #[cfg(test)]
 mod tests {

@@ -196,7 +196,7 @@ pub(crate) fn relative_to(rel: &str, update_path: &str) -> String {
         return rel.to_owned();
     }
     if rel == base {
-        return rel.rsplit('/').next().unwrap_or(rel).to_owned();
+        return crate::text::file_name(rel).to_owned();
     }
     rel.strip_prefix(base)
         .and_then(|r| r.strip_prefix('/'))

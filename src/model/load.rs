@@ -247,8 +247,7 @@ impl<'a> Worker<'a> {
         let bytes = &self.buf[..len];
         let tokens = self.tokens.tokens(bytes);
         self.seen.push((rel.to_owned(), tokens));
-        let name = build::source::file_name(rel);
-        if build::KUSTOMIZATION_FILES.contains(&name) {
+        if build::is_kustomization_file(rel) {
             // Parsed here, on every core, rather than one at a time by the builds.
             let parsed = std::str::from_utf8(bytes)
                 .ok()

@@ -4,6 +4,7 @@
 
 use std::collections::{BTreeSet, HashMap};
 
+use crate::build::is_kustomization_file;
 use crate::image::{ImageName, Reference};
 use crate::manifest::{Attachment, Document, Manifest, PathSegment, ScalarNode};
 use crate::marker::Suffix;
@@ -88,14 +89,6 @@ fn key(k: &str) -> PathSegment {
 
 fn is_key(seg: &PathSegment, k: &str) -> bool {
     matches!(seg, PathSegment::Key(s) if **s == *k)
-}
-
-/// Whether `rel` names a kustomization file.
-pub(crate) fn is_kustomization_file(rel: &str) -> bool {
-    matches!(
-        rel.rsplit('/').next(),
-        Some("kustomization.yaml" | "kustomization.yml" | "Kustomization")
-    )
 }
 
 /// Every image use in a parsed file, in file order.

@@ -146,7 +146,7 @@ pub(super) fn adopt_use(
             groups.push(Group {
                 canonical: u.canonical.clone(),
                 image: u.image.clone(),
-                dir: rel.rsplit_once('/').map_or("", |(d, _)| d).to_owned(),
+                dir: crate::text::parent(rel).to_owned(),
                 spec,
                 repository: existing.repositories.get(&u.canonical).cloned(),
                 reuse,
@@ -261,10 +261,7 @@ pub(super) fn name_groups(
     let mut taken = existing.names.clone();
     let home = model.automations.first().map(|a| {
         let rel = a.decl.rel.as_str();
-        (
-            rel.rsplit_once('/').map_or("", |(d, _)| d),
-            a.decl.key.namespace.as_str(),
-        )
+        (crate::text::parent(rel), a.decl.key.namespace.as_str())
     });
     // Repositories written in this run, by image: a second policy for an image (tags in use
     // no one range keeps) names the first one's repository and goes into its file.
@@ -297,7 +294,7 @@ pub(super) fn name_groups(
         // its automation reads them. Next to the image's first use they would take on the
         // namespace of an application's kustomization, out of every automation's reach.
         let dir = match (&options.into, home) {
-            (Some(into), _) => into.rsplit_once('/').map_or("", |(d, _)| d).to_owned(),
+            (Some(into), _) => crate::text::parent(into).to_owned(),
             (None, Some((dir, _))) => dir.to_owned(),
             (None, None) => g.dir.clone(),
         };
