@@ -4,14 +4,15 @@
 
 use std::path::Path;
 
-use crate::common::{assert_tree_after, case_dirs, copy_tree, read_tree, run_in};
+use crate::common::{assert_tree_after, case_dirs, read_tree, run_in, CaseRepo};
 
 fn run_case(case: &Path) {
-    let name = case.file_name().unwrap().to_string_lossy().into_owned();
-    let tmp = tempfile::tempdir().unwrap();
-    let repo = tmp.path().join("repo");
-    copy_tree(&case.join("in"), &repo);
-    let before = read_tree(&repo);
+    let CaseRepo {
+        name,
+        tmp: _tmp,
+        repo,
+        before,
+    } = CaseRepo::of(case);
 
     // The dry run: the diff alone with -q, then the whole report; nothing written.
     let diff = run_in(&repo, &["adopt", "-q"], "");

@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use crate::common::{assert_tree_after, case_dirs, copy_tree, read_tree, run_in};
+use crate::common::{assert_tree_after, case_dirs, read_tree, run_in, CaseRepo};
 
 fn snapshot_text(run: &crate::common::Run) -> String {
     format!(
@@ -12,11 +12,12 @@ fn snapshot_text(run: &crate::common::Run) -> String {
 }
 
 fn run_case(case: &Path) {
-    let name = case.file_name().unwrap().to_string_lossy().into_owned();
-    let tmp = tempfile::tempdir().unwrap();
-    let repo = tmp.path().join("repo");
-    copy_tree(&case.join("in"), &repo);
-    let before = read_tree(&repo);
+    let CaseRepo {
+        name,
+        tmp: _tmp,
+        repo,
+        before,
+    } = CaseRepo::of(case);
 
     let check = run_in(&repo, &["check", "--color", "never"], "");
     let json = run_in(&repo, &["check", "--format", "json"], "");

@@ -74,6 +74,32 @@ pub fn case_dirs(dir: &str, min: usize) -> Vec<PathBuf> {
     cases
 }
 
+/// A fixture case's `in/` copied into a temporary repository, and its files before any run.
+pub struct CaseRepo {
+    /// The case's directory name.
+    pub name: String,
+    /// Removes the copy when dropped.
+    pub tmp: tempfile::TempDir,
+    pub repo: PathBuf,
+    pub before: std::collections::BTreeMap<String, Vec<u8>>,
+}
+
+impl CaseRepo {
+    pub fn of(case: &Path) -> Self {
+        let name = case.file_name().unwrap().to_string_lossy().into_owned();
+        let tmp = tempfile::tempdir().unwrap();
+        let repo = tmp.path().join("repo");
+        copy_tree(&case.join("in"), &repo);
+        let before = read_tree(&repo);
+        Self {
+            name,
+            tmp,
+            repo,
+            before,
+        }
+    }
+}
+
 /// That `repo` holds `before` with the files of `out` (when it exists) over it, byte for byte.
 pub fn assert_tree_after(
     name: &str,
