@@ -124,6 +124,21 @@ def pick_paths(corpus, count=5):
     return marked[::step_m][:3] + plain[::step_p][: count - 3]
 
 
+def print_table(header, rows, group_breaks=False):
+    """Columns padded to their widest cell, a rule under the header; with `group_breaks`, a
+    blank line where the first column changes."""
+    widths = [max(len(str(r[i])) for r in list(rows) + [header]) for i in range(len(header))]
+    line = lambda r: "  ".join(str(c).ljust(w) for c, w in zip(r, widths)).rstrip()  # noqa: E731
+    print(line(header))
+    print(line(tuple("-" * w for w in widths)))
+    previous = None
+    for r in rows:
+        if group_breaks and previous and previous != r[0]:
+            print()
+        print(line(r))
+        previous = r[0]
+
+
 def fmt_time(seconds):
     return f"{seconds * 1000:8.1f} ms" if seconds < 10 else f"{seconds:8.2f} s "
 
@@ -184,16 +199,7 @@ def main():
 
     header = ("corpus", "command", "median wall", "median CPU", "ratio", "peak RSS",
               "marked / other lines changed")
-    widths = [max(len(str(r[i])) for r in rows + [header]) for i in range(len(header))]
-    line = lambda r: "  ".join(str(c).ljust(w) for c, w in zip(r, widths)).rstrip()  # noqa: E731
-    print(line(header))
-    print(line(tuple("-" * w for w in widths)))
-    previous = None
-    for r in rows:
-        if previous and previous != r[0]:
-            print()
-        print(line(r))
-        previous = r[0]
+    print_table(header, rows, group_breaks=True)
     print()
     for name, s in summary.items():
         r = s["results"]

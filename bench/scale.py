@@ -12,7 +12,7 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from measure import changes, fmt_time, git, run_once  # noqa: E402
+from measure import changes, fmt_time, git, print_table, run_once  # noqa: E402
 
 RUNS = int(os.environ.get("RUNS", "9"))
 
@@ -72,15 +72,11 @@ def main():
     shutil.rmtree(work)
 
     header = ("tree", "command", "median wall", "median CPU", "ratio", "per file", "peak RSS")
-    table = [header]
-    for name, label, files, wall, cpu, rss, floor in rows:
-        table.append((name, label, fmt_time(wall), fmt_time(cpu), f"{wall / floor:5.2f}× rg",
-                      f"{wall / files * 1e6:6.1f} µs", f"{rss / 2**20:6.1f} MB"))
-    widths = [max(len(str(r[i])) for r in table) for i in range(len(header))]
-    for i, r in enumerate(table):
-        print("  ".join(str(c).ljust(w) for c, w in zip(r, widths)).rstrip())
-        if i == 0:
-            print("  ".join("-" * w for w in widths))
+    print_table(header, [
+        (name, label, fmt_time(wall), fmt_time(cpu), f"{wall / floor:5.2f}× rg",
+         f"{wall / files * 1e6:6.1f} µs", f"{rss / 2**20:6.1f} MB")
+        for name, label, files, wall, cpu, rss, floor in rows
+    ])
 
 
 if __name__ == "__main__":
