@@ -124,6 +124,23 @@ def pick_paths(corpus, count=5):
     return marked[::step_m][:3] + plain[::step_p][: count - 3]
 
 
+def work_copy(corpus):
+    """A copy of `corpus` beside it for commands that rewrite files, and the function that
+    resets it before each run."""
+    work = corpus + ".work"
+    if os.path.exists(work):
+        shutil.rmtree(work)
+    shutil.copytree(corpus, work, symlinks=True)
+
+    def reset():
+        # Restore the out-of-date files, then flush them: the timed run should not pay for the
+        # writeback of the reset.
+        git(work, "checkout", "-q", "--", ".")
+        os.sync()
+
+    return work, reset
+
+
 def print_table(header, rows, group_breaks=False):
     """Columns padded to their widest cell, a rule under the header; with `group_breaks`, a
     blank line where the first column changes."""
@@ -152,15 +169,7 @@ def main():
         corpus = os.path.abspath(corpus)
         name = os.path.basename(corpus)
         targets = corpus + ".targets.json"
-        work = corpus + ".work"
-        if os.path.exists(work):
-            shutil.rmtree(work)
-        shutil.copytree(corpus, work, symlinks=True)
-        def reset():
-            # Restore the out-of-date files, then flush them: the timed run should not pay for
-            # the writeback of the reset.
-            git(work, "checkout", "-q", "--", ".")
-            os.sync()
+        work, reset = work_copy(corpus)
 
         paths = pick_paths(corpus)
         results = {}

@@ -12,7 +12,7 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from measure import changes, fmt_time, git, print_table, run_once  # noqa: E402
+from measure import changes, fmt_time, print_table, run_once, work_copy  # noqa: E402
 
 RUNS = int(os.environ.get("RUNS", "9"))
 
@@ -54,14 +54,7 @@ def main():
         result = interleaved(commands, corpus)
         rows += [(name, label, files, *r, result["rg"][0]) for label, r in result.items()]
     stale = os.path.abspath(os.path.join(out, "monorepo-100k-stale"))
-    work = stale + ".work"
-    if os.path.exists(work):
-        shutil.rmtree(work)
-    shutil.copytree(stale, work, symlinks=True)
-
-    def reset():
-        git(work, "checkout", "-q", "--", ".")
-        os.sync()
+    work, reset = work_copy(stale)
 
     commands = [("rg", [rg, "-l", r"\$imagepolicy"])]
     commands += [(f"fix{tag}", [b, "fix"]) for tag, b in builds]
