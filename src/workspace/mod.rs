@@ -123,14 +123,7 @@ pub(crate) fn walk_manifests(
         }
     };
     match workspace.repository() {
-        Some(mut repo) => {
-            // As git reads the index: without verifying its checksum (git checks it only in
-            // `git fsck`); hashing a large index costs more than walking it.
-            let mut config = repo.config_snapshot_mut();
-            let _ = config.set_value(&gix::config::tree::Index::SKIP_HASH, "true");
-            drop(config);
-            walk_git(&repo, root, &mut found)
-        }
+        Some(repo) => walk_git(&repo, root, &mut found),
         None => walk_dir(root, root, &mut found),
     }
 }
@@ -154,9 +147,18 @@ fn walk_git(
         .map(|p| p.to_string_lossy().replace('\\', "/"))
         .unwrap_or_default();
     // Read for the walk alone, not through the repository's shared snapshot, which would keep
-    // it (some 130 bytes a tracked file) for the rest of the run.
+    // it (some 130 bytes a tracked file) for the rest of the run; and as git reads it, without
+    // verifying its checksum (git checks it only in `git fsck`): hashing a large index costs
+    // more than walking it.
     let index = if repo.index_path().exists() {
-        repo.open_index().map_err(|e| git_err(e.to_string()))?
+        let skip_hash = true;
+        gix::index::File::at(
+            repo.index_path(),
+            repo.object_hash(),
+            skip_hash,
+            gix::index::decode::Options::default(),
+        )
+        .map_err(|e| git_err(e.to_string()))?
     } else {
         gix::index::File::from_state(
             gix::index::State::new(repo.object_hash()),
