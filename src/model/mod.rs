@@ -260,15 +260,13 @@ impl Model {
         };
         let cx = model.context();
         let mut sites = Vec::new();
-        let marked: Vec<usize> = (0..model.files.len())
-            .filter(|&i| model.files[i].selected && model.files[i].manifest.is_some())
+        let marked: Vec<(usize, &SourceFile, &Manifest)> = (model.files.iter().enumerate())
+            .filter_map(|(i, f)| Some((i, f, f.manifest.as_ref().filter(|_| f.selected)?)))
             .collect();
-        let outcomes = crate::par::map(&marked, |&index| {
-            let file = &model.files[index];
-            let manifest = file.manifest.as_ref()?;
-            Some(sites::evaluate_file(&cx, FileId(index), file, manifest))
+        let outcomes = crate::par::map(&marked, |&(index, file, manifest)| {
+            sites::evaluate_file(&cx, FileId(index), file, manifest)
         });
-        for outcome in outcomes.into_iter().flatten() {
+        for outcome in outcomes {
             findings.extend(outcome.findings);
             sites.extend(outcome.sites);
         }
