@@ -11,6 +11,7 @@ import statistics
 import subprocess
 import sys
 
+sys.dont_write_bytecode = True  # no __pycache__ in the work tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from measure import changes, fmt_time, print_table, run_once, work_copy  # noqa: E402
 
