@@ -17,6 +17,7 @@
 
 mod anchors;
 mod comments;
+mod fast;
 mod keys;
 mod scope;
 mod shadow;
@@ -268,6 +269,12 @@ fn parse_with(text: &str, collections: bool) -> Result<Manifest, ParseError> {
         documents: tree.docs,
         markers,
     })
+}
+
+/// Whether the fast reader takes `text`, checking that it reads it as yaml-rust2 does (fuzzing).
+#[cfg(any(test, feature = "fuzzing"))]
+pub(crate) fn fast_path_agrees(text: &str) -> bool {
+    fast::agrees(text)
 }
 
 /// yaml.v3 refuses `%YAML 1.2`, and kyaml's document split separates any directive from its

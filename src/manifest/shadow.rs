@@ -57,6 +57,8 @@ pub(crate) fn build(src: &Source, collections: bool) -> Result<Tree, ParseError>
     let first = if double_cr {
         let (copy, shifts) = Replacements::default().copy(src);
         tree::build(src, &copy, &shifts, collections)
+    } else if let Some(tree) = super::fast::build(src, collections) {
+        return Ok(tree);
     } else {
         tree::build(src, src.body(), &[], collections)
     };

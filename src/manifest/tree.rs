@@ -3,7 +3,7 @@
 //! documents' scalar values with their paths.
 
 use yaml_rust2::parser::{Event, Parser, Tag};
-use yaml_rust2::scanner::{Marker, ScanError, TScalarStyle};
+use yaml_rust2::scanner::{ScanError, TScalarStyle};
 
 use super::keys;
 use super::source::{PosMemo, Source};
@@ -40,7 +40,7 @@ pub(crate) enum Role {
     },
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct Node {
     pub kind: Kind,
     pub role: Role,
@@ -78,6 +78,7 @@ pub(crate) enum Item {
     DocMarker,
 }
 
+#[derive(Debug, PartialEq, Eq)]
 pub(crate) struct Tree {
     pub nodes: Vec<Node>,
     pub docs: Vec<Document>,
@@ -136,7 +137,7 @@ struct Extent {
     block_scan: Option<(usize, usize)>,
 }
 
-struct Builder<'s, 'a> {
+pub(super) struct Builder<'s, 'a> {
     src: &'s Source<'a>,
     tree: Tree,
     frames: Vec<Frame>,
@@ -144,9 +145,6 @@ struct Builder<'s, 'a> {
     cursor: usize,
     doc_starts: Vec<usize>,
     after_doc_end: Option<usize>,
-    memo: PosMemo,
-    /// Spaces the scanned copy inserted at line starts (see [`unshift`]).
-    shifts: &'s [(usize, usize)],
     /// Record `Document::collections`.
     collections: bool,
     /// The mapping about to start is the first `metadata` of a document root.
@@ -237,36 +235,13 @@ pub(crate) fn build(
     shifts: &[(usize, usize)],
     collections: bool,
 ) -> Result<Tree, ParseError> {
-    // Typical manifests have an event every 15 bytes and a node every 25: sized up front, the
-    // vectors do not regrow (and copy) a dozen times per file.
-    let nodes = src.len() / 24;
-    let mut b = Builder {
-        src,
-        tree: Tree {
-            nodes: Vec::with_capacity(nodes),
-            docs: Vec::new(),
-            items: Vec::with_capacity(nodes),
-            opaque: Vec::with_capacity(nodes),
-            block_bodies: Vec::new(),
-            flow: Vec::new(),
-            plain_ends: Vec::new(),
-            block_scans: Vec::new(),
-            list_keys: Vec::new(),
-        },
-        frames: Vec::new(),
-        cursor: src.body_start,
-        doc_starts: Vec::new(),
-        after_doc_end: None,
-        memo: PosMemo::default(),
-        shifts,
-        collections,
-        next_meta_level: None,
-    };
+    let mut b = Builder::new(src, collections);
     // Events are handled as they come, one ahead (not collected first: a file's events would be
     // copied a dozen times as the list grew). A scan error anywhere still comes first, as if the
     // whole file had been scanned before any event was handled.
     let mut parser = Parser::new_from_str(body);
     let scan = |e: ScanError| scan_error(src, shifts, &e);
+    let mut memo = PosMemo::default();
     let mut next = Some(parser.next_token().map_err(scan)?);
     while let Some((event, mark)) = next.take() {
         if event != Event::StreamEnd {
@@ -279,7 +254,12 @@ pub(crate) fn build(
             &next,
             Some((Event::SequenceStart(..) | Event::MappingStart(..), after)) if *after == mark
         );
-        match b.event(event, mark, shadowed) {
+        let pos = src.byte_of(
+            &mut memo,
+            mark.line(),
+            unshift(shifts, mark.line(), mark.col()),
+        );
+        match b.event(event, pos, shadowed) {
             Ok(true) => {}
             Ok(false) => break,
             Err(err) => {
@@ -292,25 +272,60 @@ pub(crate) fn build(
             }
         }
     }
-    if b.tree.docs.is_empty() {
-        b.doc_starts.push(0);
-        b.tree.list_keys.push(false);
-        b.tree.docs.push(Document {
-            range: TextRange::new(0, 0),
-            scalars: Vec::new(),
-            collections: Vec::new(),
-        });
+    Ok(b.finish())
+}
+
+impl<'s, 'a> Builder<'s, 'a> {
+    pub(super) fn new(src: &'s Source<'a>, collections: bool) -> Self {
+        // Typical manifests have an event every 15 bytes and a node every 25: sized up front, the
+        // vectors do not regrow (and copy) a dozen times per file.
+        let nodes = src.len() / 24;
+        Builder {
+            src,
+            tree: Tree {
+                nodes: Vec::with_capacity(nodes),
+                docs: Vec::new(),
+                items: Vec::with_capacity(nodes),
+                opaque: Vec::with_capacity(nodes),
+                block_bodies: Vec::new(),
+                flow: Vec::new(),
+                plain_ends: Vec::new(),
+                block_scans: Vec::new(),
+                list_keys: Vec::new(),
+            },
+            frames: Vec::new(),
+            cursor: src.body_start,
+            doc_starts: Vec::new(),
+            after_doc_end: None,
+            collections,
+            next_meta_level: None,
+        }
     }
-    let n = b.tree.docs.len();
-    for i in 0..n {
-        let end = b.doc_starts.get(i + 1).copied().unwrap_or(src.len());
-        b.tree.docs[i].range = TextRange::new(b.doc_starts[i], end.max(b.doc_starts[i]));
-        // The scalars are kept for the whole run, for every file with a marker: no spare room.
-        b.tree.docs[i].scalars.shrink_to_fit();
+
+    /// The tree, once the last event has been handled.
+    pub(super) fn finish(mut self) -> Tree {
+        let src = self.src;
+        let b = &mut self;
+        if b.tree.docs.is_empty() {
+            b.doc_starts.push(0);
+            b.tree.list_keys.push(false);
+            b.tree.docs.push(Document {
+                range: TextRange::new(0, 0),
+                scalars: Vec::new(),
+                collections: Vec::new(),
+            });
+        }
+        let n = b.tree.docs.len();
+        for i in 0..n {
+            let end = b.doc_starts.get(i + 1).copied().unwrap_or(src.len());
+            b.tree.docs[i].range = TextRange::new(b.doc_starts[i], end.max(b.doc_starts[i]));
+            // The scalars are kept for the whole run, for every file with a marker: no spare room.
+            b.tree.docs[i].scalars.shrink_to_fit();
+        }
+        b.tree.items.sort_by_key(|(pos, _)| *pos);
+        b.tree.opaque.sort_unstable();
+        self.tree
     }
-    b.tree.items.sort_by_key(|(pos, _)| *pos);
-    b.tree.opaque.sort_unstable();
-    Ok(b.tree)
 }
 
 impl Builder<'_, '_> {
@@ -318,11 +333,15 @@ impl Builder<'_, '_> {
         error_at(self.src, pos, kind, message.to_owned())
     }
 
-    /// Handles one event; false at the end of the stream.
-    fn event(&mut self, event: Event, mark: Marker, shadowed: bool) -> Result<bool, ParseError> {
+    /// Handles one event, which the scanner reported at byte `pos`; false at the end of the
+    /// stream.
+    pub(super) fn event(
+        &mut self,
+        event: Event,
+        pos: usize,
+        shadowed: bool,
+    ) -> Result<bool, ParseError> {
         let src = self.src;
-        let col = unshift(self.shifts, mark.line(), mark.col());
-        let pos = src.byte_of(&mut self.memo, mark.line(), col);
         match event {
             Event::StreamEnd => return Ok(false),
             Event::StreamStart | Event::Nothing => {}
