@@ -1,5 +1,6 @@
 //! `imagelock check` and `imagelock fix`: the CI gate and the rewrite.
 
+use std::fmt::Write as _;
 use std::io::{self, Write};
 
 use super::args::{CheckArgs, FixArgs, Format, GlobalArgs};
@@ -44,10 +45,12 @@ pub fn fix(global: &GlobalArgs, args: &FixArgs) -> miette::Result<ExitStatus> {
         return Ok(status(!outcome.diff.is_empty() || counts.failed()));
     }
     if global.format == Format::Human && !global.quiet && !outcome.files.is_empty() {
-        let mut err = io::stderr().lock();
+        // One write, not three per file (stderr is not buffered).
+        let mut lines = String::new();
         for f in &outcome.files {
-            output(writeln!(err, "fixed {f}"))?;
+            let _ = writeln!(lines, "fixed {f}");
         }
+        output(io::stderr().lock().write_all(lines.as_bytes()))?;
     }
     emit(global, &model, &outcome.remaining, counts, &summary)?;
     if !outcome.not_written.is_empty() {

@@ -18,7 +18,8 @@ pub fn run(global: &GlobalArgs, args: &FixArgs) -> miette::Result<ExitStatus> {
         commit::refuse_dirty(&repo, &plan.files())?;
     }
     let human = global.format == Format::Human && !global.quiet;
-    let mut err = io::stderr().lock();
+    // A write per line (stderr is not buffered: one per piece of each line otherwise).
+    let mut err = io::LineWriter::new(io::stderr().lock());
     commit::execute(&model, &repo, &plan, &mut |event| {
         if !human {
             return Ok(());
