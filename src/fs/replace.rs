@@ -2,8 +2,9 @@
 //! leaves the repository, none that is read-only, none that changed since it was read.
 
 use std::collections::BTreeSet;
-use std::io;
+use std::io::{self, Read as _};
 use std::path::{Path, PathBuf};
+use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, SystemTime};
 
 use tempfile::TempPath;
@@ -80,20 +81,33 @@ pub fn replace_all_checked(
         flush_staged(&staging.dir, &mut staged);
     }
 
+    // The renames, each after a last look at its target, on every core: one thread would wait
+    // for each file's open, read and rename in turn.
+    let staged: Vec<_> = staged.into_iter().map(|s| Mutex::new(Some(s))).collect();
+    let work: Vec<_> = staged.iter().zip(files).collect();
+    let renamed = crate::par::map_io(&work, |(slot, file)| -> Result<Done, ReplaceError> {
+        let staged = slot.lock().unwrap_or_else(PoisonError::into_inner).take();
+        match staged.expect("each file is renamed once")? {
+            Staged::Unchanged => Ok(Done::Unchanged),
+            Staged::Renamed(dir) => Ok(Done::Renamed(dir)),
+            Staged::Ready(target, tmp) => {
+                rename_checked(tmp, &target, file.expected)?;
+                Ok(Done::Staged(parent_dir(&target).to_path_buf()))
+            }
+        }
+    });
     let mut dirs = BTreeSet::new();
     let mut staged_dirs = BTreeSet::new();
-    let results = staged
+    let results = renamed
         .into_iter()
-        .zip(files)
-        .map(|(staged, file)| match staged? {
-            Staged::Unchanged => Ok(false),
-            Staged::Renamed(dir) => {
+        .map(|done| match done? {
+            Done::Unchanged => Ok(false),
+            Done::Renamed(dir) => {
                 dirs.insert(dir);
                 Ok(true)
             }
-            Staged::Ready(target, tmp) => {
-                rename_checked(tmp, &target, file.expected)?;
-                staged_dirs.insert(parent_dir(&target).to_path_buf());
+            Done::Staged(dir) => {
+                staged_dirs.insert(dir);
                 Ok(true)
             }
         })
@@ -126,6 +140,13 @@ fn flush_staged(staging: &Path, staged: &mut [Result<Staged, ReplaceError>]) {
     }
 }
 
+/// A file once renamed: the directory to flush, by the way it was staged.
+enum Done {
+    Unchanged,
+    Renamed(PathBuf),
+    Staged(PathBuf),
+}
+
 enum Staged {
     Unchanged,
     /// Staged in `.git`, to be renamed over the path.
@@ -139,16 +160,23 @@ fn stage_one(
     staging: Option<&Staging>,
     file: &Replacement<'_>,
 ) -> Result<Staged, ReplaceError> {
-    let target = write_target(&file.path)?;
-    if target != file.path && !target.starts_with(root) {
-        return Err(ReplaceError::LinkOutsideRoot(target));
-    }
-    let meta = fs_err::metadata(&target)?;
+    // The path's own metadata is the target's unless it is a link (one look, not two).
+    let (target, meta) = match fs_err::symlink_metadata(&file.path)? {
+        meta if !meta.file_type().is_symlink() => (file.path.clone(), meta),
+        _ => {
+            let target = write_target(&file.path)?;
+            if !target.starts_with(root) {
+                return Err(ReplaceError::LinkOutsideRoot(target));
+            }
+            let meta = fs_err::metadata(&target)?;
+            (target, meta)
+        }
+    };
     if meta.permissions().readonly() {
         return Err(ReplaceError::ReadOnly);
     }
     if file.expected == file.new {
-        if fs_err::read(&target)? != file.expected {
+        if !holds(&target, file.expected)? {
             return Err(ReplaceError::ChangedSinceRead);
         }
         return Ok(Staged::Unchanged);
@@ -178,12 +206,29 @@ fn stage_one(
 /// Rename `tmp` over `target` unless `target` no longer holds `expected`. A dropped `tmp` is
 /// deleted.
 fn rename_checked(tmp: TempPath, target: &Path, expected: &[u8]) -> Result<(), ReplaceError> {
-    if fs_err::read(target)? != expected {
+    if !holds(target, expected)? {
         return Err(ReplaceError::ChangedSinceRead);
     }
     tmp.persist(target)
         .map_err(|e| context(e.error, "replace", target))?;
     Ok(())
+}
+
+/// Whether the file at `path` holds exactly `expected`: read into a buffer one byte longer, with
+/// no look at its metadata first (`fs::read` asks for the size twice).
+fn holds(path: &Path, expected: &[u8]) -> io::Result<bool> {
+    let mut file = fs_err::File::open(path)?;
+    let mut buf = vec![0; expected.len() + 1];
+    let mut len = 0;
+    while len < buf.len() {
+        match file.read(&mut buf[len..]) {
+            Ok(0) => break,
+            Ok(n) => len += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(&buf[..len] == expected)
 }
 
 /// Stage `contents` as an unnamed file in `dir` (`O_TMPFILE`), then give it a name in `staging`.
@@ -208,6 +253,9 @@ fn stage_near(
     use rustix::fs::{linkat, openat, AtFlags, Mode, OFlags, CWD};
 
     static NEXT: AtomicUsize = AtomicUsize::new(0);
+    // `process::id` asks the kernel each time.
+    static PID: std::sync::OnceLock<u32> = std::sync::OnceLock::new();
+    let pid = *PID.get_or_init(std::process::id);
     let mode = meta.permissions().mode() & 0o7777;
     let fd = openat(
         CWD,
@@ -227,8 +275,7 @@ fn stage_near(
         let mut temp_name = std::ffi::OsString::from(".");
         temp_name.push(name);
         temp_name.push(format!(
-            ".{}-{}{TEMP_SUFFIX}",
-            std::process::id(),
+            ".{pid}-{}{TEMP_SUFFIX}",
             NEXT.fetch_add(1, Ordering::Relaxed)
         ));
         let path = staging.join(temp_name);
