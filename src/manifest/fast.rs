@@ -123,8 +123,16 @@ impl Fast<'_, '_> {
             .map_err(|_| Bail)
     }
 
-    fn scalar_event(&mut self, value: &str, style: TScalarStyle, pos: usize) -> Step {
-        self.emit(Event::Scalar(value.to_owned(), style, 0, None), pos)
+    /// A one-line scalar from `pos` to `end` (quotes included).
+    fn scalar_event(&mut self, value: String, style: TScalarStyle, pos: usize, end: usize) -> Step {
+        self.builder.known_end = Some(end);
+        self.emit(Event::Scalar(value, style, 0, None), pos)
+    }
+
+    /// An implicit null, which yaml-rust2 reports at the next token (the tree places it after
+    /// its key).
+    fn null_event(&mut self, pos: usize) -> Step {
+        self.emit(Event::Scalar(String::new(), TScalarStyle::Plain, 0, None), pos)
     }
 
     fn run(&mut self) -> Step {
@@ -183,7 +191,7 @@ impl Fast<'_, '_> {
             return Err(Bail);
         }
         match self.pending {
-            Pending::Value { .. } => self.scalar_event("", TScalarStyle::Plain, pos)?,
+            Pending::Value { .. } => self.null_event(pos)?,
             Pending::Item { .. } => return Err(Bail),
             Pending::None => {}
         }
@@ -249,9 +257,8 @@ impl Fast<'_, '_> {
                     self.push(false, indent, true, p)?;
                     return self.entry(p, indent, eol, dash);
                 }
-                // `key:` and nothing below it: a null, which yaml-rust2 reports at the next
-                // token (the tree places it after the key).
-                self.scalar_event("", TScalarStyle::Plain, p)?;
+                // `key:` and nothing below it: a null.
+                self.null_event(p)?;
             }
             Pending::Item { col } => {
                 if indent > col && !dash {
@@ -362,8 +369,8 @@ impl Fast<'_, '_> {
         while bytes[key_end - 1] == b' ' {
             key_end -= 1;
         }
-        let key = self.src.slice(p, key_end);
-        self.scalar_event(key, TScalarStyle::Plain, p)?;
+        let key = self.src.slice(p, key_end).to_owned();
+        self.scalar_event(key, TScalarStyle::Plain, p, key_end)?;
         let mut v = colon + 1;
         while v < eol && bytes[v] == b' ' {
             v += 1;
@@ -383,8 +390,8 @@ impl Fast<'_, '_> {
             b'"' => {
                 let close = (v + 1..eol).find(|&i| matches!(bytes[i], b'"' | b'\\'));
                 let close = close.filter(|&i| bytes[i] == b'"').ok_or(Bail)?;
-                let value = self.src.slice(v + 1, close);
-                self.scalar_event(value, TScalarStyle::DoubleQuoted, v)?;
+                let value = self.src.slice(v + 1, close).to_owned();
+                self.scalar_event(value, TScalarStyle::DoubleQuoted, v, close + 1)?;
                 close + 1
             }
             b'\'' => {
@@ -421,8 +428,8 @@ impl Fast<'_, '_> {
                 while bytes[end - 1] == b' ' {
                     end -= 1;
                 }
-                let value = self.src.slice(v, end);
-                self.scalar_event(value, TScalarStyle::Plain, v)?;
+                let value = self.src.slice(v, end).to_owned();
+                self.scalar_event(value, TScalarStyle::Plain, v, end)?;
                 end
             }
         };

@@ -149,6 +149,8 @@ pub(super) struct Builder<'s, 'a> {
     collections: bool,
     /// The mapping about to start is the first `metadata` of a document root.
     next_meta_level: Option<u8>,
+    /// Where the next scalar ends, when its scanner knows (the fast path, one-line scalars).
+    pub(super) known_end: Option<usize>,
 }
 
 pub(crate) fn error_at(
@@ -299,6 +301,7 @@ impl<'s, 'a> Builder<'s, 'a> {
             after_doc_end: None,
             collections,
             next_meta_level: None,
+            known_end: None,
         }
     }
 
@@ -732,7 +735,7 @@ impl Builder<'_, '_> {
     }
 
     /// Where a scalar that yaml-rust2 reported at `pos` lies.
-    fn extent(&self, pos: usize, value: &str, style: ScalarStyle) -> Option<Extent> {
+    fn extent(&mut self, pos: usize, value: &str, style: ScalarStyle) -> Option<Extent> {
         let src = self.src;
         let inline = |end| Extent {
             start: pos,
@@ -741,6 +744,9 @@ impl Builder<'_, '_> {
             body: None,
             block_scan: None,
         };
+        if let Some(end) = self.known_end.take() {
+            return Some(inline(end));
+        }
         match style {
             ScalarStyle::Plain => {
                 let flow = self.frames.last().is_some_and(|f| f.flow);
@@ -882,10 +888,8 @@ impl Builder<'_, '_> {
 
 /// A mapping key's identity for duplicate detection.
 fn key_hash(key: &str) -> u64 {
-    use std::hash::{Hash, Hasher};
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    key.hash(&mut h);
-    h.finish()
+    use std::hash::BuildHasher as _;
+    foldhash::fast::FixedState::with_seed(0).hash_one(key)
 }
 
 /// Start of the properties (`&anchor`, `!tag`) written before the token at `pos` on its line, or
