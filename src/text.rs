@@ -135,6 +135,12 @@ pub fn last_slash(rel: &str) -> Option<usize> {
     rel.as_bytes().iter().rposition(|&b| b == b'/')
 }
 
+/// Whether a path holds `//`: a byte loop, as above (`str::contains` sets up a searcher per
+/// call, and it runs for every path every kustomization lists).
+pub fn has_double_slash(path: &str) -> bool {
+    path.as_bytes().windows(2).any(|w| w == b"//")
+}
+
 /// The largest char boundary at or below `offset`.
 pub fn floor_char_boundary(text: &str, mut offset: usize) -> usize {
     while offset > 0 && !text.is_char_boundary(offset) {
@@ -158,5 +164,19 @@ mod tests {
         assert_eq!(idx.line_col(text, c), LineCol { line: 2, column: 4 });
         let e_end = text.find('\n').unwrap();
         assert_eq!(idx.line_col(text, e_end), LineCol { line: 1, column: 5 });
+    }
+
+    #[test]
+    fn double_slashes() {
+        for (path, has) in [
+            ("a//b", true),
+            ("//", true),
+            ("a/b/", false),
+            ("/", false),
+            ("", false),
+        ] {
+            assert_eq!(has_double_slash(path), has, "{path}");
+            assert_eq!(has_double_slash(path), path.contains("//"), "{path}");
+        }
     }
 }

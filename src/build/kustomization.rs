@@ -349,7 +349,9 @@ pub(crate) fn is_remote(path: &str) -> bool {
         "file://",
         "oci://",
     ];
-    PREFIXES.iter().any(|p| path.starts_with(p)) || path.contains("?ref=") || path.contains("//")
+    PREFIXES.iter().any(|p| path.starts_with(p))
+        || memchr::memchr(b'?', path.as_bytes()).is_some_and(|i| path[i..].starts_with("?ref="))
+        || crate::text::has_double_slash(path)
 }
 
 #[cfg(test)]

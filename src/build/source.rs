@@ -467,7 +467,7 @@ fn is_plain(path: &str) -> bool {
     !path.is_empty()
         && !path.starts_with('/')
         && !path.ends_with('/')
-        && !path.contains("//")
+        && !crate::text::has_double_slash(path)
         && !path.split('/').any(|p| p == "." || p == "..")
 }
 

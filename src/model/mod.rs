@@ -138,9 +138,11 @@ impl Model {
         let mut kustomizations = foldhash::HashMap::default();
         kustomizations.extend(loaded.kustomizations);
         for file in &files {
-            if let (Some(manifest), true) =
-                (&file.manifest, file.text.contains(crate::resources::GROUP))
-            {
+            if let (Some(manifest), true) = (
+                &file.manifest,
+                memchr::memmem::find(file.text.as_bytes(), crate::resources::GROUP.as_bytes())
+                    .is_some(),
+            ) {
                 let rel: std::sync::Arc<str> = std::sync::Arc::from(file.rel.as_str());
                 parsed.insert(
                     file.rel.clone(),
