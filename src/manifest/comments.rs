@@ -8,7 +8,7 @@ use super::{Attachment, IgnoredReason, MarkerComment};
 use crate::marker;
 use crate::text::TextRange;
 
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Comment {
     /// The `#`.
     pub start: usize,

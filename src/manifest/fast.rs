@@ -13,6 +13,7 @@ use memchr::memchr;
 use yaml_rust2::parser::Event;
 use yaml_rust2::scanner::TScalarStyle;
 
+use super::comments::Comment;
 use super::source::Source;
 use super::tree::{Builder, Tree};
 
@@ -59,6 +60,8 @@ struct Fast<'s, 'a> {
     doc_content: bool,
     /// The document's root mapping has started.
     root: bool,
+    /// Every comment, in order (what `comments::find` would find).
+    comments: Vec<Comment>,
 }
 
 /// The tree of `src` if it is one of the plainest manifests and the builder accepts it; `None`
@@ -82,9 +85,12 @@ pub(super) fn build(src: &Source, collections: bool) -> Option<Tree> {
         doc_open: false,
         doc_content: false,
         root: false,
+        comments: Vec::new(),
     };
     fast.run().ok()?;
-    Some(fast.builder.finish())
+    let mut tree = fast.builder.finish();
+    tree.comments = Some(fast.comments);
+    Some(tree)
 }
 
 /// Bytes that cannot start a plain scalar here, or that start something the fast path leaves
@@ -132,7 +138,19 @@ impl Fast<'_, '_> {
     /// An implicit null, which yaml-rust2 reports at the next token (the tree places it after
     /// its key).
     fn null_event(&mut self, pos: usize) -> Step {
-        self.emit(Event::Scalar(String::new(), TScalarStyle::Plain, 0, None), pos)
+        self.emit(
+            Event::Scalar(String::new(), TScalarStyle::Plain, 0, None),
+            pos,
+        )
+    }
+
+    /// A comment from the `#` at `start` to the end of its line.
+    fn comment(&mut self, start: usize, eol: usize, own_line: bool) {
+        self.comments.push(Comment {
+            start,
+            end: eol,
+            own_line,
+        });
     }
 
     fn run(&mut self) -> Step {
@@ -146,7 +164,9 @@ impl Fast<'_, '_> {
             while p < eol && bytes[p] == b' ' {
                 p += 1;
             }
-            if p < eol && bytes[p] != b'#' {
+            if p < eol && bytes[p] == b'#' {
+                self.comment(p, eol, true);
+            } else if p < eol {
                 let indent = p - line;
                 if indent == 0 && bytes[line..eol].starts_with(b"---") {
                     self.separator(line, eol)?;
@@ -175,6 +195,9 @@ impl Fast<'_, '_> {
         }
         if i < eol && bytes[i] != b'#' {
             return Err(Bail);
+        }
+        if i < eol {
+            self.comment(i, eol, false);
         }
         self.end_document(line)?;
         self.emit(Event::DocumentStart, line)?;
@@ -304,6 +327,9 @@ impl Fast<'_, '_> {
             q += 1;
         }
         if q == eol || bytes[q] == b'#' {
+            if q < eol {
+                self.comment(q, eol, false);
+            }
             self.pending = Pending::Item { col };
             return Ok(());
         }
@@ -376,6 +402,9 @@ impl Fast<'_, '_> {
             v += 1;
         }
         if v == eol || bytes[v] == b'#' {
+            if v < eol {
+                self.comment(v, eol, false);
+            }
             self.pending = Pending::Value { col };
             return Ok(());
         }
@@ -441,6 +470,9 @@ impl Fast<'_, '_> {
         if i < eol && (bytes[i] != b'#' || i == end) {
             return Err(Bail);
         }
+        if i < eol {
+            self.comment(i, eol, false);
+        }
         self.max_indent = Some(col);
         Ok(())
     }
@@ -461,7 +493,13 @@ pub(crate) fn agrees(text: &str) -> bool {
         };
         took = true;
         match super::tree::build(&src, src.body(), &[], collections) {
-            Ok(slow) => assert_eq!(fast, slow, "trees differ on\n{text}"),
+            Ok(slow) => {
+                let mut fast = fast;
+                let comments = fast.comments.take();
+                let found = super::comments::find(&src, &slow.opaque);
+                assert_eq!(comments, Some(found), "comments differ on\n{text}");
+                assert_eq!(fast, slow, "trees differ on\n{text}");
+            }
             Err(e) => panic!("the fast path took a file yaml-rust2 refuses ({e:?}):\n{text}"),
         }
     }

@@ -260,7 +260,10 @@ fn parse_with(text: &str, collections: bool) -> Result<Manifest, ParseError> {
     let mut tree = shadow::build(&src, collections)?;
     check_directives(&src, &tree.opaque)?;
     scope::check_piece_starts(&src, &tree.opaque)?;
-    let comments = comments::find(&src, &tree.opaque);
+    let comments = match tree.comments.take() {
+        Some(comments) => comments,
+        None => comments::find(&src, &tree.opaque),
+    };
     tabs::check(&src, &tree, &comments)?;
     anchors::check(&src, &tree.opaque, &comments)?;
     let mut markers = comments::attach(&src, &mut tree, &comments);

@@ -5,6 +5,7 @@
 use yaml_rust2::parser::{Event, Parser, Tag};
 use yaml_rust2::scanner::{ScanError, TScalarStyle};
 
+use super::comments::Comment;
 use super::keys;
 use super::source::{PosMemo, Source};
 use super::spans;
@@ -98,6 +99,9 @@ pub(crate) struct Tree {
     /// Per document: its root mapping has an `items` or `functionConfig` key (kyaml unwraps a
     /// lone `List` that has one).
     pub list_keys: Vec<bool>,
+    /// The comments, when the scanner found them on its way (the fast path); else
+    /// `comments::find` looks for them.
+    pub comments: Option<Vec<Comment>>,
 }
 
 struct Frame {
@@ -294,6 +298,7 @@ impl<'s, 'a> Builder<'s, 'a> {
                 plain_ends: Vec::new(),
                 block_scans: Vec::new(),
                 list_keys: Vec::new(),
+                comments: None,
             },
             frames: Vec::new(),
             cursor: src.body_start,
