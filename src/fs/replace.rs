@@ -266,9 +266,11 @@ fn stage_near(
     .ok()?;
     let mut file = std::fs::File::from(fd);
     file.write_all(contents).ok()?;
-    // The umask applied at creation: set the exact bits.
-    file.set_permissions(std::fs::Permissions::from_mode(mode))
-        .ok()?;
+    // The umask applied at creation: set the exact bits, unless it cleared none of them.
+    if umask().is_none_or(|umask| mode & umask != 0) {
+        file.set_permissions(std::fs::Permissions::from_mode(mode))
+            .ok()?;
+    }
     // Linking by descriptor (`AT_EMPTY_PATH`) needs a capability; through /proc it does not.
     let proc_path = format!("/proc/self/fd/{}", file.as_raw_fd());
     for _ in 0..8 {
@@ -292,6 +294,18 @@ fn stage_near(
         }
     }
     None
+}
+
+/// The process's umask, as the kernel reports it (`/proc/self/status`, Linux 4.7 and later), read
+/// once: asking with `umask(2)` means setting it, which races with threads creating files.
+#[cfg(target_os = "linux")]
+fn umask() -> Option<u32> {
+    static UMASK: std::sync::OnceLock<Option<u32>> = std::sync::OnceLock::new();
+    *UMASK.get_or_init(|| {
+        let status = std::fs::read_to_string("/proc/self/status").ok()?;
+        let line = status.lines().find_map(|l| l.strip_prefix("Umask:"))?;
+        u32::from_str_radix(line.trim(), 8).ok()
+    })
 }
 
 #[cfg(not(target_os = "linux"))]
@@ -483,6 +497,37 @@ mod tests {
         rename_checked(tmp, &target, b"old\n").unwrap();
         assert_eq!(fs_err::read(&target).unwrap(), b"new\n");
         assert!(entries(&staging).is_empty());
+    }
+
+    /// The creation mode is kept whether or not the umask cleared some of its bits (then only
+    /// is it set again).
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn staged_files_keep_the_mode_whatever_the_umask() {
+        use std::os::unix::fs::MetadataExt as _;
+        assert!(
+            umask().is_some(),
+            "the umask is read from /proc/self/status"
+        );
+        let root = tempfile::tempdir().unwrap();
+        let (dir, staging) = (root.path().join("apps"), root.path().join("staging"));
+        fs_err::create_dir_all(&dir).unwrap();
+        fs_err::create_dir_all(&staging).unwrap();
+        for mode in [0o600, 0o644, 0o664, 0o666, 0o755, 0o777] {
+            let target = dir.join("a.yaml");
+            fs_err::write(&target, "old\n").unwrap();
+            fs_err::set_permissions(&target, std::fs::Permissions::from_mode(mode)).unwrap();
+            let meta = fs_err::metadata(&target).unwrap();
+            let Some(tmp) = stage_near(&dir, &staging, "a.yaml".as_ref(), b"new\n", &meta) else {
+                return;
+            };
+            assert_eq!(
+                fs_err::metadata(&*tmp).unwrap().mode() & 0o7777,
+                mode,
+                "{mode:o}"
+            );
+            rename_checked(tmp, &target, b"old\n").unwrap();
+        }
     }
 
     #[test]
