@@ -18,9 +18,12 @@ if ! command -v rg >/dev/null; then
 fi
 cargo build --release --bin imagelock --example gen_corpus >&2
 mkdir -p "$out"
-corpus() { # KIND DIR STALE_PERCENT: generated once per generator build, committed as a monorepo is
+corpus() { # KIND DIR STALE_PERCENT: generated once per generator source, committed as a monorepo is
     local stamp="$2.stamp" want
-    want="$(sha256sum target/release/examples/gen_corpus | cut -c1-16) $3"
+    # Generated again when what writes it changes: the generator and the library parts it
+    # uses (images and the lock), not on every change to the library.
+    want="$(cat examples/gen_corpus.rs $(find src/image src/lock -name '*.rs' | sort) |
+        sha256sum | cut -c1-16) $3"
     if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
         target/release/examples/gen_corpus "$1" "$2" --stale-percent "$3" >&2
         git -C "$2" init --quiet --initial-branch=main
