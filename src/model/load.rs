@@ -191,6 +191,10 @@ struct Read {
 
 struct Worker<'a> {
     root: &'a Path,
+    /// The root, open: files are opened relative to it, so the kernel does not walk the root's
+    /// own path again for each of them.
+    #[cfg(target_os = "linux")]
+    root_dir: Option<rustix::fd::OwnedFd>,
     selection: &'a Selection,
     tokens: TokenScreen,
     /// What each file read may hold, for the builds.
@@ -204,6 +208,15 @@ impl<'a> Worker<'a> {
     fn new(root: &'a Path, selection: &'a Selection) -> Self {
         Self {
             root,
+            #[cfg(target_os = "linux")]
+            root_dir: rustix::fs::open(
+                root,
+                rustix::fs::OFlags::RDONLY
+                    | rustix::fs::OFlags::DIRECTORY
+                    | rustix::fs::OFlags::CLOEXEC,
+                rustix::fs::Mode::empty(),
+            )
+            .ok(),
             selection,
             tokens: TokenScreen::new(),
             seen: Vec::new(),
@@ -231,10 +244,15 @@ impl<'a> Worker<'a> {
 
     /// Read one file; `None` when the screen drops it.
     fn file(&mut self, rel: &str) -> Option<Outcome> {
-        let path = self.root.join(rel);
-        let read = match read_into(&path, &mut self.buf, &self.tokens) {
+        let read = self
+            .open(rel)
+            .and_then(|mut file| read_into(&mut file, &mut self.buf, &self.tokens));
+        let read = match read {
             Ok(read) => read,
-            Err(source) => return Some(Outcome::Failed(WorkspaceError::Io { path, source })),
+            Err(source) => {
+                let path = self.root.join(rel);
+                return Some(Outcome::Failed(WorkspaceError::Io { path, source }));
+            }
         };
         let selected = self.selection.contains(rel);
         let len = match read {
@@ -282,16 +300,32 @@ enum ReadFile {
     TooLarge { size: u64, screened: bool },
 }
 
+impl Worker<'_> {
+    /// Open `rel` for reading, relative to the open root where there is one.
+    fn open(&self, rel: &str) -> std::io::Result<std::fs::File> {
+        #[cfg(target_os = "linux")]
+        if let Some(dir) = &self.root_dir {
+            use rustix::fs::{Mode, OFlags};
+            let fd = rustix::fs::openat(dir, rel, OFlags::RDONLY | OFlags::CLOEXEC, Mode::empty())?;
+            return Ok(std::fs::File::from(fd));
+        }
+        std::fs::File::open(self.root.join(rel))
+    }
+}
+
 /// Read a whole file into `buf` (grown as needed), returning its length. One `open`, then `read`
 /// until end of file: no `stat` for a size hint, no allocation once the buffer is large enough.
 /// A file larger than [`MAX_FILE_SIZE`] is screened a buffer at a time instead of kept.
-fn read_into(path: &Path, buf: &mut Vec<u8>, screen: &TokenScreen) -> std::io::Result<ReadFile> {
-    let mut file = fs_err::File::open(path)?;
+fn read_into(
+    file: &mut std::fs::File,
+    buf: &mut Vec<u8>,
+    screen: &TokenScreen,
+) -> std::io::Result<ReadFile> {
     let mut len = 0;
     loop {
         if len == buf.len() {
             if len > MAX_FILE_SIZE {
-                return screen_rest(&mut file, buf, screen)
+                return screen_rest(file, buf, screen)
                     .map(|(size, screened)| ReadFile::TooLarge { size, screened });
             }
             // One byte past the limit tells a file at the limit from a larger one.
@@ -310,7 +344,7 @@ fn read_into(path: &Path, buf: &mut Vec<u8>, screen: &TokenScreen) -> std::io::R
 /// file's size, and whether the screen keeps it. The tail of each buffer is carried into the
 /// next, so a needle across the boundary is found.
 fn screen_rest(
-    file: &mut fs_err::File,
+    file: &mut std::fs::File,
     buf: &mut [u8],
     screen: &TokenScreen,
 ) -> std::io::Result<(u64, bool)> {
@@ -813,7 +847,7 @@ images:
         let read = |name: &str, bytes: &[u8], buf: &mut Vec<u8>| {
             let path = dir.path().join(name);
             fs_err::write(&path, bytes).unwrap();
-            read_into(&path, buf, &screen).unwrap()
+            read_into(&mut std::fs::File::open(&path).unwrap(), buf, &screen).unwrap()
         };
         let at_limit = vec![b'a'; MAX_FILE_SIZE];
         assert!(
