@@ -62,6 +62,8 @@ struct Fast<'s, 'a> {
     root: bool,
     /// Every comment, in order (what `comments::find` would find).
     comments: Vec<Comment>,
+    /// Where the next line to read starts, after a block scalar's content lines.
+    resume: Option<usize>,
 }
 
 /// The tree of `src` if it is one of the plainest manifests and the builder accepts it; `None`
@@ -86,6 +88,7 @@ pub(super) fn build(src: &Source, collections: bool) -> Option<Tree> {
         doc_content: false,
         root: false,
         comments: Vec::new(),
+        resume: None,
     };
     fast.run().ok()?;
     let mut tree = fast.builder.finish();
@@ -177,7 +180,7 @@ impl Fast<'_, '_> {
                     self.content(p, indent, eol)?;
                 }
             }
-            line = eol + 1;
+            line = (eol + 1).max(self.resume.take().unwrap_or(0));
         }
         self.end_document(len)?;
         self.emit(Event::StreamEnd, len)
@@ -415,6 +418,9 @@ impl Fast<'_, '_> {
     fn scalar(&mut self, v: usize, eol: usize, col: usize) -> Step {
         let bytes = self.bytes;
         let c = bytes[v];
+        if c == b'|' {
+            return self.literal(v, eol, col);
+        }
         let end = match c {
             b'"' => {
                 let close = (v + 1..eol).find(|&i| matches!(bytes[i], b'"' | b'\\'));
@@ -473,6 +479,83 @@ impl Fast<'_, '_> {
         if i < eol {
             self.comment(i, eol, false);
         }
+        self.max_indent = Some(col);
+        Ok(())
+    }
+}
+
+impl Fast<'_, '_> {
+    /// A literal block scalar whose header (`|` or `|-`, no indentation indicator) is at `v`, in
+    /// the block collection at column `col`: its content lines are those indented as the first
+    /// (more than `col`), up to the first line indented less. Leading blank lines, blank lines
+    /// with more spaces than the content's indentation, `|+`, folded scalars and a last line
+    /// without a line break are left to yaml-rust2.
+    fn literal(&mut self, v: usize, eol: usize, col: usize) -> Step {
+        let bytes = self.bytes;
+        let len = bytes.len();
+        let mut h = v + 1;
+        let strip = h < eol && bytes[h] == b'-';
+        if strip {
+            h += 1;
+        }
+        let mut i = h;
+        while i < eol && bytes[i] == b' ' {
+            i += 1;
+        }
+        if i < eol && (bytes[i] != b'#' || i == h) {
+            return Err(Bail);
+        }
+        if i < eol {
+            self.comment(i, eol, false);
+        }
+        let mut value = String::new();
+        let mut indent = None;
+        let mut first = None;
+        // Line breaks seen since the last content line: written when more content follows.
+        let mut breaks = 0;
+        let mut line = eol + 1;
+        let mut last_end = None;
+        while line < len {
+            let end = memchr(b'\n', &bytes[line..]).map_or(len, |k| line + k);
+            let mut p = line;
+            while p < end && bytes[p] == b' ' {
+                p += 1;
+            }
+            let n = p - line;
+            if p == end {
+                // A blank line: inside the scalar unless it has more spaces than its content.
+                if indent.is_none_or(|ind| n > ind) {
+                    return Err(Bail);
+                }
+                breaks += 1;
+                line = end + 1;
+                continue;
+            }
+            let ind = *indent.get_or_insert(n);
+            if n < ind {
+                break;
+            }
+            if n <= col || end == len {
+                return Err(Bail);
+            }
+            if first.is_none() {
+                first = Some(line + ind);
+            } else {
+                value.extend(std::iter::repeat_n('\n', breaks + 1));
+            }
+            breaks = 0;
+            value.push_str(self.src.slice(line + ind, end));
+            last_end = Some(end);
+            line = end + 1;
+        }
+        let (Some(first), Some(last_end)) = (first, last_end) else {
+            return Err(Bail);
+        };
+        if !strip {
+            value.push('\n');
+        }
+        self.emit(Event::Scalar(value, TScalarStyle::Literal, 0, None), first)?;
+        self.resume = Some(last_end + 1);
         self.max_indent = Some(col);
         Ok(())
     }

@@ -41,9 +41,27 @@ metadata: {}
 }
 
 #[test]
-fn gives_up_on_what_it_does_not_read() {
+fn takes_literal_block_scalars() {
     for text in [
         "a: |\n  x\n",
+        "a: |-\n  x\n\n  y\nb: 1\n",
+        "a: | # c\n    x\n      y\n    # text\n  # a comment\nb:\n  - |\n    z\n\n\n  - 1\n",
+        "data:\n  app.properties: |\n    a.b=1\n    c: d # text\n---\nk: v\n",
+    ] {
+        assert!(agrees(text), "gave up on {text:?}");
+    }
+}
+
+#[test]
+fn gives_up_on_what_it_does_not_read() {
+    for text in [
+        "a: >\n  x\n",
+        "a: |+\n  x\n",
+        "a: |2\n  x\n",
+        "a: |\n\n  x\n",
+        "a: |\n  x\n     \n  y\n",
+        "a: |\n  x",
+        "a: |\nb: 1\n",
         "a: &x 1\nb: *x\n",
         "a: !!str 1\n",
         "a: [1]\n",
@@ -109,7 +127,7 @@ fn line() -> impl Strategy<Value = String> {
     let value = prop::sample::select(vec![
         "", "v", "1", "\"s\"", "'s'", "'it''s'", "\"a\\b\"", "a: b", "a:b", "a #c", "a#c", "#c",
         " # c", "-1", "- x", "---", "...", "[1]", "{}", "|", "&a x", "*a", "!t x", "\"x\"#c",
-        "\"x\" y", "'x", "~", "null", "é ü", "a  ", "x:", "%",
+        "\"x\" y", "'x", "~", "null", "é ü", "a  ", "x:", "%", "|", "|-", "|+", "| # c", "|2", ">",
     ]);
     let whole = prop::sample::select(vec![
         "", "", "", "---", "--- # c", "---x", "...", "# c", "  # c", "", "%Y",
@@ -134,6 +152,9 @@ fn plain_line() -> impl Strategy<Value = String> {
 #[derive(Clone, Debug)]
 enum Shape {
     Scalar(&'static str),
+    /// A literal block scalar: its header, then its lines (blank, or indented by their number of
+    /// extra spaces past the content's indentation).
+    Literal(&'static str, Vec<(usize, &'static str)>),
     Null,
     Map(Vec<(&'static str, Shape)>),
     Seq(Vec<Shape>),
@@ -159,9 +180,26 @@ fn shape() -> impl Strategy<Value = Shape> {
         "''",
         "a b  c",
     ]);
+    let header = prop::sample::select(vec!["|", "|-", "|+", "| # c", "|-  # c", "|2", ">", "|x"]);
+    let body_line = (
+        prop::sample::select(vec![0, 0, 0, 1, 2]),
+        prop::sample::select(vec![
+            "x",
+            "a: b",
+            "# not a comment",
+            "",
+            "  ",
+            "- y",
+            "\"q\"",
+            "é",
+        ]),
+    );
+    let literal = (header, prop::collection::vec(body_line, 0..4))
+        .prop_map(|(h, lines)| Shape::Literal(h, lines));
     let leaf = prop_oneof![
         4 => scalar.prop_map(Shape::Scalar),
         1 => Just(Shape::Null),
+        1 => literal,
     ];
     leaf.prop_recursive(4, 24, 4, |inner| {
         let key = prop::sample::select(vec![
@@ -196,6 +234,17 @@ struct Style {
 fn write(out: &mut Vec<String>, head: String, col: usize, node: &Shape, style: &Style) {
     match node {
         Shape::Scalar(s) => out.push(format!("{head} {s}")),
+        Shape::Literal(header, lines) => {
+            out.push(format!("{head} {header}"));
+            let col = col + style.map_step;
+            for (extra, text) in lines {
+                if text.is_empty() {
+                    out.push(String::new());
+                } else {
+                    out.push(format!("{}{text}", " ".repeat(col + extra)));
+                }
+            }
+        }
         Shape::Null => out.push(head),
         Shape::Map(entries) => {
             out.push(head);
