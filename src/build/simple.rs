@@ -176,27 +176,7 @@ fn scalar(text: &str, at: usize) -> Option<Option<(TextRange, String)>> {
         return Some(None);
     }
     let first = value.as_bytes()[0];
-    let indicator = matches!(
-        first,
-        b'-' | b'?'
-            | b':'
-            | b','
-            | b'['
-            | b']'
-            | b'{'
-            | b'}'
-            | b'#'
-            | b'&'
-            | b'*'
-            | b'!'
-            | b'|'
-            | b'>'
-            | b'\''
-            | b'"'
-            | b'%'
-            | b'@'
-            | b'`'
-    );
+    let indicator = crate::manifest::is_indicator(first);
     if indicator {
         return None;
     }

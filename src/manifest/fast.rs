@@ -96,9 +96,9 @@ pub(super) fn build(src: &Source, collections: bool) -> Option<Tree> {
     Some(tree)
 }
 
-/// Bytes that cannot start a plain scalar here, or that start something the fast path leaves
-/// to yaml-rust2 (flow collections, block scalars, anchors, aliases, tags, directives).
-fn is_indicator(c: u8) -> bool {
+/// YAML's indicator characters, which the fast readers do not take at the start of a plain
+/// scalar (YAML allows a `-`, `?` or `:` there when text follows it; `plain_start` takes `-`).
+pub(crate) fn is_indicator(c: u8) -> bool {
     matches!(
         c,
         b'-' | b'?'
@@ -188,20 +188,7 @@ impl Fast<'_, '_> {
 
     /// A `---` line.
     fn separator(&mut self, line: usize, eol: usize) -> Step {
-        let bytes = self.bytes;
-        let mut i = line + 3;
-        if i < eol && bytes[i] != b' ' {
-            return Err(Bail);
-        }
-        while i < eol && bytes[i] == b' ' {
-            i += 1;
-        }
-        if i < eol && bytes[i] != b'#' {
-            return Err(Bail);
-        }
-        if i < eol {
-            self.comment(i, eol, false);
-        }
+        self.line_rest(line + 3, eol)?;
         self.end_document(line)?;
         self.emit(Event::DocumentStart, line)?;
         self.doc_open = true;
@@ -318,21 +305,40 @@ impl Fast<'_, '_> {
         self.entry(p, indent, eol, dash)
     }
 
+    /// What may follow a token that ends at `end`: blanks, then the end of the line or a comment
+    /// after a blank (recorded).
+    fn line_rest(&mut self, end: usize, eol: usize) -> Step {
+        let (i, ends) = self.after_blanks(end, eol);
+        if !ends || (i < eol && i == end) {
+            return Err(Bail);
+        }
+        Ok(())
+    }
+
+    /// The first byte after the blanks from `from`, and whether the line ends there: nothing
+    /// more, or a comment (recorded).
+    fn after_blanks(&mut self, from: usize, eol: usize) -> (usize, bool) {
+        let mut i = from;
+        while i < eol && self.bytes[i] == b' ' {
+            i += 1;
+        }
+        if i < eol && self.bytes[i] != b'#' {
+            return (i, false);
+        }
+        if i < eol {
+            self.comment(i, eol, false);
+        }
+        (i, true)
+    }
+
     /// An entry of the innermost collection (at column `col`) starting at `p`: a sequence item
     /// if `dash`, else a key and its value.
     fn entry(&mut self, p: usize, col: usize, eol: usize, dash: bool) -> Step {
         if !dash {
             return self.pair(p, col, eol);
         }
-        let bytes = self.bytes;
-        let mut q = p + 1;
-        while q < eol && bytes[q] == b' ' {
-            q += 1;
-        }
-        if q == eol || bytes[q] == b'#' {
-            if q < eol {
-                self.comment(q, eol, false);
-            }
+        let (q, ends) = self.after_blanks(p + 1, eol);
+        if ends {
             self.pending = Pending::Item { col };
             return Ok(());
         }
@@ -400,14 +406,8 @@ impl Fast<'_, '_> {
         }
         let key = self.src.slice(p, key_end).to_owned();
         self.scalar_event(key, TScalarStyle::Plain, p, key_end)?;
-        let mut v = colon + 1;
-        while v < eol && bytes[v] == b' ' {
-            v += 1;
-        }
-        if v == eol || bytes[v] == b'#' {
-            if v < eol {
-                self.comment(v, eol, false);
-            }
+        let (v, ends) = self.after_blanks(colon + 1, eol);
+        if ends {
             self.pending = Pending::Value { col };
             return Ok(());
         }
@@ -468,17 +468,7 @@ impl Fast<'_, '_> {
                 end
             }
         };
-        // After a quoted scalar: blanks, then the end of the line or a comment after a blank.
-        let mut i = end;
-        while i < eol && bytes[i] == b' ' {
-            i += 1;
-        }
-        if i < eol && (bytes[i] != b'#' || i == end) {
-            return Err(Bail);
-        }
-        if i < eol {
-            self.comment(i, eol, false);
-        }
+        self.line_rest(end, eol)?;
         self.max_indent = Some(col);
         Ok(())
     }
@@ -498,16 +488,7 @@ impl Fast<'_, '_> {
         if strip {
             h += 1;
         }
-        let mut i = h;
-        while i < eol && bytes[i] == b' ' {
-            i += 1;
-        }
-        if i < eol && (bytes[i] != b'#' || i == h) {
-            return Err(Bail);
-        }
-        if i < eol {
-            self.comment(i, eol, false);
-        }
+        self.line_rest(h, eol)?;
         let mut value = String::new();
         let mut indent = None;
         let mut first = None;

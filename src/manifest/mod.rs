@@ -36,6 +36,7 @@ mod yamlref;
 
 use std::fmt;
 
+pub(crate) use fast::is_indicator;
 pub use style::ScalarStyle;
 
 use crate::text::TextRange;
