@@ -4,7 +4,7 @@
 //! those items, so nothing outside them is visited.
 
 use super::comments::in_ranges;
-use super::source::Source;
+use super::source::{Source, BOM};
 use super::tree::{flux_skips, Kind, Role, Tree};
 use super::{Attachment, IgnoredReason, MarkerComment, ParseError, PathSegment};
 use crate::text::TextRange;
@@ -26,6 +26,24 @@ pub(crate) fn separators(src: &Source) -> Vec<usize> {
     out
 }
 
+/// `line_start`, or past the BOM that starts the line if the line starts a `---` piece after
+/// the first: yaml.v3 reads each piece as a stream and drops that BOM (`shadow.rs` drops it from
+/// what yaml-rust2 scans), so the line's indentation starts after it.
+pub(crate) fn after_piece_bom(src: &Source, line_start: usize) -> usize {
+    let bom = BOM.as_bytes();
+    if line_start == 0 || !src.bytes[line_start..].starts_with(bom) {
+        return line_start;
+    }
+    let piece_start = separators(src)
+        .into_iter()
+        .any(|sep| src.skip_break(src.line_end_of(sep + 1)) == line_start);
+    if piece_start {
+        line_start + bom.len()
+    } else {
+        line_start
+    }
+}
+
 /// yaml.v3 fails on a piece whose first token is a `...` document end marker: with no document
 /// started, its parser wants node content there ("did not find expected node content").
 pub(crate) fn check_piece_starts(
@@ -43,7 +61,7 @@ pub(crate) fn check_piece_starts(
             Some(eol + 1)
         });
         // The first line that is neither blank nor a comment.
-        let mut line = start;
+        let mut line = after_piece_bom(src, start);
         let first = loop {
             let mut i = line;
             while src.is_blank(i) {

@@ -10,13 +10,19 @@
 //! built from it shows that each replacement was what it seemed (the tab not inside a scalar;
 //! the comment right after a quoted scalar or a flow collection; the indented lines inside the
 //! quoted scalar). Files without these spellings are scanned once, as before.
+//!
+//! Two spellings yaml-rust2 reads differently without refusing them are in every copy from the
+//! start, where a byte screen finds them: an anchor or alias name that yaml.v3 ends at a `:` or
+//! `?` (`&an:chor`, `*a:`) gets a space there (and after the indicator in a flow collection,
+//! where yaml.v3 reads it as one), and the BOM that starts a later `---` piece is dropped, as
+//! yaml.v3 (one stream per piece) drops it.
 
 use super::comments::{self, in_ranges};
 use super::scope;
 use super::source::Source;
 use super::spans;
-use super::tree::{self, Item, Kind, Tree};
-use super::ParseError;
+use super::tree::{self, Item, Kind, Shift, Tree};
+use super::{anchors, ParseError};
 
 /// yaml-rust2's error for a `%` directive after a document.
 const DIRECTIVE: &str = "missing explicit document end marker before directive";
@@ -24,8 +30,12 @@ const DIRECTIVE: &str = "missing explicit document end marker before directive";
 /// At most this many spellings are replaced in one file: each costs a scan.
 const MAX_REPLACEMENTS: usize = 32;
 
-#[derive(Default)]
+#[derive(Clone, Default)]
 struct Replacements {
+    /// BOMs that start a `---` piece after the first, dropped.
+    boms: Vec<usize>,
+    /// Anchor and alias names yaml.v3 ends early (`anchors::splits`), split.
+    splits: Vec<anchors::Split>,
     /// The tabs made spaces.
     tabs: Vec<usize>,
     /// The comments blanked: from the `#` to the end of the line.
@@ -49,13 +59,50 @@ struct Replacements {
 /// The tree of `src`, scanning copies as needed (see the module comment); yaml-rust2's error on
 /// the text itself when there is no tree.
 pub(crate) fn build(src: &Source, collections: bool) -> Result<Tree, ParseError> {
+    let base = Replacements {
+        boms: piece_boms(src),
+        splits: anchors::splits(src),
+        ..Replacements::default()
+    };
+    if base.splits.is_empty() {
+        return build_from(src, collections, base);
+    }
+    // A split the tree shows is not one (its `&` in a scalar, or its context guessed wrong) is
+    // taken back, or corrected, and the text scanned again.
+    let first = build_from(src, collections, base.clone());
+    let (splits, same) = match &first {
+        Ok(tree) => anchors::fitting(&base.splits, tree),
+        Err(_) => {
+            let plain = Replacements {
+                splits: Vec::new(),
+                ..base.clone()
+            };
+            match build_from(src, collections, plain) {
+                Ok(tree) => anchors::fitting(&base.splits, &tree),
+                Err(_) => return first,
+            }
+        }
+    };
+    if same {
+        return first;
+    }
+    let again = Replacements { splits, ..base };
+    let splits = again.splits.clone();
+    let tree = build_from(src, collections, again)?;
+    match anchors::fitting(&splits, &tree) {
+        (_, true) => Ok(tree),
+        (_, false) => Err(anchors::unsupported(src, splits[0])),
+    }
+}
+
+fn build_from(src: &Source, collections: bool, base: Replacements) -> Result<Tree, ParseError> {
     // yaml-rust2 reads `\r\r\n` as two line breaks, yaml.v3 (after kyaml's `\r\n` to `\n`) as
     // one: every copy drops the first `\r`, the last byte of its line.
     let body = src.body().as_bytes();
     let double_cr =
         memchr::memchr(b'\r', body).is_some() && memchr::memmem::find(body, b"\r\r\n").is_some();
-    let first = if double_cr {
-        let (copy, shifts) = Replacements::default().copy(src);
+    let first = if double_cr || !base.boms.is_empty() || !base.splits.is_empty() {
+        let (copy, shifts) = base.copy(src);
         tree::build(src, &copy, &shifts, collections)
     } else {
         tree::build(src, src.body(), &[], collections)
@@ -64,7 +111,7 @@ pub(crate) fn build(src: &Source, collections: bool) -> Result<Tree, ParseError>
         Ok(tree) => return Ok(tree),
         Err(e) => e,
     };
-    let mut repl = Replacements::default();
+    let mut repl = base;
     let mut err = first.clone();
     for _ in 0..MAX_REPLACEMENTS {
         if !repl.add(src, &err) {
@@ -90,6 +137,19 @@ pub(crate) fn build(src: &Source, collections: bool) -> Result<Tree, ParseError>
         }
     }
     Err(first)
+}
+
+/// The BOMs that start a `---` piece after the first (kyaml's split): yaml.v3 reads each piece
+/// as a stream of its own and drops its BOM, while to yaml-rust2 it is text.
+fn piece_boms(src: &Source) -> Vec<usize> {
+    if src.is_ascii() || memchr::memmem::find(src.bytes, super::source::BOM.as_bytes()).is_none() {
+        return Vec::new();
+    }
+    scope::separators(src)
+        .into_iter()
+        .map(|sep| src.skip_break(src.line_end_of(sep + 1)))
+        .filter(|&start| src.bytes[start..].starts_with(super::source::BOM.as_bytes()))
+        .collect()
 }
 
 impl Replacements {
@@ -161,9 +221,9 @@ impl Replacements {
         false
     }
 
-    /// The body with the replacements, and the spaces inserted at line starts (by 1-based line,
-    /// sorted). Only ASCII bytes change or are inserted, so the copy is UTF-8.
-    fn copy(&self, src: &Source) -> (String, Vec<(usize, usize)>) {
+    /// The body with the replacements, and where its columns differ from the text's (sorted).
+    /// Only ASCII bytes change or are inserted, and only whole BOMs dropped: the copy is UTF-8.
+    fn copy(&self, src: &Source) -> (String, Vec<Shift>) {
         let mut bytes = src.body().as_bytes().to_vec();
         let at = |pos: usize| pos - src.body_start;
         for &tab in self.tabs.iter().chain(&self.indent_tabs) {
@@ -186,7 +246,8 @@ impl Replacements {
                 }
             }
         }
-        let mut inserts: Vec<(usize, usize)> = Vec::new();
+        // (position in the text, spaces inserted there or, if negative, bytes dropped)
+        let mut edits: Vec<(usize, isize)> = Vec::new();
         for &(quote, end) in &self.quoted {
             let need = src.col(quote) + 1;
             let mut line = src.skip_break(src.line_end_of(quote));
@@ -200,7 +261,7 @@ impl Replacements {
                     && (src.bytes[i..].starts_with(b"---") || src.bytes[i..].starts_with(b"..."))
                     && src.is_blank_or_breakz(i + 3);
                 if i < end && !src.is_break(i) && !indicator && i - line < need {
-                    inserts.push((line, need - (i - line)));
+                    edits.push((line, (need - (i - line)) as isize));
                 }
                 line = src.skip_break(src.line_end_of(i));
             }
@@ -210,19 +271,51 @@ impl Replacements {
             let line = src.line_start_of(token);
             let need = longest_line(src, line) + 1;
             if token - line < need {
-                inserts.push((line, need - (token - line)));
+                edits.push((line, (need - (token - line)) as isize));
             }
         }
-        inserts.sort_unstable();
-        inserts.dedup_by_key(|&mut (line, _)| line);
-        let mut out = Vec::with_capacity(bytes.len() + inserts.iter().map(|i| i.1).sum::<usize>());
+        for &bom in &self.boms {
+            edits.push((bom, -(super::source::BOM.len() as isize)));
+        }
+        for split in &self.splits {
+            edits.push((split.at, 1));
+            if split.flow && !src.is_blank_or_breakz(split.at + 1) {
+                edits.push((split.at + 1, 1));
+            }
+        }
+        edits.sort_unstable();
+        // One indentation per line start (the first asked for).
+        edits.dedup_by(|b, a| a.0 == b.0 && a.1 > 0 && b.1 > 0);
+        let mut out = Vec::with_capacity(bytes.len() + edits.len() * 4);
         let mut from = 0;
-        let mut shifts = Vec::with_capacity(inserts.len());
-        for &(line, n) in &inserts {
-            out.extend_from_slice(&bytes[from..at(line)]);
-            out.resize(out.len() + n, b' ');
-            from = at(line);
-            shifts.push((src.line_of(line) + 1, n));
+        let mut shifts = Vec::with_capacity(edits.len());
+        let (mut line_at, mut line_delta) = (usize::MAX, 0isize);
+        for &(pos, n) in &edits {
+            out.extend_from_slice(&bytes[from..at(pos)]);
+            from = at(pos);
+            let line = src.line_of(pos) + 1;
+            if line != line_at {
+                (line_at, line_delta) = (line, 0);
+            }
+            let col = src.col(pos).saturating_add_signed(line_delta);
+            if n > 0 {
+                out.resize(out.len() + n.unsigned_abs(), b' ');
+                line_delta += n;
+                shifts.push(Shift {
+                    line,
+                    col,
+                    delta: n,
+                });
+            } else {
+                // A dropped BOM: one character.
+                from += n.unsigned_abs();
+                line_delta -= 1;
+                shifts.push(Shift {
+                    line,
+                    col,
+                    delta: -1,
+                });
+            }
         }
         out.extend_from_slice(&bytes[from..]);
         if memchr::memmem::find(&out, b"\r\r\n").is_some() {

@@ -735,3 +735,69 @@ fn large_file_is_linear_enough() {
     // Generous: quadratic behaviour would take minutes here.
     assert!(start.elapsed().as_secs() < 30);
 }
+
+/// The values of a file, by path, in document order.
+fn values_of(src: &str) -> Vec<(String, String)> {
+    let m = parse_ok(src);
+    (m.documents.iter())
+        .flat_map(|d| d.scalars.iter())
+        .map(|s| (s.path_string(), s.value.clone()))
+        .collect()
+}
+
+#[test]
+fn anchor_names_end_where_yaml_v3_ends_them() {
+    // yaml.v3 ends a name at `:` or `?` and reads on from there (checked against yaml.v3).
+    let v = |src: &str| values_of(src);
+    let kv = |k: &str, x: &str| (k.to_owned(), x.to_owned());
+    assert_eq!(v("k: &an:chor value\n"), [kv("k", ":chor value")]);
+    assert_eq!(v("k: &a?b\n"), [kv("k", "?b")]);
+    assert_eq!(v("l:\n- &x:y z\n"), [kv("l[0]", ":y z")]);
+    assert_eq!(v("&a: v\n"), [kv("", "v")]);
+    assert_eq!(v("m: {&a:b}\n"), [kv("m.", "b")]);
+    assert_eq!(v("m: [&a: x, &b:y]\n")[1].1, "y");
+    assert_eq!(v("a: &x 1\nb: {*x: c}\n")[1].1, "c");
+    assert_eq!(v("a: &x 1\n*x: c\n")[1].1, "c");
+    // Inside a scalar, `&` starts no anchor.
+    assert_eq!(v("k: \"&a:b\"\n"), [kv("k", "&a:b")]);
+    assert_eq!(v("k: x &a:b\n"), [kv("k", "x &a:b")]);
+    assert_eq!(v("k: |\n  &a:b\n"), [kv("k", "&a:b\n")]);
+    // The anchor is on the value, which keeps its exact span.
+    let src = "k: &an:chor v # {\"$imagepolicy\": \"ns:p\"}\n";
+    let m = parse_ok(src);
+    let s = m.scalar_of(&m.markers[0]).unwrap();
+    assert!(s.anchor);
+    assert_eq!(&src[s.range.as_range()], ":chor v");
+    // What yaml.v3 then cannot read.
+    for src in [
+        "k: &a@b\n",
+        "k: &a%\n",
+        "k: &a`b\n",
+        "k: &a? x\n",
+        "k: [&a?b]\n",
+        "a: &x 1\nb: *x:c\n",
+        "&a: key: &a value\n",
+    ] {
+        parse_err(src);
+    }
+    let e = parse_err("k: &a@b\n");
+    assert_eq!((e.kind, e.span.start()), (ParseErrorKind::FluxSkipsFile, 5));
+}
+
+#[test]
+fn a_bom_starting_a_later_piece_is_dropped() {
+    // Each `---` piece is a stream to yaml.v3, which drops the BOM at its start.
+    let m = parse_ok("a: 1\n---\n\u{feff}kind: K\nimage: x\n");
+    assert_eq!(m.documents[1].scalars[0].value, "K");
+    assert_eq!(m.documents[1].scalars[0].path_string(), "kind");
+    let m = parse_ok("a: 1\n---\n\u{feff}# c\n\u{feff}b: x\n");
+    // Only there: on any other line it is text.
+    assert_eq!(m.documents[1].scalars[0].path_string(), "\u{feff}b");
+    parse_ok("a: 1\n---\n\u{feff}\n");
+    parse_ok("a: 1\n---\n\u{feff}---\nb: x\n");
+    // Dropped, it leaves the line as yaml.v3 sees it.
+    parse_err("a: 1\n---\n\u{feff}\tb: x\n");
+    parse_err("a: 1\n---\n\u{feff}...\nb: x\n");
+    parse_err("a: 1\n---\n\u{feff}- x\n");
+    parse_err("a: 1\n---\n\u{feff}metadata: 5\n");
+}

@@ -145,8 +145,8 @@ struct Builder<'s, 'a> {
     doc_starts: Vec<usize>,
     after_doc_end: Option<usize>,
     memo: PosMemo,
-    /// Spaces the scanned copy inserted at line starts (see [`unshift`]).
-    shifts: &'s [(usize, usize)],
+    /// Where the scanned copy's columns differ from the text's (see [`unshift`]).
+    shifts: &'s [Shift],
     /// Record `Document::collections`.
     collections: bool,
     /// The mapping about to start is the first `metadata` of a document root.
@@ -180,7 +180,7 @@ pub(crate) fn flux_skips(src: &Source, pos: usize, message: &str, help: &str) ->
     e
 }
 
-fn scan_error(src: &Source, shifts: &[(usize, usize)], e: &ScanError) -> ParseError {
+fn scan_error(src: &Source, shifts: &[Shift], e: &ScanError) -> ParseError {
     let m = e.marker();
     let pos = src.byte_of(
         &mut PosMemo::default(),
@@ -220,13 +220,31 @@ fn is_null(value: &str) -> bool {
     matches!(value, "" | "~" | "null" | "Null" | "NULL")
 }
 
-/// A column of the scanned copy as a column of the text: `shifts` holds, by 1-based line and
-/// sorted, how many spaces the copy inserted at the start of that line (`shadow.rs`).
-fn unshift(shifts: &[(usize, usize)], line: usize, col: usize) -> usize {
-    match shifts.binary_search_by_key(&line, |&(l, _)| l) {
-        Ok(k) => col.saturating_sub(shifts[k].1),
-        Err(_) => col,
+/// An edit of one line in a scanned copy (`shadow.rs`): from column `col` of the copy's 1-based
+/// `line` (characters), `delta` spaces were inserted (> 0) or characters of the text dropped (< 0).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct Shift {
+    pub line: usize,
+    pub col: usize,
+    pub delta: isize,
+}
+
+/// A column of the scanned copy as a column of the text: `shifts` is sorted by line and column.
+/// A column inside inserted spaces is the column where they were inserted.
+fn unshift(shifts: &[Shift], line: usize, col: usize) -> usize {
+    let k = shifts.partition_point(|s| s.line < line);
+    let mut text_col = col;
+    for s in shifts[k..]
+        .iter()
+        .take_while(|s| s.line == line && s.col <= col)
+    {
+        if s.delta > 0 {
+            text_col -= s.delta.unsigned_abs().min(col - s.col);
+        } else {
+            text_col += s.delta.unsigned_abs();
+        }
     }
+    text_col
 }
 
 /// Builds the tree of `src`, scanning `body`: the text after the BOM, or a copy of it with the
@@ -234,7 +252,7 @@ fn unshift(shifts: &[(usize, usize)], line: usize, col: usize) -> usize {
 pub(crate) fn build(
     src: &Source,
     body: &str,
-    shifts: &[(usize, usize)],
+    shifts: &[Shift],
     collections: bool,
 ) -> Result<Tree, ParseError> {
     // Typical manifests have an event every 15 bytes and a node every 25: sized up front, the
