@@ -36,6 +36,10 @@ struct Replacements {
     boms: Vec<usize>,
     /// Anchor and alias names yaml.v3 ends early (`anchors::splits`), split.
     splits: Vec<anchors::Split>,
+    /// Comment lines right after a block scalar's blank lines, indented less than those but
+    /// more than the parent: yaml.v3 ends the scalar there, yaml-rust2 refuses the line. The
+    /// copy drops their indentation (the `#`'s position).
+    dedents: Vec<usize>,
     /// The tabs made spaces.
     tabs: Vec<usize>,
     /// The comments blanked: from the `#` to the end of the line.
@@ -184,6 +188,13 @@ impl Replacements {
             self.apostrophes.push(quoted);
             return true;
         }
+        if let Some(hash) = dedent_at(src, err) {
+            if self.dedents.contains(&hash) {
+                return false;
+            }
+            self.dedents.push(hash);
+            return true;
+        }
         if let Some(tab) = indent_tab_at(src, err) {
             if self.indent_tabs.contains(&tab) {
                 return false;
@@ -274,6 +285,10 @@ impl Replacements {
                 edits.push((line, (need - (token - line)) as isize));
             }
         }
+        for &hash in &self.dedents {
+            let line = src.line_start_of(hash);
+            edits.push((line, -((hash - line) as isize)));
+        }
         for &bom in &self.boms {
             edits.push((bom, -(super::source::BOM.len() as isize)));
         }
@@ -307,13 +322,15 @@ impl Replacements {
                     delta: n,
                 });
             } else {
-                // A dropped BOM: one character.
+                // A BOM or spaces, dropped.
+                let dropped = src.slice(pos, pos + n.unsigned_abs()).chars().count();
+                let dropped = isize::try_from(dropped).unwrap_or(isize::MAX);
                 from += n.unsigned_abs();
-                line_delta -= 1;
+                line_delta -= dropped;
                 shifts.push(Shift {
                     line,
                     col,
-                    delta: -1,
+                    delta: -dropped,
                 });
             }
         }
@@ -393,6 +410,7 @@ impl Replacements {
                 .iter()
                 .all(|&at| in_ranges(&tree.opaque, at))
             && self.tabs.iter().all(|&at| !in_ranges(&tree.opaque, at))
+            && self.dedents.iter().all(|&at| !in_ranges(&tree.opaque, at))
             && self
                 .comments
                 .iter()
@@ -413,6 +431,17 @@ fn quoted_at(src: &Source, err: &ParseError) -> Option<(usize, usize)> {
         _ => None,
     }?;
     Some((quote, end))
+}
+
+/// The `#` of a comment line that yaml-rust2 refused as indented wrongly in a block scalar
+/// (after blank lines indented more, and right of the parent's indentation): to yaml.v3 that
+/// line ends the scalar.
+fn dedent_at(src: &Source, err: &ParseError) -> Option<usize> {
+    let hash = err.span.start();
+    let line = src.line_start_of(hash);
+    let spaces = src.bytes[line..hash].iter().all(|&b| b == b' ');
+    (err.message == "wrongly indented line in block scalar" && src.at(hash) == b'#' && spaces)
+        .then_some(hash)
 }
 
 /// The tab yaml-rust2 refused in the indentation of a quoted scalar's continuation line (it

@@ -321,7 +321,12 @@ pub(crate) fn block_extent(
     }
 
     let col = |i: usize| i - src.line_start_of(i);
-    if col(i) < indent && isize::try_from(col(i)).unwrap_or(isize::MAX) > parent_indent {
+    // yaml-rust2 refuses a line there; yaml.v3 ends the scalar, and a comment line is then read
+    // (`shadow.rs` drops its indentation from what yaml-rust2 scans).
+    if col(i) < indent
+        && isize::try_from(col(i)).unwrap_or(isize::MAX) > parent_indent
+        && src.at(i) != b'#'
+    {
         return None;
     }
 

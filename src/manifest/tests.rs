@@ -801,3 +801,36 @@ fn a_bom_starting_a_later_piece_is_dropped() {
     parse_err("a: 1\n---\n\u{feff}- x\n");
     parse_err("a: 1\n---\n\u{feff}metadata: 5\n");
 }
+
+#[test]
+fn a_block_scalar_as_the_first_explicit_key() {
+    // The mapping's indentation is not known yet: it is the `?`'s column.
+    assert_eq!(
+        values_of("k:\n  ? |\n    a\n  : b\n"),
+        [("k.a\n".to_owned(), "b".to_owned())]
+    );
+    assert_eq!(values_of("? >-\n  a\n  b\n: v\n")[0].0, "a b");
+    let src = "k:\n  ? >\n    a\n  : b # {\"$imagepolicy\": \"ns:p\"}\n";
+    assert_eq!(outcomes(src), [Ok("k.a\n".to_owned())]);
+}
+
+#[test]
+fn a_comment_left_of_a_block_scalars_blank_lines_ends_it() {
+    // yaml.v3 takes the indentation from the blank lines, and a comment line left of it (but
+    // right of the parent) ends the scalar; yaml-rust2 refuses that line.
+    let kv = |k: &str, x: &str| (k.to_owned(), x.to_owned());
+    assert_eq!(
+        values_of("empty block scalar: >\n \n  \n   \n # comment\n"),
+        [kv("empty block scalar", "")]
+    );
+    assert_eq!(
+        values_of("k:\n  a: >+\n     \n\n   # c\n  b: x\n"),
+        [kv("k.a", "\n\n"), kv("k.b", "x")]
+    );
+    // The comment is one: a marker there heads the next key, which Flux ignores.
+    let src = "k:\n  a: |\n     \n   # {\"$imagepolicy\": \"ns:p\"}\n  b: x\n";
+    assert_eq!(values_of(src), [kv("k.a", ""), kv("k.b", "x")]);
+    assert_eq!(outcomes(src), [Err(IgnoredReason::Detached)]);
+    // Content there is refused by both.
+    parse_err("k:\n  a: |\n     \n   x\n  b: x\n");
+}

@@ -749,7 +749,17 @@ impl Builder<'_, '_> {
             ScalarStyle::SingleQuoted => spans::single_quoted_end(src, pos).map(inline),
             ScalarStyle::Literal | ScalarStyle::Folded => {
                 let header = spans::find_block_header(src, self.cursor, pos)?;
-                let parent_indent = self.frames.last().map_or(Some(-1), |f| f.col)?;
+                // A block mapping's indentation is known at its first key; when that key is
+                // this scalar (`? |`), it is the column where the mapping starts (the `?`).
+                let parent_indent = match self.frames.last() {
+                    None => -1,
+                    Some(f) if f.col.is_none() && f.is_map && !f.flow => {
+                        let start = self.tree.nodes[f.node].start;
+                        (src.at(start) == b'?')
+                            .then(|| isize::try_from(src.col(start)).unwrap_or(0))?
+                    }
+                    Some(f) => f.col?,
+                };
                 let ext = spans::block_extent(src, header, parent_indent, value)?;
                 Some(Extent {
                     start: header,

@@ -425,7 +425,27 @@ func corpus() []string {
 		}
 		out = append(out, t)
 	}
-	return append(out, anchorNames(doc)...)
+	out = append(out, anchorNames(doc)...)
+	return append(out, blockShapes(doc)...)
+}
+
+// blockShapes: block scalars as the first explicit key of a mapping, and block scalars whose
+// blank lines are indented more than a comment line that follows (yaml.v3 ends the scalar there).
+func blockShapes(doc func(string) string) []string {
+	m := " # " + markers[0]
+	var out []string
+	for _, h := range []string{"|", ">", "|-", ">+", "|2"} {
+		out = append(out,
+			doc("  x:\n    ? "+h+"\n      a\n    : b"+m+"\n"),
+			doc("  ? "+h+"\n    a\n  : b"+m+"\n  image: c"+m+"\n"),
+			doc("  a: "+h+"\n      \n\n    # c\n  image: x"+m+"\n"),
+			doc("  a: "+h+"\n     \n   "+m[1:]+"\n  image: x\n"),
+			doc("  a: "+h+"\n     \n   x\n  image: x"+m+"\n"),
+			doc("  args:\n  - "+h+"\n      \n   # c\n  - x"+m+"\n"),
+			"a: "+h+"\n   \n # c\nimage: x"+m+"\n",
+		)
+	}
+	return out
 }
 
 // anchorNames: anchors and aliases whose names hold or end in a character yaml.v3 ends a name
