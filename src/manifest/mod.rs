@@ -17,6 +17,7 @@
 
 mod anchors;
 mod comments;
+mod flowcolons;
 mod keys;
 mod scope;
 mod shadow;

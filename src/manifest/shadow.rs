@@ -22,7 +22,7 @@ use super::scope;
 use super::source::Source;
 use super::spans;
 use super::tree::{self, Item, Kind, Shift, Tree};
-use super::{anchors, ParseError};
+use super::{anchors, flowcolons, ParseError};
 
 /// yaml-rust2's error for a `%` directive after a document.
 const DIRECTIVE: &str = "missing explicit document end marker before directive";
@@ -34,6 +34,10 @@ const MAX_REPLACEMENTS: usize = 32;
 struct Replacements {
     /// BOMs that start a `---` piece after the first, dropped.
     boms: Vec<usize>,
+    /// `:`s yaml.v3 reads inside a flow plain scalar (`flowcolons.rs`), spelled otherwise.
+    colons: Vec<usize>,
+    /// `?`s yaml.v3 reads as indicators in a flow collection (`flowcolons.rs`): a space after.
+    keys: Vec<usize>,
     /// Anchor and alias names yaml.v3 ends early (`anchors::splits`), split.
     splits: Vec<anchors::Split>,
     /// Comment lines right after a block scalar's blank lines, indented less than those but
@@ -63,39 +67,50 @@ struct Replacements {
 /// The tree of `src`, scanning copies as needed (see the module comment); yaml-rust2's error on
 /// the text itself when there is no tree.
 pub(crate) fn build(src: &Source, collections: bool) -> Result<Tree, ParseError> {
+    let splits = anchors::splits(src);
+    let tokens: Vec<usize> = splits.iter().map(|s| s.at).collect();
     let base = Replacements {
         boms: piece_boms(src),
-        splits: anchors::splits(src),
+        colons: flowcolons::candidates(src, &tokens),
+        keys: flowcolons::keys(src),
+        splits,
         ..Replacements::default()
     };
-    if base.splits.is_empty() {
+    if base.splits.is_empty() && base.colons.is_empty() && base.keys.is_empty() {
         return build_from(src, collections, base);
     }
-    // A split the tree shows is not one (its `&` in a scalar, or its context guessed wrong) is
-    // taken back, or corrected, and the text scanned again.
+    // What the tree shows is not what the byte screen guessed (an `&` or `:` in a quoted scalar
+    // or a comment, a context guessed wrong) is taken back, or corrected, and the text scanned
+    // again.
     let first = build_from(src, collections, base.clone());
-    let (splits, same) = match &first {
-        Ok(tree) => anchors::fitting(&base.splits, tree),
+    let again = match &first {
+        Ok(tree) => base.fitting(src, tree),
         Err(_) => {
             let plain = Replacements {
                 splits: Vec::new(),
+                colons: Vec::new(),
+                keys: Vec::new(),
                 ..base.clone()
             };
             match build_from(src, collections, plain) {
-                Ok(tree) => anchors::fitting(&base.splits, &tree),
+                Ok(tree) => base.fitting(src, &tree),
                 Err(_) => return first,
             }
         }
     };
-    if same {
+    let Some(again) = again else {
         return first;
-    }
-    let again = Replacements { splits, ..base };
-    let splits = again.splits.clone();
-    let tree = build_from(src, collections, again)?;
-    match anchors::fitting(&splits, &tree) {
-        (_, true) => Ok(tree),
-        (_, false) => Err(anchors::unsupported(src, splits[0])),
+    };
+    let tree = build_from(src, collections, again.clone())?;
+    match again.fitting(src, &tree) {
+        None => Ok(tree),
+        Some(_) => Err(match again.splits.first() {
+            Some(&split) => anchors::unsupported(src, split),
+            None => {
+                let at = again.colons.iter().chain(&again.keys).next();
+                flowcolons::unsupported(src, at.copied().unwrap_or(src.body_start))
+            }
+        }),
     }
 }
 
@@ -105,11 +120,15 @@ fn build_from(src: &Source, collections: bool, base: Replacements) -> Result<Tre
     let body = src.body().as_bytes();
     let double_cr =
         memchr::memchr(b'\r', body).is_some() && memchr::memmem::find(body, b"\r\r\n").is_some();
-    let first = if double_cr || !base.boms.is_empty() || !base.splits.is_empty() {
+    let edited = !(base.boms.is_empty()
+        && base.splits.is_empty()
+        && base.colons.is_empty()
+        && base.keys.is_empty());
+    let first = if double_cr || edited {
         let (copy, shifts) = base.copy(src);
-        tree::build(src, &copy, &shifts, collections)
+        tree::build(src, &copy, &shifts, &base.colons, collections)
     } else {
-        tree::build(src, src.body(), &[], collections)
+        tree::build(src, src.body(), &[], &[], collections)
     };
     let first = match first {
         Ok(tree) => return Ok(tree),
@@ -127,7 +146,7 @@ fn build_from(src: &Source, collections: bool, base: Replacements) -> Result<Tre
             break;
         }
         let (copy, shifts) = repl.copy(src);
-        match tree::build(src, &copy, &shifts, collections) {
+        match tree::build(src, &copy, &shifts, &repl.colons, collections) {
             Ok(mut tree) => {
                 if !repl.fits(src, &tree) || !repl.restore_apostrophes(src, &mut tree) {
                     break;
@@ -157,6 +176,19 @@ fn piece_boms(src: &Source) -> Vec<usize> {
 }
 
 impl Replacements {
+    /// The splits and colons the tree confirms, if that is not all of them.
+    fn fitting(&self, src: &Source, tree: &Tree) -> Option<Replacements> {
+        let (splits, splits_same) = anchors::fitting(&self.splits, tree);
+        let (colons, colons_same) = flowcolons::fitting(src, &self.colons, tree);
+        let (keys, keys_same) = flowcolons::fitting_keys(&self.keys, tree);
+        (!(splits_same && colons_same && keys_same)).then(|| Replacements {
+            splits,
+            colons,
+            keys,
+            ..self.clone()
+        })
+    }
+
     /// Adds the replacement for the spelling yaml-rust2 stopped on, if it is one yaml.v3 reads.
     fn add(&mut self, src: &Source, err: &ParseError) -> bool {
         let pos = err.span.start();
@@ -250,6 +282,9 @@ impl Replacements {
         for &(start, end) in &self.comments {
             bytes[at(start)..at(end)].fill(b' ');
         }
+        for &colon in &self.colons {
+            bytes[at(colon)] = flowcolons::STANDIN;
+        }
         for &(start, end) in &self.unread {
             for b in &mut bytes[at(start)..at(end)] {
                 if !matches!(*b, b'\n' | b'\r') {
@@ -291,6 +326,9 @@ impl Replacements {
         }
         for &bom in &self.boms {
             edits.push((bom, -(super::source::BOM.len() as isize)));
+        }
+        for &key in &self.keys {
+            edits.push((key + 1, 1));
         }
         for split in &self.splits {
             edits.push((split.at, 1));

@@ -72,7 +72,12 @@ fn plain_line_end(src: &Source, mut i: usize, flow: bool) -> usize {
                 continue;
             }
             b'#' if i > 0 && src.is_blank(i - 1) => break,
-            b':' if src.is_blank_or_breakz(i + 1) || (flow && is_flow_indicator(src.at(i + 1))) => {
+            // yaml.v3 reads on at a `:` before `,`, `]` or `}` in flow context (the scanned copy
+            // spells it so that yaml-rust2 does too, `flowcolons.rs`); before `[` or `{`
+            // yaml-rust2's reading is kept, and the file refused.
+            b':' if src.is_blank_or_breakz(i + 1)
+                || (flow && matches!(src.at(i + 1), b'[' | b'{')) =>
+            {
                 break
             }
             _ if flow && is_flow_indicator(b) => break,

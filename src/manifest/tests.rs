@@ -66,6 +66,12 @@ pub(super) fn check_spans(src: &str, m: &Manifest) {
                     let alone = standalone_value(text);
                     let got = if alone.as_deref() == Some(s.value.as_str()) {
                         alone
+                    } else if text.ends_with(':') {
+                        // `b:` is a value only in brackets, and only to yaml.v3 (and this
+                        // reader, `flowcolons.rs`): yaml-rust2 reads a key.
+                        parse(&format!("k: [{text}]\n"))
+                            .ok()
+                            .and_then(|m| m.documents[0].scalars.first().map(|s| s.value.clone()))
                     } else {
                         standalone_value(&format!("[{text}]"))
                     };
@@ -833,4 +839,54 @@ fn a_comment_left_of_a_block_scalars_blank_lines_ends_it() {
     assert_eq!(outcomes(src), [Err(IgnoredReason::Detached)]);
     // Content there is refused by both.
     parse_err("k:\n  a: |\n     \n   x\n  b: x\n");
+}
+
+#[test]
+fn flow_plain_values_end_where_yaml_v3_ends_them() {
+    let kv = |k: &str, x: &str| (k.to_owned(), x.to_owned());
+    // A `:` before `,`, `]` or `}` stays in the value (checked against yaml.v3).
+    assert_eq!(
+        values_of("k: [b:, c]\n"),
+        [kv("k[0]", "b:"), kv("k[1]", "c")]
+    );
+    assert_eq!(values_of("k: {x: b:}\n"), [kv("k.x", "b:")]);
+    assert_eq!(values_of("k: [a:b:]\n"), [kv("k[0]", "a:b:")]);
+    assert_eq!(
+        values_of("k: [a :, b]\n"),
+        [kv("k[0]", "a :"), kv("k[1]", "b")]
+    );
+    assert_eq!(values_of("k: {b:}\n"), []);
+    assert_eq!(
+        values_of("k: [&a:b:, c]\n"),
+        [kv("k[0].", "b:"), kv("k[1]", "c")]
+    );
+    assert_eq!(values_of("{a: b, c:,}\n"), [kv("a", "b")]);
+    // Not in quotes, comments or block context.
+    assert_eq!(
+        values_of("k: [\"a:,\", c:]\n"),
+        [kv("k[0]", "a:,"), kv("k[1]", "c:")]
+    );
+    assert_eq!(values_of("k: b:, c # x:, y\n"), [kv("k", "b:, c")]);
+    let src = "k: [\n  b:, # {\"$imagepolicy\": \"ns:p\"}\n  c\n]\n";
+    assert_eq!(outcomes(src), [Ok("k[0]".to_owned())]);
+    let m = parse_ok(src);
+    let s = m.scalar_of(&m.markers[0]).unwrap();
+    assert_eq!(&src[s.range.as_range()], "b:");
+    // A `?` at a token start is the explicit-key indicator whatever follows.
+    assert_eq!(values_of("k: [?b]\n"), []);
+    assert_eq!(values_of("k: [?b: c]\n"), [kv("k[0].b", "c")]);
+    let src = "k: [\n  ?b, # {\"$imagepolicy\": \"ns:p\"}\n]\n";
+    assert!(parse_ok(src).scalar_of(&parse_ok(src).markers[0]).is_none());
+    // yaml.v3 ends the value at a `?` inside it, or at a `:` before `[` or `{`, and fails.
+    for src in [
+        "k: [a?b]\n",
+        "k: {x: a?b}\n",
+        "resources: [https://github.com/org/repo//base?ref=v1]\n",
+        "k: [b:{c: d}]\n",
+        "k: [b:[c]]\n",
+    ] {
+        parse_err(src);
+    }
+    let e = parse_err("k: [a?b]\n");
+    assert_eq!((e.kind, e.span.start()), (ParseErrorKind::FluxSkipsFile, 5));
 }

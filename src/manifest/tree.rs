@@ -9,8 +9,8 @@ use super::keys;
 use super::source::{PosMemo, Source};
 use super::spans;
 use super::{
-    CollectionKind, CollectionNode, Document, ParseError, ParseErrorKind, PathSegment, ScalarNode,
-    ScalarStyle,
+    flowcolons, CollectionKind, CollectionNode, Document, ParseError, ParseErrorKind, PathSegment,
+    ScalarNode, ScalarStyle,
 };
 use crate::text::TextRange;
 
@@ -147,6 +147,8 @@ struct Builder<'s, 'a> {
     memo: PosMemo,
     /// Where the scanned copy's columns differ from the text's (see [`unshift`]).
     shifts: &'s [Shift],
+    /// `:`s the copy spells [`flowcolons::STANDIN`], to put back into plain scalars.
+    colons: &'s [usize],
     /// Record `Document::collections`.
     collections: bool,
     /// The mapping about to start is the first `metadata` of a document root.
@@ -253,6 +255,7 @@ pub(crate) fn build(
     src: &Source,
     body: &str,
     shifts: &[Shift],
+    colons: &[usize],
     collections: bool,
 ) -> Result<Tree, ParseError> {
     // Typical manifests have an event every 15 bytes and a node every 25: sized up front, the
@@ -277,6 +280,7 @@ pub(crate) fn build(
         after_doc_end: None,
         memo: PosMemo::default(),
         shifts,
+        colons,
         collections,
         next_meta_level: None,
     };
@@ -602,6 +606,11 @@ impl Builder<'_, '_> {
         tag: Option<&Tag>,
     ) -> Result<(), ParseError> {
         let style = style_of(style);
+        let value = if style == ScalarStyle::Plain && !self.colons.is_empty() {
+            self.restore_colons(pos, value)
+        } else {
+            value
+        };
         let seg = self.child_segment();
         if style == ScalarStyle::Plain && value.is_empty() {
             let key = self
@@ -675,6 +684,9 @@ impl Builder<'_, '_> {
                 ));
             }
         }
+        if in_flow && style == ScalarStyle::Plain {
+            self.check_flow_plain(start, end)?;
+        }
         let null = style == ScalarStyle::Plain && is_null(&value);
         let id = self.add(Kind::Scalar(style), start, end, null)?;
         self.tree.items.push((trail, Item::Node(id)));
@@ -730,6 +742,22 @@ impl Builder<'_, '_> {
         Ok(())
     }
 
+    /// The value of the plain scalar at `pos` with the `:`s of its first line back (its first
+    /// line is in the value as written).
+    fn restore_colons(&self, pos: usize, value: String) -> String {
+        let line_end = self.src.line_end_of(pos);
+        let mut bytes = value.into_bytes();
+        for &at in self.colons.iter().filter(|&&at| pos < at && at < line_end) {
+            if let Some(b) = bytes
+                .get_mut(at - pos)
+                .filter(|b| **b == flowcolons::STANDIN)
+            {
+                *b = b':';
+            }
+        }
+        String::from_utf8(bytes).unwrap_or_default()
+    }
+
     /// Where a scalar that yaml-rust2 reported at `pos` lies.
     fn extent(&self, pos: usize, value: &str, style: ScalarStyle) -> Option<Extent> {
         let src = self.src;
@@ -770,6 +798,32 @@ impl Builder<'_, '_> {
                 })
             }
         }
+    }
+
+    /// yaml.v3 ends a plain scalar in a flow collection at a `?` (then an indicator it cannot
+    /// take there), and after a `:` that a `[` or `{` follows (`flowcolons.rs`).
+    fn check_flow_plain(&self, start: usize, end: usize) -> Result<(), ParseError> {
+        let src = self.src;
+        let question = memchr::memchr(b'?', &src.bytes[start + 1..end]).map(|k| start + 1 + k);
+        if let Some(at) = question {
+            return Err(flux_skips(
+                src,
+                at,
+                "a `?` inside a plain value in a flow collection",
+                "yaml.v3 ends a plain value in brackets at `?` and then cannot read on; quote \
+                 the value",
+            ));
+        }
+        if src.at(end) == b':' && matches!(src.at(end + 1), b'[' | b'{') {
+            return Err(flux_skips(
+                src,
+                end + 1,
+                "a flow collection right after `:` in a flow collection",
+                "yaml.v3 reads that `:` as part of the plain value before it and then cannot \
+                 read on; put a space after the `:`",
+            ));
+        }
+        Ok(())
     }
 
     fn unknown_extent(&self, pos: usize) -> ParseError {
@@ -850,6 +904,14 @@ impl Builder<'_, '_> {
             return;
         };
         let close = if frame.is_map { b'}' } else { b']' };
+        // After a trailing `,` yaml-rust2 reports the end at that `,`.
+        let mut pos = pos;
+        if frame.bracketed && self.src.at(pos) == b',' {
+            pos += 1;
+            while self.src.is_blank(pos) || self.src.is_break(pos) {
+                pos += 1;
+            }
+        }
         let end = if frame.bracketed && self.src.at(pos) == close {
             if !self.frames.last().is_some_and(|f| f.flow) {
                 self.tree

@@ -490,6 +490,22 @@ func anchorNames(doc func(string) string) []string {
 		"  args: [b:]\n",
 		"  env: {k: b:}\n",
 		"  env: {b:, k: v}\n",
+		"  env: {a: b, c:,}\n",
+		"  args: [a :, b]\n",
+		"  args: [\n    a :," + m + "\n    c,\n  ]\n",
+		"  args: [a, b, ]" + m + "\n",
+		"  args: [b:[c]]\n",
+		"  args: [b:{c: d}]\n",
+		"  args: [a?b]\n",
+		"  args: [\n    a?b," + m + "\n  ]\n",
+		"  args: [https://example.com/x?ref=v1]\n",
+		"  env: {k: a?b}\n",
+		"  args: [?b]\n",
+		"  args: [? b]\n",
+		"  args: [a, ?b: c]\n",
+		"  args: [\n    ?b," + m + "\n  ]\n",
+		"  args: [\n    ?b: c," + m + "\n  ]\n",
+		"  env: {\n    ?b: c," + m + "\n  }\n",
 	} {
 		out = append(out, doc(body))
 	}
