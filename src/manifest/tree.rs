@@ -233,7 +233,17 @@ pub(crate) struct Shift {
 
 /// A column of the scanned copy as a column of the text: `shifts` is sorted by line and column.
 /// A column inside inserted spaces is the column where they were inserted.
+#[inline]
 fn unshift(shifts: &[Shift], line: usize, col: usize) -> usize {
+    // Nearly every file is scanned as it is.
+    if shifts.is_empty() {
+        return col;
+    }
+    unshift_edited(shifts, line, col)
+}
+
+#[inline(never)]
+fn unshift_edited(shifts: &[Shift], line: usize, col: usize) -> usize {
     let k = shifts.partition_point(|s| s.line < line);
     let mut text_col = col;
     for s in shifts[k..]
@@ -744,6 +754,7 @@ impl Builder<'_, '_> {
 
     /// The value of the plain scalar at `pos` with the `:`s of its first line back (its first
     /// line is in the value as written).
+    #[inline(never)]
     fn restore_colons(&self, pos: usize, value: String) -> String {
         let line_end = self.src.line_end_of(pos);
         let mut bytes = value.into_bytes();
