@@ -13,18 +13,12 @@ use super::{ParseError, ParseErrorKind};
 /// The first anchor (`&name`) or alias (`*name`) whose name yaml.v3 reads differently.
 pub(crate) fn check(
     src: &Source,
+    props: &[usize],
     opaque: &[(usize, usize)],
     comments: &[Comment],
 ) -> Result<(), ParseError> {
-    let body = &src.bytes[src.body_start..];
-    for found in memchr::memchr3_iter(b'&', b'*', b'!', body) {
-        let at = src.body_start + found;
+    for &at in props {
         if in_ranges(opaque, at) || in_comment(comments, at) {
-            continue;
-        }
-        // Outside scalars and comments, `&` and `*` start a token, unless inside a tag.
-        let line_start = src.line_start_of(at);
-        if at > line_start && !matches!(src.at(at - 1), b' ' | b'\t' | b'[' | b'{' | b',') {
             continue;
         }
         if src.at(at) == b'!' {
@@ -85,18 +79,26 @@ pub(crate) struct Split {
     pub flow: bool,
 }
 
-/// Every `&name:`/`&name?` (and `*`) at a token start, by a byte screen: some may be inside a
-/// scalar or a comment, and the context is a guess from the line; [`fitting`] checks both
-/// against a tree.
-pub(crate) fn splits(src: &Source) -> Vec<Split> {
+/// Every `&`, `*` and `!` where a token may start (at a line start, after a blank, `[`, `{` or
+/// `,`): anchors, aliases and tags, unless inside a scalar or a comment. One pass serves
+/// [`splits`] before the tree and [`check`] after it.
+pub(crate) fn props(src: &Source) -> Vec<usize> {
     let body = &src.bytes[src.body_start..];
+    memchr::memchr3_iter(b'&', b'*', b'!', body)
+        .map(|found| src.body_start + found)
+        .filter(|&at| {
+            at == src.body_start
+                || matches!(src.at(at - 1), b'\n' | b' ' | b'\t' | b'[' | b'{' | b',')
+        })
+        .collect()
+}
+
+/// Every `&name:`/`&name?` (and `*`) among `props`: some may be inside a scalar or a comment,
+/// and the context is a guess from the line; [`fitting`] checks both against a tree.
+pub(crate) fn splits(src: &Source, props: &[usize]) -> Vec<Split> {
     let mut out = Vec::new();
-    for found in memchr::memchr2_iter(b'&', b'*', body) {
-        let amp = src.body_start + found;
+    for &amp in props.iter().filter(|&&at| src.at(at) != b'!') {
         let line_start = src.line_start_of(amp);
-        if amp > line_start && !matches!(src.at(amp - 1), b' ' | b'\t' | b'[' | b'{' | b',') {
-            continue;
-        }
         let mut at = amp + 1;
         while src.at(at).is_ascii_alphanumeric() || matches!(src.at(at), b'_' | b'-') {
             at += 1;

@@ -18,14 +18,26 @@ use super::{ParseError, ParseErrorKind};
 /// What the copy has instead of the `:`: a character plain in flow context to yaml-rust2.
 pub(crate) const STANDIN: u8 = b';';
 
-/// Every `:` right before `,`, `]` or `}` that may be inside a plain scalar (not right after
-/// an indicator or a quote), by a byte screen; [`fitting`] checks them against a tree.
-/// `tokens`: positions where a token starts (split anchor names), which are not candidates.
-pub(crate) fn candidates(src: &Source, tokens: &[usize]) -> Vec<usize> {
+/// The byte screens below, from the first `[` or `{` (a file without one has no flow
+/// collection): the `:`s of [`candidates`] and the `?`s of [`keys`].
+pub(crate) fn screen(src: &Source, tokens: &[usize]) -> (Vec<usize>, Vec<usize>) {
     let body = &src.bytes[src.body_start..];
+    match memchr::memchr2(b'[', b'{', body) {
+        Some(first) => {
+            let from = src.body_start + first;
+            (candidates(src, from, tokens), keys(src, from))
+        }
+        None => (Vec::new(), Vec::new()),
+    }
+}
+
+/// Every `:` after `from` right before `,`, `]` or `}` that may be inside a plain scalar (not
+/// right after an indicator or a quote); [`fitting`] checks them against a tree. `tokens`:
+/// positions where a token starts (split anchor names), which are not candidates.
+fn candidates(src: &Source, from: usize, tokens: &[usize]) -> Vec<usize> {
     let mut out = Vec::new();
-    for found in memchr::memchr3_iter(b',', b']', b'}', body) {
-        let at = src.body_start + found;
+    for found in memchr::memchr3_iter(b',', b']', b'}', &src.bytes[from..]) {
+        let at = from + found;
         if at < src.body_start + 2 || src.at(at - 1) != b':' {
             continue;
         }
@@ -60,14 +72,9 @@ pub(crate) fn fitting(src: &Source, colons: &[usize], tree: &Tree) -> (Vec<usize
     (out, same)
 }
 
-/// Every `?` at a token start (after a blank, `[`, `{` or `,`, and after some `[` or `{`) with
-/// no blank after it, by a byte screen; [`fitting_keys`] checks them against a tree.
-pub(crate) fn keys(src: &Source) -> Vec<usize> {
-    let body = &src.bytes[src.body_start..];
-    let Some(first_open) = memchr::memchr2(b'[', b'{', body) else {
-        return Vec::new();
-    };
-    let from = src.body_start + first_open;
+/// Every `?` after `from` at a token start (after a blank, `[`, `{` or `,`) with no blank after
+/// it; [`fitting_keys`] checks them against a tree.
+fn keys(src: &Source, from: usize) -> Vec<usize> {
     let mut out = Vec::new();
     for found in memchr::memchr_iter(b'?', &src.bytes[from..]) {
         let at = from + found;

@@ -9,13 +9,17 @@ use super::tree::{flux_skips, Kind, Role, Tree};
 use super::{Attachment, IgnoredReason, MarkerComment, ParseError, PathSegment};
 use crate::text::TextRange;
 
+/// The search for `\n---`, built once (building it per call cost more than most searches).
+static SEPARATOR: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+    std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b"\n---"));
+
 /// Start offsets (of the `\n`) of kyaml's document separators: `\n---` then the rest of the
 /// line and its line break; matches do not overlap.
 pub(crate) fn separators(src: &Source) -> Vec<usize> {
     let bytes = src.bytes;
     let mut out = Vec::new();
     let mut from = 0;
-    while let Some(found) = memchr::memmem::find(&bytes[from..], b"\n---") {
+    while let Some(found) = SEPARATOR.find(&bytes[from..]) {
         let at = from + found;
         let Some(eol) = memchr::memchr(b'\n', &bytes[at + 4..]) else {
             break;
@@ -54,7 +58,7 @@ pub(crate) fn check_piece_starts(
     let mut from = 0;
     while let Some(start) = next {
         // The next piece: after the next `\n---…\n` line (as `separators` finds them).
-        next = memchr::memmem::find(&src.bytes[from..], b"\n---").and_then(|found| {
+        next = SEPARATOR.find(&src.bytes[from..]).and_then(|found| {
             let sep = from + found;
             let eol = sep + 4 + memchr::memchr(b'\n', &src.bytes[sep + 4..])?;
             from = eol + 1;

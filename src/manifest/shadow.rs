@@ -66,13 +66,15 @@ struct Replacements {
 
 /// The tree of `src`, scanning copies as needed (see the module comment); yaml-rust2's error on
 /// the text itself when there is no tree.
-pub(crate) fn build(src: &Source, collections: bool) -> Result<Tree, ParseError> {
-    let splits = anchors::splits(src);
+/// `props`: `anchors::props`.
+pub(crate) fn build(src: &Source, props: &[usize], collections: bool) -> Result<Tree, ParseError> {
+    let splits = anchors::splits(src, props);
     let tokens: Vec<usize> = splits.iter().map(|s| s.at).collect();
+    let (colons, keys) = flowcolons::screen(src, &tokens);
     let base = Replacements {
         boms: piece_boms(src),
-        colons: flowcolons::candidates(src, &tokens),
-        keys: flowcolons::keys(src),
+        colons,
+        keys,
         splits,
         ..Replacements::default()
     };
