@@ -58,12 +58,30 @@ pub(crate) fn check_piece_starts(
     let mut from = 0;
     while let Some(start) = next {
         // The next piece: after the next `\n---…\n` line (as `separators` finds them).
+        let mut rest = None;
         next = SEPARATOR.find(&src.bytes[from..]).and_then(|found| {
             let sep = from + found;
             let eol = sep + 4 + memchr::memchr(b'\n', &src.bytes[sep + 4..])?;
+            rest = Some((sep + 4, eol));
             from = eol + 1;
             Some(eol + 1)
         });
+        // kyaml fails the file on a separator line with more than a comment after `---`, even
+        // one inside a multi-line scalar (outside one the tree has refused it already).
+        if let Some((rest_start, eol)) = rest {
+            let text = src
+                .slice(rest_start, eol)
+                .trim_matches(|c: char| c.is_whitespace());
+            if !text.is_empty() && !text.starts_with('#') {
+                return Err(flux_skips(
+                    src,
+                    rest_start,
+                    "content after `---` on a line kyaml splits documents at",
+                    "kyaml splits the file at every line that starts with `---` and wants \
+                     nothing but a comment after it; indent that line",
+                ));
+            }
+        }
         // The first line that is neither blank nor a comment.
         let mut line = after_piece_bom(src, start);
         let first = loop {

@@ -338,7 +338,9 @@ impl Replacements {
                 edits.push((split.at + 1, 1));
             }
         }
-        edits.sort_unstable();
+        // At one position, the spaces go before what is dropped there (a quoted scalar's
+        // continuation line may start with a piece's BOM).
+        edits.sort_unstable_by_key(|&(pos, n)| (pos, n < 0, n));
         // One indentation per line start (the first asked for).
         edits.dedup_by(|b, a| a.0 == b.0 && a.1 > 0 && b.1 > 0);
         let mut out = Vec::with_capacity(bytes.len() + edits.len() * 4);
@@ -346,8 +348,10 @@ impl Replacements {
         let mut shifts = Vec::with_capacity(edits.len());
         let (mut line_at, mut line_delta) = (usize::MAX, 0isize);
         for &(pos, n) in &edits {
-            out.extend_from_slice(&bytes[from..at(pos)]);
-            from = at(pos);
+            // Edits never overlap; should two, the later one starts where the earlier ended.
+            let upto = at(pos).max(from);
+            out.extend_from_slice(&bytes[from..upto]);
+            from = upto;
             let line = src.line_of(pos) + 1;
             if line != line_at {
                 (line_at, line_delta) = (line, 0);
@@ -365,7 +369,7 @@ impl Replacements {
                 // A BOM or spaces, dropped.
                 let dropped = src.slice(pos, pos + n.unsigned_abs()).chars().count();
                 let dropped = isize::try_from(dropped).unwrap_or(isize::MAX);
-                from += n.unsigned_abs();
+                from = (at(pos) + n.unsigned_abs()).clamp(from, bytes.len());
                 line_delta -= dropped;
                 shifts.push(Shift {
                     line,

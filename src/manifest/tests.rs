@@ -890,3 +890,12 @@ fn flow_plain_values_end_where_yaml_v3_ends_them() {
     let e = parse_err("k: [a?b]\n");
     assert_eq!((e.kind, e.span.start()), (ParseErrorKind::FluxSkipsFile, 5));
 }
+
+#[test]
+fn a_bom_starting_a_quoted_scalars_continuation_line() {
+    // The copy indents the line and drops the BOM at one position (this panicked once).
+    parse_err("a: \"x\n---x\n\u{feff}y\"\n");
+    parse_err("a: 1\n---x\n\u{feff}b: \"y\n\u{feff}z\"\n");
+    let m = parse_ok("a: 1\n---\n\u{feff}b: \"y\n z\" # {\"$imagepolicy\": \"ns:p\"}\n");
+    assert_eq!(m.scalar_of(&m.markers[0]).unwrap().value, "y z");
+}

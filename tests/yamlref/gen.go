@@ -554,6 +554,12 @@ func anchorNames(doc func(string) string) []string {
 		"a: 1\n---\n" + bom + "{image: x}\n",
 		"a: 1\n---\n" + bom + "image: [x, y]\nb: y" + m + "\n",
 		"a: 1\n---\n" + bom + "---\n" + bom + "image: x" + m + "\n",
+		"a: \"x\n---x\n" + bom + "y\"\nimage: x" + m + "\n",
+		"a: 1\n---\n" + bom + "b: \"y\n " + bom + "z\"\nimage: x" + m + "\n",
+		"a: 1\n---\n" + bom + "b: \"y\n z\"" + m + "\n",
+		"a: \"x\n---x\ny\"\nimage: x" + m + "\n",
+		"a: \"x\n--- # c\ny\"\nimage: x" + m + "\n",
+		"a: x\n  y\n---x\n  z\nimage: x" + m + "\n",
 	} {
 		out = append(out, t)
 	}
