@@ -2,7 +2,7 @@
 //! replays every saved input under `testdata/fuzz/<target>/` as a regression test.
 //! Each function panics when a property fails; that is how a fuzzer sees a failure.
 
-use crate::fix::{apply_edits, render_scalar, Edit};
+use crate::fix::{apply_edits, render_scalar_at, Edit};
 use crate::manifest::{self, Attachment};
 use crate::policy::semver::{Range, Version};
 
@@ -49,7 +49,7 @@ pub fn rewrite(data: &[u8]) {
         let scalar = &parsed.documents[m.document].scalars[i];
         edits.push(Edit {
             range: scalar.range,
-            replacement: render_scalar(&text[scalar.range.as_range()], scalar.style, value),
+            replacement: render_scalar_at(text, scalar.range, scalar.style, value),
         });
     }
     if edits.is_empty() {

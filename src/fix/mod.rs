@@ -14,5 +14,7 @@ pub use apply::apply_edits;
 use apply::{ApplyError, EditConflict};
 pub use edit::Edit;
 pub(crate) use quote::needs_quotes;
-pub use quote::render_scalar;
+#[cfg(test)]
+use quote::render_scalar;
+pub use quote::render_scalar_at;
 pub(crate) use quote::resolves_to_non_string;

@@ -64,6 +64,29 @@ pub fn render_scalar(old: &str, style: ScalarStyle, new_value: &str) -> String {
     }
 }
 
+/// [`render_scalar`] for the scalar at `range` of `text`, after a space when the scalar starts
+/// right after an anchor name (`&a:b`, which yaml.v3 reads as the anchor `a` on `:b`): spliced
+/// in as it is, the new value would continue the name.
+pub fn render_scalar_at(
+    text: &str,
+    range: crate::text::TextRange,
+    style: ScalarStyle,
+    new_value: &str,
+) -> String {
+    let old = text.get(range.as_range()).unwrap_or("");
+    let rendered = render_scalar(old, style, new_value);
+    let glued = range.start() > 0
+        && text
+            .as_bytes()
+            .get(range.start() - 1)
+            .is_some_and(|&b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-'));
+    if glued {
+        format!(" {rendered}")
+    } else {
+        rendered
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Resolution, as go-yaml v2 `resolve("", value)` followed by decoding into `interface{}`.
 

@@ -630,3 +630,20 @@ proptest! {
         let _ = apply_edits(&src, &edits);
     }
 }
+
+#[test]
+fn a_value_right_after_an_anchor_name_gets_a_space() {
+    // yaml.v3 reads `&i?.` as the anchor `i` on `?.`: spliced in as is, `1.2.3` would continue
+    // the name (a fuzz find, testdata/fuzz/rewrite/anchor-glued-value.yaml).
+    let text = "e: &i?. # m\nf: &j :x\n";
+    let glued = TextRange::new(5, 7);
+    assert_eq!(
+        render_scalar_at(text, glued, ScalarStyle::Plain, "1.2.3"),
+        " 1.2.3"
+    );
+    let spaced = TextRange::new(18, 20);
+    assert_eq!(
+        render_scalar_at(text, spaced, ScalarStyle::Plain, "1.2.3"),
+        "1.2.3"
+    );
+}

@@ -80,7 +80,7 @@ pub(super) fn build(src: &Source, collections: bool) -> Option<Tree> {
     let mut fast = Fast {
         src,
         bytes: src.bytes,
-        builder: Builder::new(src, collections),
+        builder: Builder::new(src, &[], collections),
         stack: Vec::new(),
         pending: Pending::None,
         max_indent: None,
@@ -556,7 +556,7 @@ pub(crate) fn agrees(text: &str) -> bool {
             continue;
         };
         took = true;
-        match super::tree::build(&src, src.body(), &[], collections) {
+        match super::tree::build(&src, src.body(), &[], &[], collections) {
             Ok(slow) => {
                 let mut fast = fast;
                 let comments = fast.comments.take();

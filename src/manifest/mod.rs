@@ -18,6 +18,7 @@
 mod anchors;
 mod comments;
 mod fast;
+mod flowcolons;
 mod keys;
 mod scope;
 mod shadow;
@@ -258,7 +259,8 @@ fn parse_with(text: &str, collections: bool) -> Result<Manifest, ParseError> {
         };
         return Err(error_at(&src, pos, kind, message));
     }
-    let mut tree = shadow::build(&src, collections)?;
+    let props = anchors::props(&src);
+    let mut tree = shadow::build(&src, &props, collections)?;
     check_directives(&src, &tree.opaque)?;
     scope::check_piece_starts(&src, &tree.opaque)?;
     let comments = match tree.comments.take() {
@@ -266,7 +268,7 @@ fn parse_with(text: &str, collections: bool) -> Result<Manifest, ParseError> {
         None => comments::find(&src, &tree.opaque),
     };
     tabs::check(&src, &tree, &comments)?;
-    anchors::check(&src, &tree.opaque, &comments)?;
+    anchors::check(&src, &props, &tree.opaque, &comments)?;
     let mut markers = comments::attach(&src, &mut tree, &comments);
     scope::unread(&src, &tree, &mut markers);
     Ok(Manifest {

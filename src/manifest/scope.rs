@@ -4,10 +4,14 @@
 //! those items, so nothing outside them is visited.
 
 use super::comments::in_ranges;
-use super::source::Source;
+use super::source::{Source, BOM};
 use super::tree::{flux_skips, Kind, Role, Tree};
 use super::{Attachment, IgnoredReason, MarkerComment, ParseError, PathSegment};
 use crate::text::TextRange;
+
+/// The search for `\n---`, built once (building it per call cost more than most searches).
+static SEPARATOR: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+    std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b"\n---"));
 
 /// Start offsets (of the `\n`) of kyaml's document separators: `\n---` then the rest of the
 /// line and its line break; matches do not overlap.
@@ -15,7 +19,7 @@ pub(crate) fn separators(src: &Source) -> Vec<usize> {
     let bytes = src.bytes;
     let mut out = Vec::new();
     let mut from = 0;
-    while let Some(found) = memchr::memmem::find(&bytes[from..], b"\n---") {
+    while let Some(found) = SEPARATOR.find(&bytes[from..]) {
         let at = from + found;
         let Some(eol) = memchr::memchr(b'\n', &bytes[at + 4..]) else {
             break;
@@ -24,6 +28,24 @@ pub(crate) fn separators(src: &Source) -> Vec<usize> {
         from = at + 4 + eol + 1;
     }
     out
+}
+
+/// `line_start`, or past the BOM that starts the line if the line starts a `---` piece after
+/// the first: yaml.v3 reads each piece as a stream and drops that BOM (`shadow.rs` drops it from
+/// what yaml-rust2 scans), so the line's indentation starts after it.
+pub(crate) fn after_piece_bom(src: &Source, line_start: usize) -> usize {
+    let bom = BOM.as_bytes();
+    if line_start == 0 || !src.bytes[line_start..].starts_with(bom) {
+        return line_start;
+    }
+    let piece_start = separators(src)
+        .into_iter()
+        .any(|sep| src.skip_break(src.line_end_of(sep + 1)) == line_start);
+    if piece_start {
+        line_start + bom.len()
+    } else {
+        line_start
+    }
 }
 
 /// yaml.v3 fails on a piece whose first token is a `...` document end marker: with no document
@@ -36,14 +58,32 @@ pub(crate) fn check_piece_starts(
     let mut from = 0;
     while let Some(start) = next {
         // The next piece: after the next `\n---…\n` line (as `separators` finds them).
-        next = memchr::memmem::find(&src.bytes[from..], b"\n---").and_then(|found| {
+        let mut rest = None;
+        next = SEPARATOR.find(&src.bytes[from..]).and_then(|found| {
             let sep = from + found;
             let eol = sep + 4 + memchr::memchr(b'\n', &src.bytes[sep + 4..])?;
+            rest = Some((sep + 4, eol));
             from = eol + 1;
             Some(eol + 1)
         });
+        // kyaml fails the file on a separator line with more than a comment after `---`, even
+        // one inside a multi-line scalar (outside one the tree has refused it already).
+        if let Some((rest_start, eol)) = rest {
+            let text = src
+                .slice(rest_start, eol)
+                .trim_matches(|c: char| c.is_whitespace());
+            if !text.is_empty() && !text.starts_with('#') {
+                return Err(flux_skips(
+                    src,
+                    rest_start,
+                    "content after `---` on a line kyaml splits documents at",
+                    "kyaml splits the file at every line that starts with `---` and wants \
+                     nothing but a comment after it; indent that line",
+                ));
+            }
+        }
         // The first line that is neither blank nor a comment.
-        let mut line = start;
+        let mut line = after_piece_bom(src, start);
         let first = loop {
             let mut i = line;
             while src.is_blank(i) {

@@ -10,13 +10,19 @@
 //! built from it shows that each replacement was what it seemed (the tab not inside a scalar;
 //! the comment right after a quoted scalar or a flow collection; the indented lines inside the
 //! quoted scalar). Files without these spellings are scanned once, as before.
+//!
+//! Two spellings yaml-rust2 reads differently without refusing them are in every copy from the
+//! start, where a byte screen finds them: an anchor or alias name that yaml.v3 ends at a `:` or
+//! `?` (`&an:chor`, `*a:`) gets a space there (and after the indicator in a flow collection,
+//! where yaml.v3 reads it as one), and the BOM that starts a later `---` piece is dropped, as
+//! yaml.v3 (one stream per piece) drops it.
 
 use super::comments::{self, in_ranges};
 use super::scope;
 use super::source::Source;
 use super::spans;
-use super::tree::{self, Item, Kind, Tree};
-use super::ParseError;
+use super::tree::{self, Item, Kind, Shift, Tree};
+use super::{anchors, flowcolons, ParseError};
 
 /// yaml-rust2's error for a `%` directive after a document.
 const DIRECTIVE: &str = "missing explicit document end marker before directive";
@@ -24,8 +30,20 @@ const DIRECTIVE: &str = "missing explicit document end marker before directive";
 /// At most this many spellings are replaced in one file: each costs a scan.
 const MAX_REPLACEMENTS: usize = 32;
 
-#[derive(Default)]
+#[derive(Clone, Default)]
 struct Replacements {
+    /// BOMs that start a `---` piece after the first, dropped.
+    boms: Vec<usize>,
+    /// `:`s yaml.v3 reads inside a flow plain scalar (`flowcolons.rs`), spelled otherwise.
+    colons: Vec<usize>,
+    /// `?`s yaml.v3 reads as indicators in a flow collection (`flowcolons.rs`): a space after.
+    keys: Vec<usize>,
+    /// Anchor and alias names yaml.v3 ends early (`anchors::splits`), split.
+    splits: Vec<anchors::Split>,
+    /// Comment lines right after a block scalar's blank lines, indented less than those but
+    /// more than the parent: yaml.v3 ends the scalar there, yaml-rust2 refuses the line. The
+    /// copy drops their indentation (the `#`'s position).
+    dedents: Vec<usize>,
     /// The tabs made spaces.
     tabs: Vec<usize>,
     /// The comments blanked: from the `#` to the end of the line.
@@ -48,25 +66,79 @@ struct Replacements {
 
 /// The tree of `src`, scanning copies as needed (see the module comment); yaml-rust2's error on
 /// the text itself when there is no tree.
-pub(crate) fn build(src: &Source, collections: bool) -> Result<Tree, ParseError> {
+/// `props`: `anchors::props`.
+pub(crate) fn build(src: &Source, props: &[usize], collections: bool) -> Result<Tree, ParseError> {
+    let splits = anchors::splits(src, props);
+    let tokens: Vec<usize> = splits.iter().map(|s| s.at).collect();
+    let (colons, keys) = flowcolons::screen(src, &tokens);
+    let base = Replacements {
+        boms: piece_boms(src),
+        colons,
+        keys,
+        splits,
+        ..Replacements::default()
+    };
+    if base.splits.is_empty() && base.colons.is_empty() && base.keys.is_empty() {
+        return build_from(src, collections, base);
+    }
+    // What the tree shows is not what the byte screen guessed (an `&` or `:` in a quoted scalar
+    // or a comment, a context guessed wrong) is taken back, or corrected, and the text scanned
+    // again.
+    let first = build_from(src, collections, base.clone());
+    let again = match &first {
+        Ok(tree) => base.fitting(src, tree),
+        Err(_) => {
+            let plain = Replacements {
+                splits: Vec::new(),
+                colons: Vec::new(),
+                keys: Vec::new(),
+                ..base.clone()
+            };
+            match build_from(src, collections, plain) {
+                Ok(tree) => base.fitting(src, &tree),
+                Err(_) => return first,
+            }
+        }
+    };
+    let Some(again) = again else {
+        return first;
+    };
+    let tree = build_from(src, collections, again.clone())?;
+    match again.fitting(src, &tree) {
+        None => Ok(tree),
+        Some(_) => Err(match again.splits.first() {
+            Some(&split) => anchors::unsupported(src, split),
+            None => {
+                let at = again.colons.iter().chain(&again.keys).next();
+                flowcolons::unsupported(src, at.copied().unwrap_or(src.body_start))
+            }
+        }),
+    }
+}
+
+fn build_from(src: &Source, collections: bool, base: Replacements) -> Result<Tree, ParseError> {
     // yaml-rust2 reads `\r\r\n` as two line breaks, yaml.v3 (after kyaml's `\r\n` to `\n`) as
     // one: every copy drops the first `\r`, the last byte of its line.
     let body = src.body().as_bytes();
     let double_cr =
         memchr::memchr(b'\r', body).is_some() && memchr::memmem::find(body, b"\r\r\n").is_some();
-    let first = if double_cr {
-        let (copy, shifts) = Replacements::default().copy(src);
-        tree::build(src, &copy, &shifts, collections)
+    let edited = !(base.boms.is_empty()
+        && base.splits.is_empty()
+        && base.colons.is_empty()
+        && base.keys.is_empty());
+    let first = if double_cr || edited {
+        let (copy, shifts) = base.copy(src);
+        tree::build(src, &copy, &shifts, &base.colons, collections)
     } else if let Some(tree) = super::fast::build(src, collections) {
         return Ok(tree);
     } else {
-        tree::build(src, src.body(), &[], collections)
+        tree::build(src, src.body(), &[], &[], collections)
     };
     let first = match first {
         Ok(tree) => return Ok(tree),
         Err(e) => e,
     };
-    let mut repl = Replacements::default();
+    let mut repl = base;
     let mut err = first.clone();
     for _ in 0..MAX_REPLACEMENTS {
         if !repl.add(src, &err) {
@@ -78,7 +150,7 @@ pub(crate) fn build(src: &Source, collections: bool) -> Result<Tree, ParseError>
             break;
         }
         let (copy, shifts) = repl.copy(src);
-        match tree::build(src, &copy, &shifts, collections) {
+        match tree::build(src, &copy, &shifts, &repl.colons, collections) {
             Ok(mut tree) => {
                 if !repl.fits(src, &tree) || !repl.restore_apostrophes(src, &mut tree) {
                     break;
@@ -94,7 +166,33 @@ pub(crate) fn build(src: &Source, collections: bool) -> Result<Tree, ParseError>
     Err(first)
 }
 
+/// The BOMs that start a `---` piece after the first (kyaml's split): yaml.v3 reads each piece
+/// as a stream of its own and drops its BOM, while to yaml-rust2 it is text.
+fn piece_boms(src: &Source) -> Vec<usize> {
+    if src.is_ascii() || memchr::memmem::find(src.bytes, super::source::BOM.as_bytes()).is_none() {
+        return Vec::new();
+    }
+    scope::separators(src)
+        .into_iter()
+        .map(|sep| src.skip_break(src.line_end_of(sep + 1)))
+        .filter(|&start| src.bytes[start..].starts_with(super::source::BOM.as_bytes()))
+        .collect()
+}
+
 impl Replacements {
+    /// The splits and colons the tree confirms, if that is not all of them.
+    fn fitting(&self, src: &Source, tree: &Tree) -> Option<Replacements> {
+        let (splits, splits_same) = anchors::fitting(&self.splits, tree);
+        let (colons, colons_same) = flowcolons::fitting(src, &self.colons, tree);
+        let (keys, keys_same) = flowcolons::fitting_keys(&self.keys, tree);
+        (!(splits_same && colons_same && keys_same)).then(|| Replacements {
+            splits,
+            colons,
+            keys,
+            ..self.clone()
+        })
+    }
+
     /// Adds the replacement for the spelling yaml-rust2 stopped on, if it is one yaml.v3 reads.
     fn add(&mut self, src: &Source, err: &ParseError) -> bool {
         let pos = err.span.start();
@@ -124,6 +222,13 @@ impl Replacements {
                 return false;
             }
             self.apostrophes.push(quoted);
+            return true;
+        }
+        if let Some(hash) = dedent_at(src, err) {
+            if self.dedents.contains(&hash) {
+                return false;
+            }
+            self.dedents.push(hash);
             return true;
         }
         if let Some(tab) = indent_tab_at(src, err) {
@@ -163,9 +268,9 @@ impl Replacements {
         false
     }
 
-    /// The body with the replacements, and the spaces inserted at line starts (by 1-based line,
-    /// sorted). Only ASCII bytes change or are inserted, so the copy is UTF-8.
-    fn copy(&self, src: &Source) -> (String, Vec<(usize, usize)>) {
+    /// The body with the replacements, and where its columns differ from the text's (sorted).
+    /// Only ASCII bytes change or are inserted, and only whole BOMs dropped: the copy is UTF-8.
+    fn copy(&self, src: &Source) -> (String, Vec<Shift>) {
         let mut bytes = src.body().as_bytes().to_vec();
         let at = |pos: usize| pos - src.body_start;
         for &tab in self.tabs.iter().chain(&self.indent_tabs) {
@@ -181,6 +286,9 @@ impl Replacements {
         for &(start, end) in &self.comments {
             bytes[at(start)..at(end)].fill(b' ');
         }
+        for &colon in &self.colons {
+            bytes[at(colon)] = flowcolons::STANDIN;
+        }
         for &(start, end) in &self.unread {
             for b in &mut bytes[at(start)..at(end)] {
                 if !matches!(*b, b'\n' | b'\r') {
@@ -188,7 +296,8 @@ impl Replacements {
                 }
             }
         }
-        let mut inserts: Vec<(usize, usize)> = Vec::new();
+        // (position in the text, spaces inserted there or, if negative, bytes dropped)
+        let mut edits: Vec<(usize, isize)> = Vec::new();
         for &(quote, end) in &self.quoted {
             let need = src.col(quote) + 1;
             let mut line = src.skip_break(src.line_end_of(quote));
@@ -202,7 +311,7 @@ impl Replacements {
                     && (src.bytes[i..].starts_with(b"---") || src.bytes[i..].starts_with(b"..."))
                     && src.is_blank_or_breakz(i + 3);
                 if i < end && !src.is_break(i) && !indicator && i - line < need {
-                    inserts.push((line, need - (i - line)));
+                    edits.push((line, (need - (i - line)) as isize));
                 }
                 line = src.skip_break(src.line_end_of(i));
             }
@@ -212,19 +321,64 @@ impl Replacements {
             let line = src.line_start_of(token);
             let need = longest_line(src, line) + 1;
             if token - line < need {
-                inserts.push((line, need - (token - line)));
+                edits.push((line, (need - (token - line)) as isize));
             }
         }
-        inserts.sort_unstable();
-        inserts.dedup_by_key(|&mut (line, _)| line);
-        let mut out = Vec::with_capacity(bytes.len() + inserts.iter().map(|i| i.1).sum::<usize>());
+        for &hash in &self.dedents {
+            let line = src.line_start_of(hash);
+            edits.push((line, -((hash - line) as isize)));
+        }
+        for &bom in &self.boms {
+            edits.push((bom, -(super::source::BOM.len() as isize)));
+        }
+        for &key in &self.keys {
+            edits.push((key + 1, 1));
+        }
+        for split in &self.splits {
+            edits.push((split.at, 1));
+            if split.flow && !src.is_blank_or_breakz(split.at + 1) {
+                edits.push((split.at + 1, 1));
+            }
+        }
+        // At one position, the spaces go before what is dropped there (a quoted scalar's
+        // continuation line may start with a piece's BOM).
+        edits.sort_unstable_by_key(|&(pos, n)| (pos, n < 0, n));
+        // One indentation per line start (the first asked for).
+        edits.dedup_by(|b, a| a.0 == b.0 && a.1 > 0 && b.1 > 0);
+        let mut out = Vec::with_capacity(bytes.len() + edits.len() * 4);
         let mut from = 0;
-        let mut shifts = Vec::with_capacity(inserts.len());
-        for &(line, n) in &inserts {
-            out.extend_from_slice(&bytes[from..at(line)]);
-            out.resize(out.len() + n, b' ');
-            from = at(line);
-            shifts.push((src.line_of(line) + 1, n));
+        let mut shifts = Vec::with_capacity(edits.len());
+        let (mut line_at, mut line_delta) = (usize::MAX, 0isize);
+        for &(pos, n) in &edits {
+            // Edits never overlap; should two, the later one starts where the earlier ended.
+            let upto = at(pos).max(from);
+            out.extend_from_slice(&bytes[from..upto]);
+            from = upto;
+            let line = src.line_of(pos) + 1;
+            if line != line_at {
+                (line_at, line_delta) = (line, 0);
+            }
+            let col = src.col(pos).saturating_add_signed(line_delta);
+            if n > 0 {
+                out.resize(out.len() + n.unsigned_abs(), b' ');
+                line_delta += n;
+                shifts.push(Shift {
+                    line,
+                    col,
+                    delta: n,
+                });
+            } else {
+                // A BOM or spaces, dropped.
+                let dropped = src.slice(pos, pos + n.unsigned_abs()).chars().count();
+                let dropped = isize::try_from(dropped).unwrap_or(isize::MAX);
+                from = (at(pos) + n.unsigned_abs()).clamp(from, bytes.len());
+                line_delta -= dropped;
+                shifts.push(Shift {
+                    line,
+                    col,
+                    delta: -dropped,
+                });
+            }
         }
         out.extend_from_slice(&bytes[from..]);
         if memchr::memmem::find(&out, b"\r\r\n").is_some() {
@@ -302,6 +456,7 @@ impl Replacements {
                 .iter()
                 .all(|&at| in_ranges(&tree.opaque, at))
             && self.tabs.iter().all(|&at| !in_ranges(&tree.opaque, at))
+            && self.dedents.iter().all(|&at| !in_ranges(&tree.opaque, at))
             && self
                 .comments
                 .iter()
@@ -322,6 +477,17 @@ fn quoted_at(src: &Source, err: &ParseError) -> Option<(usize, usize)> {
         _ => None,
     }?;
     Some((quote, end))
+}
+
+/// The `#` of a comment line that yaml-rust2 refused as indented wrongly in a block scalar
+/// (after blank lines indented more, and right of the parent's indentation): to yaml.v3 that
+/// line ends the scalar.
+fn dedent_at(src: &Source, err: &ParseError) -> Option<usize> {
+    let hash = err.span.start();
+    let line = src.line_start_of(hash);
+    let spaces = src.bytes[line..hash].iter().all(|&b| b == b' ');
+    (err.message == "wrongly indented line in block scalar" && src.at(hash) == b'#' && spaces)
+        .then_some(hash)
 }
 
 /// The tab yaml-rust2 refused in the indentation of a quoted scalar's continuation line (it

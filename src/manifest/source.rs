@@ -75,6 +75,11 @@ impl<'a> Source<'a> {
         byte
     }
 
+    /// No byte above 0x7F.
+    pub fn is_ascii(&self) -> bool {
+        self.ascii
+    }
+
     pub fn len(&self) -> usize {
         self.bytes.len()
     }

@@ -72,7 +72,12 @@ fn plain_line_end(src: &Source, mut i: usize, flow: bool) -> usize {
                 continue;
             }
             b'#' if i > 0 && src.is_blank(i - 1) => break,
-            b':' if src.is_blank_or_breakz(i + 1) || (flow && is_flow_indicator(src.at(i + 1))) => {
+            // yaml.v3 reads on at a `:` before `,`, `]` or `}` in flow context (the scanned copy
+            // spells it so that yaml-rust2 does too, `flowcolons.rs`); before `[` or `{`
+            // yaml-rust2's reading is kept, and the file refused.
+            b':' if src.is_blank_or_breakz(i + 1)
+                || (flow && matches!(src.at(i + 1), b'[' | b'{')) =>
+            {
                 break
             }
             _ if flow && is_flow_indicator(b) => break,
@@ -321,7 +326,12 @@ pub(crate) fn block_extent(
     }
 
     let col = |i: usize| i - src.line_start_of(i);
-    if col(i) < indent && isize::try_from(col(i)).unwrap_or(isize::MAX) > parent_indent {
+    // yaml-rust2 refuses a line there; yaml.v3 ends the scalar, and a comment line is then read
+    // (`shadow.rs` drops its indentation from what yaml-rust2 scans).
+    if col(i) < indent
+        && isize::try_from(col(i)).unwrap_or(isize::MAX) > parent_indent
+        && src.at(i) != b'#'
+    {
         return None;
     }
 

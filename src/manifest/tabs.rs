@@ -5,6 +5,7 @@
 //! tab in its indentation. Files with such a tab are skipped by Flux, so they are errors here.
 
 use super::comments::{in_ranges, Comment};
+use super::scope;
 use super::source::Source;
 use super::tree::{flux_skips, Tree};
 use super::ParseError;
@@ -36,7 +37,7 @@ pub(crate) fn check(src: &Source, tree: &Tree, comments: &[Comment]) -> Result<(
         }
         let k = scans.partition_point(|s| s.0 <= tab);
         let scan = k.checked_sub(1).map(|k| scans[k]).filter(|s| tab < s.1);
-        let line_start = src.line_start_of(tab);
+        let line_start = scope::after_piece_bom(src, src.line_start_of(tab));
         let leading = bytes[line_start..tab]
             .iter()
             .all(|b| *b == b' ' || *b == b'\t');

@@ -66,6 +66,12 @@ pub(super) fn check_spans(src: &str, m: &Manifest) {
                     let alone = standalone_value(text);
                     let got = if alone.as_deref() == Some(s.value.as_str()) {
                         alone
+                    } else if text.ends_with(':') {
+                        // `b:` is a value only in brackets, and only to yaml.v3 (and this
+                        // reader, `flowcolons.rs`): yaml-rust2 reads a key.
+                        parse(&format!("k: [{text}]\n"))
+                            .ok()
+                            .and_then(|m| m.documents[0].scalars.first().map(|s| s.value.clone()))
                     } else {
                         standalone_value(&format!("[{text}]"))
                     };
@@ -734,4 +740,162 @@ fn large_file_is_linear_enough() {
         .all(|mk| matches!(mk.attachment, Attachment::Scalar(_))));
     // Generous: quadratic behaviour would take minutes here.
     assert!(start.elapsed().as_secs() < 30);
+}
+
+/// The values of a file, by path, in document order.
+fn values_of(src: &str) -> Vec<(String, String)> {
+    let m = parse_ok(src);
+    (m.documents.iter())
+        .flat_map(|d| d.scalars.iter())
+        .map(|s| (s.path_string(), s.value.clone()))
+        .collect()
+}
+
+#[test]
+fn anchor_names_end_where_yaml_v3_ends_them() {
+    // yaml.v3 ends a name at `:` or `?` and reads on from there (checked against yaml.v3).
+    let v = |src: &str| values_of(src);
+    let kv = |k: &str, x: &str| (k.to_owned(), x.to_owned());
+    assert_eq!(v("k: &an:chor value\n"), [kv("k", ":chor value")]);
+    assert_eq!(v("k: &a?b\n"), [kv("k", "?b")]);
+    assert_eq!(v("l:\n- &x:y z\n"), [kv("l[0]", ":y z")]);
+    assert_eq!(v("&a: v\n"), [kv("", "v")]);
+    assert_eq!(v("m: {&a:b}\n"), [kv("m.", "b")]);
+    assert_eq!(v("m: [&a: x, &b:y]\n")[1].1, "y");
+    assert_eq!(v("a: &x 1\nb: {*x: c}\n")[1].1, "c");
+    assert_eq!(v("a: &x 1\n*x: c\n")[1].1, "c");
+    // Inside a scalar, `&` starts no anchor.
+    assert_eq!(v("k: \"&a:b\"\n"), [kv("k", "&a:b")]);
+    assert_eq!(v("k: x &a:b\n"), [kv("k", "x &a:b")]);
+    assert_eq!(v("k: |\n  &a:b\n"), [kv("k", "&a:b\n")]);
+    // The anchor is on the value, which keeps its exact span.
+    let src = "k: &an:chor v # {\"$imagepolicy\": \"ns:p\"}\n";
+    let m = parse_ok(src);
+    let s = m.scalar_of(&m.markers[0]).unwrap();
+    assert!(s.anchor);
+    assert_eq!(&src[s.range.as_range()], ":chor v");
+    // What yaml.v3 then cannot read.
+    for src in [
+        "k: &a@b\n",
+        "k: &a%\n",
+        "k: &a`b\n",
+        "k: &a? x\n",
+        "k: [&a?b]\n",
+        "a: &x 1\nb: *x:c\n",
+        "&a: key: &a value\n",
+    ] {
+        parse_err(src);
+    }
+    let e = parse_err("k: &a@b\n");
+    assert_eq!((e.kind, e.span.start()), (ParseErrorKind::FluxSkipsFile, 5));
+}
+
+#[test]
+fn a_bom_starting_a_later_piece_is_dropped() {
+    // Each `---` piece is a stream to yaml.v3, which drops the BOM at its start.
+    let m = parse_ok("a: 1\n---\n\u{feff}kind: K\nimage: x\n");
+    assert_eq!(m.documents[1].scalars[0].value, "K");
+    assert_eq!(m.documents[1].scalars[0].path_string(), "kind");
+    let m = parse_ok("a: 1\n---\n\u{feff}# c\n\u{feff}b: x\n");
+    // Only there: on any other line it is text.
+    assert_eq!(m.documents[1].scalars[0].path_string(), "\u{feff}b");
+    parse_ok("a: 1\n---\n\u{feff}\n");
+    parse_ok("a: 1\n---\n\u{feff}---\nb: x\n");
+    // Dropped, it leaves the line as yaml.v3 sees it.
+    parse_err("a: 1\n---\n\u{feff}\tb: x\n");
+    parse_err("a: 1\n---\n\u{feff}...\nb: x\n");
+    parse_err("a: 1\n---\n\u{feff}- x\n");
+    parse_err("a: 1\n---\n\u{feff}metadata: 5\n");
+}
+
+#[test]
+fn a_block_scalar_as_the_first_explicit_key() {
+    // The mapping's indentation is not known yet: it is the `?`'s column.
+    assert_eq!(
+        values_of("k:\n  ? |\n    a\n  : b\n"),
+        [("k.a\n".to_owned(), "b".to_owned())]
+    );
+    assert_eq!(values_of("? >-\n  a\n  b\n: v\n")[0].0, "a b");
+    let src = "k:\n  ? >\n    a\n  : b # {\"$imagepolicy\": \"ns:p\"}\n";
+    assert_eq!(outcomes(src), [Ok("k.a\n".to_owned())]);
+}
+
+#[test]
+fn a_comment_left_of_a_block_scalars_blank_lines_ends_it() {
+    // yaml.v3 takes the indentation from the blank lines, and a comment line left of it (but
+    // right of the parent) ends the scalar; yaml-rust2 refuses that line.
+    let kv = |k: &str, x: &str| (k.to_owned(), x.to_owned());
+    assert_eq!(
+        values_of("empty block scalar: >\n \n  \n   \n # comment\n"),
+        [kv("empty block scalar", "")]
+    );
+    assert_eq!(
+        values_of("k:\n  a: >+\n     \n\n   # c\n  b: x\n"),
+        [kv("k.a", "\n\n"), kv("k.b", "x")]
+    );
+    // The comment is one: a marker there heads the next key, which Flux ignores.
+    let src = "k:\n  a: |\n     \n   # {\"$imagepolicy\": \"ns:p\"}\n  b: x\n";
+    assert_eq!(values_of(src), [kv("k.a", ""), kv("k.b", "x")]);
+    assert_eq!(outcomes(src), [Err(IgnoredReason::Detached)]);
+    // Content there is refused by both.
+    parse_err("k:\n  a: |\n     \n   x\n  b: x\n");
+}
+
+#[test]
+fn flow_plain_values_end_where_yaml_v3_ends_them() {
+    let kv = |k: &str, x: &str| (k.to_owned(), x.to_owned());
+    // A `:` before `,`, `]` or `}` stays in the value (checked against yaml.v3).
+    assert_eq!(
+        values_of("k: [b:, c]\n"),
+        [kv("k[0]", "b:"), kv("k[1]", "c")]
+    );
+    assert_eq!(values_of("k: {x: b:}\n"), [kv("k.x", "b:")]);
+    assert_eq!(values_of("k: [a:b:]\n"), [kv("k[0]", "a:b:")]);
+    assert_eq!(
+        values_of("k: [a :, b]\n"),
+        [kv("k[0]", "a :"), kv("k[1]", "b")]
+    );
+    assert_eq!(values_of("k: {b:}\n"), []);
+    assert_eq!(
+        values_of("k: [&a:b:, c]\n"),
+        [kv("k[0].", "b:"), kv("k[1]", "c")]
+    );
+    assert_eq!(values_of("{a: b, c:,}\n"), [kv("a", "b")]);
+    // Not in quotes, comments or block context.
+    assert_eq!(
+        values_of("k: [\"a:,\", c:]\n"),
+        [kv("k[0]", "a:,"), kv("k[1]", "c:")]
+    );
+    assert_eq!(values_of("k: b:, c # x:, y\n"), [kv("k", "b:, c")]);
+    let src = "k: [\n  b:, # {\"$imagepolicy\": \"ns:p\"}\n  c\n]\n";
+    assert_eq!(outcomes(src), [Ok("k[0]".to_owned())]);
+    let m = parse_ok(src);
+    let s = m.scalar_of(&m.markers[0]).unwrap();
+    assert_eq!(&src[s.range.as_range()], "b:");
+    // A `?` at a token start is the explicit-key indicator whatever follows.
+    assert_eq!(values_of("k: [?b]\n"), []);
+    assert_eq!(values_of("k: [?b: c]\n"), [kv("k[0].b", "c")]);
+    let src = "k: [\n  ?b, # {\"$imagepolicy\": \"ns:p\"}\n]\n";
+    assert!(parse_ok(src).scalar_of(&parse_ok(src).markers[0]).is_none());
+    // yaml.v3 ends the value at a `?` inside it, or at a `:` before `[` or `{`, and fails.
+    for src in [
+        "k: [a?b]\n",
+        "k: {x: a?b}\n",
+        "resources: [https://github.com/org/repo//base?ref=v1]\n",
+        "k: [b:{c: d}]\n",
+        "k: [b:[c]]\n",
+    ] {
+        parse_err(src);
+    }
+    let e = parse_err("k: [a?b]\n");
+    assert_eq!((e.kind, e.span.start()), (ParseErrorKind::FluxSkipsFile, 5));
+}
+
+#[test]
+fn a_bom_starting_a_quoted_scalars_continuation_line() {
+    // The copy indents the line and drops the BOM at one position (this panicked once).
+    parse_err("a: \"x\n---x\n\u{feff}y\"\n");
+    parse_err("a: 1\n---x\n\u{feff}b: \"y\n\u{feff}z\"\n");
+    let m = parse_ok("a: 1\n---\n\u{feff}b: \"y\n z\" # {\"$imagepolicy\": \"ns:p\"}\n");
+    assert_eq!(m.scalar_of(&m.markers[0]).unwrap().value, "y z");
 }

@@ -10,8 +10,8 @@ use super::keys;
 use super::source::{PosMemo, Source};
 use super::spans;
 use super::{
-    CollectionKind, CollectionNode, Document, ParseError, ParseErrorKind, PathSegment, ScalarNode,
-    ScalarStyle,
+    flowcolons, CollectionKind, CollectionNode, Document, ParseError, ParseErrorKind, PathSegment,
+    ScalarNode, ScalarStyle,
 };
 use crate::text::TextRange;
 
@@ -149,6 +149,8 @@ pub(super) struct Builder<'s, 'a> {
     cursor: usize,
     doc_starts: Vec<usize>,
     after_doc_end: Option<usize>,
+    /// `:`s the copy spells [`flowcolons::STANDIN`], to put back into plain scalars.
+    colons: &'s [usize],
     /// Record `Document::collections`.
     collections: bool,
     /// The mapping about to start is the first `metadata` of a document root.
@@ -184,7 +186,7 @@ pub(crate) fn flux_skips(src: &Source, pos: usize, message: &str, help: &str) ->
     e
 }
 
-fn scan_error(src: &Source, shifts: &[(usize, usize)], e: &ScanError) -> ParseError {
+fn scan_error(src: &Source, shifts: &[Shift], e: &ScanError) -> ParseError {
     let m = e.marker();
     let pos = src.byte_of(
         &mut PosMemo::default(),
@@ -224,13 +226,41 @@ fn is_null(value: &str) -> bool {
     matches!(value, "" | "~" | "null" | "Null" | "NULL")
 }
 
-/// A column of the scanned copy as a column of the text: `shifts` holds, by 1-based line and
-/// sorted, how many spaces the copy inserted at the start of that line (`shadow.rs`).
-fn unshift(shifts: &[(usize, usize)], line: usize, col: usize) -> usize {
-    match shifts.binary_search_by_key(&line, |&(l, _)| l) {
-        Ok(k) => col.saturating_sub(shifts[k].1),
-        Err(_) => col,
+/// An edit of one line in a scanned copy (`shadow.rs`): from column `col` of the copy's 1-based
+/// `line` (characters), `delta` spaces were inserted (> 0) or characters of the text dropped (< 0).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct Shift {
+    pub line: usize,
+    pub col: usize,
+    pub delta: isize,
+}
+
+/// A column of the scanned copy as a column of the text: `shifts` is sorted by line and column.
+/// A column inside inserted spaces is the column where they were inserted.
+#[inline]
+fn unshift(shifts: &[Shift], line: usize, col: usize) -> usize {
+    // Nearly every file is scanned as it is.
+    if shifts.is_empty() {
+        return col;
     }
+    unshift_edited(shifts, line, col)
+}
+
+#[inline(never)]
+fn unshift_edited(shifts: &[Shift], line: usize, col: usize) -> usize {
+    let k = shifts.partition_point(|s| s.line < line);
+    let mut text_col = col;
+    for s in shifts[k..]
+        .iter()
+        .take_while(|s| s.line == line && s.col <= col)
+    {
+        if s.delta > 0 {
+            text_col -= s.delta.unsigned_abs().min(col - s.col);
+        } else {
+            text_col += s.delta.unsigned_abs();
+        }
+    }
+    text_col
 }
 
 /// Builds the tree of `src`, scanning `body`: the text after the BOM, or a copy of it with the
@@ -238,10 +268,11 @@ fn unshift(shifts: &[(usize, usize)], line: usize, col: usize) -> usize {
 pub(crate) fn build(
     src: &Source,
     body: &str,
-    shifts: &[(usize, usize)],
+    shifts: &[Shift],
+    colons: &[usize],
     collections: bool,
 ) -> Result<Tree, ParseError> {
-    let mut b = Builder::new(src, collections);
+    let mut b = Builder::new(src, colons, collections);
     // Events are handled as they come, one ahead (not collected first: a file's events would be
     // copied a dozen times as the list grew). A scan error anywhere still comes first, as if the
     // whole file had been scanned before any event was handled.
@@ -282,7 +313,7 @@ pub(crate) fn build(
 }
 
 impl<'s, 'a> Builder<'s, 'a> {
-    pub(super) fn new(src: &'s Source<'a>, collections: bool) -> Self {
+    pub(super) fn new(src: &'s Source<'a>, colons: &'s [usize], collections: bool) -> Self {
         // Typical manifests have an event every 15 bytes and a node every 25: sized up front, the
         // vectors do not regrow (and copy) a dozen times per file.
         let nodes = src.len() / 24;
@@ -304,6 +335,7 @@ impl<'s, 'a> Builder<'s, 'a> {
             cursor: src.body_start,
             doc_starts: Vec::new(),
             after_doc_end: None,
+            colons,
             collections,
             next_meta_level: None,
             known_end: None,
@@ -611,6 +643,11 @@ impl Builder<'_, '_> {
         tag: Option<&Tag>,
     ) -> Result<(), ParseError> {
         let style = style_of(style);
+        let value = if style == ScalarStyle::Plain && !self.colons.is_empty() {
+            self.restore_colons(pos, value)
+        } else {
+            value
+        };
         let seg = self.child_segment();
         if style == ScalarStyle::Plain && value.is_empty() {
             let key = self
@@ -684,6 +721,9 @@ impl Builder<'_, '_> {
                 ));
             }
         }
+        if in_flow && style == ScalarStyle::Plain {
+            self.check_flow_plain(start, end)?;
+        }
         let null = style == ScalarStyle::Plain && is_null(&value);
         let id = self.add(Kind::Scalar(style), start, end, null)?;
         self.tree.items.push((trail, Item::Node(id)));
@@ -739,6 +779,23 @@ impl Builder<'_, '_> {
         Ok(())
     }
 
+    /// The value of the plain scalar at `pos` with the `:`s of its first line back (its first
+    /// line is in the value as written).
+    #[inline(never)]
+    fn restore_colons(&self, pos: usize, value: String) -> String {
+        let line_end = self.src.line_end_of(pos);
+        let mut bytes = value.into_bytes();
+        for &at in self.colons.iter().filter(|&&at| pos < at && at < line_end) {
+            if let Some(b) = bytes
+                .get_mut(at - pos)
+                .filter(|b| **b == flowcolons::STANDIN)
+            {
+                *b = b':';
+            }
+        }
+        String::from_utf8(bytes).unwrap_or_default()
+    }
+
     /// Where a scalar that yaml-rust2 reported at `pos` lies.
     fn extent(&mut self, pos: usize, value: &str, style: ScalarStyle) -> Option<Extent> {
         let src = self.src;
@@ -761,7 +818,17 @@ impl Builder<'_, '_> {
             ScalarStyle::SingleQuoted => spans::single_quoted_end(src, pos).map(inline),
             ScalarStyle::Literal | ScalarStyle::Folded => {
                 let header = spans::find_block_header(src, self.cursor, pos)?;
-                let parent_indent = self.frames.last().map_or(Some(-1), |f| f.col)?;
+                // A block mapping's indentation is known at its first key; when that key is
+                // this scalar (`? |`), it is the column where the mapping starts (the `?`).
+                let parent_indent = match self.frames.last() {
+                    None => -1,
+                    Some(f) if f.col.is_none() && f.is_map && !f.flow => {
+                        let start = self.tree.nodes[f.node].start;
+                        (src.at(start) == b'?')
+                            .then(|| isize::try_from(src.col(start)).unwrap_or(0))?
+                    }
+                    Some(f) => f.col?,
+                };
                 let ext = spans::block_extent(src, header, parent_indent, value)?;
                 Some(Extent {
                     start: header,
@@ -772,6 +839,32 @@ impl Builder<'_, '_> {
                 })
             }
         }
+    }
+
+    /// yaml.v3 ends a plain scalar in a flow collection at a `?` (then an indicator it cannot
+    /// take there), and after a `:` that a `[` or `{` follows (`flowcolons.rs`).
+    fn check_flow_plain(&self, start: usize, end: usize) -> Result<(), ParseError> {
+        let src = self.src;
+        let question = memchr::memchr(b'?', &src.bytes[start + 1..end]).map(|k| start + 1 + k);
+        if let Some(at) = question {
+            return Err(flux_skips(
+                src,
+                at,
+                "a `?` inside a plain value in a flow collection",
+                "yaml.v3 ends a plain value in brackets at `?` and then cannot read on; quote \
+                 the value",
+            ));
+        }
+        if src.at(end) == b':' && matches!(src.at(end + 1), b'[' | b'{') {
+            return Err(flux_skips(
+                src,
+                end + 1,
+                "a flow collection right after `:` in a flow collection",
+                "yaml.v3 reads that `:` as part of the plain value before it and then cannot \
+                 read on; put a space after the `:`",
+            ));
+        }
+        Ok(())
     }
 
     fn unknown_extent(&self, pos: usize) -> ParseError {
@@ -852,6 +945,14 @@ impl Builder<'_, '_> {
             return;
         };
         let close = if frame.is_map { b'}' } else { b']' };
+        // After a trailing `,` yaml-rust2 reports the end at that `,`.
+        let mut pos = pos;
+        if frame.bracketed && self.src.at(pos) == b',' {
+            pos += 1;
+            while self.src.is_blank(pos) || self.src.is_break(pos) {
+                pos += 1;
+            }
+        }
         let end = if frame.bracketed && self.src.at(pos) == close {
             if !self.frames.last().is_some_and(|f| f.flow) {
                 self.tree

@@ -48,17 +48,26 @@ fn case_id(input: &str) -> String {
     format!("{h:016x}")
 }
 
-/// 1-based line and column (characters, the BOM not counted) of byte `pos`.
+/// 1-based line and column (characters) of byte `pos`, as yaml.v3 counts them: the BOM that
+/// starts the file or a `---` piece (each a stream of its own) is not counted, any other is.
 fn line_col(text: &str, pos: usize) -> (usize, usize) {
     let before = &text[..pos];
     let line_start = before.rfind('\n').map_or(0, |i| i + 1);
     let line = before.matches('\n').count() + 1;
-    let col = before[line_start..]
-        .trim_start_matches('\u{feff}')
-        .chars()
-        .count()
-        + 1;
-    (line, col)
+    let mut piece_starts = vec![0];
+    let mut from = 0;
+    while let Some(found) = text[from..].find("\n---") {
+        let Some(eol) = text[from + found + 4..].find('\n') else {
+            break;
+        };
+        from = from + found + 4 + eol + 1;
+        piece_starts.push(from);
+    }
+    let mut rest = &before[line_start..];
+    if piece_starts.contains(&line_start) {
+        rest = rest.strip_prefix('\u{feff}').unwrap_or(rest);
+    }
+    (line, rest.chars().count() + 1)
 }
 
 /// Where yaml.v3 places a node: at its properties (`&a`, `!t`) when it has any.

@@ -4,7 +4,7 @@
 use super::automations::{coverage, under_path, Automation, Coverage};
 use super::policies::{Policy, Resolution};
 use super::{FileId, ObjectKey, PolicyId, SourceFile};
-use crate::fix::{render_scalar, Edit};
+use crate::fix::{render_scalar_at, Edit};
 use crate::image::{ImageName, Reference};
 use crate::lock::Lock;
 use crate::manifest::{Attachment, IgnoredReason, Manifest, PathSegment, ScalarNode};
@@ -247,10 +247,9 @@ pub(crate) fn evaluate_file(
             &mut out,
         );
         if let Some(wanted) = stale.filter(|_| updated) {
-            let old_source = file.text.get(scalar.range.as_range()).unwrap_or("");
             let edit = Edit {
                 range: scalar.range,
-                replacement: render_scalar(old_source, scalar.style, &wanted),
+                replacement: render_scalar_at(&file.text, scalar.range, scalar.style, &wanted),
             };
             if let Some(f) = downgrade(cx, policy, file, &site, &wanted) {
                 out.findings.push(f);

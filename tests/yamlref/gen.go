@@ -425,6 +425,144 @@ func corpus() []string {
 		}
 		out = append(out, t)
 	}
+	out = append(out, anchorNames(doc)...)
+	return append(out, blockShapes(doc)...)
+}
+
+// blockShapes: block scalars as the first explicit key of a mapping, and block scalars whose
+// blank lines are indented more than a comment line that follows (yaml.v3 ends the scalar there).
+func blockShapes(doc func(string) string) []string {
+	m := " # " + markers[0]
+	var out []string
+	for _, h := range []string{"|", ">", "|-", ">+", "|2"} {
+		out = append(out,
+			doc("  x:\n    ? "+h+"\n      a\n    : b"+m+"\n"),
+			doc("  ? "+h+"\n    a\n  : b"+m+"\n  image: c"+m+"\n"),
+			doc("  a: "+h+"\n      \n\n    # c\n  image: x"+m+"\n"),
+			doc("  a: "+h+"\n     \n   "+m[1:]+"\n  image: x\n"),
+			doc("  a: "+h+"\n     \n   x\n  image: x"+m+"\n"),
+			doc("  args:\n  - "+h+"\n      \n   # c\n  - x"+m+"\n"),
+			"a: "+h+"\n   \n # c\nimage: x"+m+"\n",
+		)
+	}
+	return out
+}
+
+// anchorNames: anchors and aliases whose names hold or end in a character yaml.v3 ends a name
+// at (`&an:chor`, `*a:`), in block and flow context, as keys and values; and a BOM starting a
+// later `---` piece, a comment or a line (yaml.v3 skips a BOM only where a stream starts).
+func anchorNames(doc func(string) string) []string {
+	m := " # " + markers[0]
+	var out []string
+	for _, name := range []string{"an:chor", "a:", "a::", "a:b:", "a?b", "a?", "a%b", "a@b", "a`b", "a:%", "a,b", "a]", "a}"} {
+		for _, ind := range []string{"&", "*"} {
+			n := ind + name
+			def := "  d: &an x\n  e: &a y\n"
+			if ind == "&" {
+				def = ""
+			}
+			for _, body := range []string{
+				"  image: " + n + " value" + m + "\n",
+				"  image: " + n + m + "\n",
+				"  image: " + n + "\n    value" + m + "\n",
+				"  " + n + " key: value" + m + "\n",
+				"  " + n + ": value" + m + "\n",
+				"  " + n + " : value" + m + "\n",
+				"  args:\n  - " + n + " value" + m + "\n",
+				"  args:\n  - " + n + m + "\n",
+				"  args: [" + n + " value, b]" + m + "\n",
+				"  args: [" + n + ", b]" + m + "\n",
+				"  args: [a, " + n + "]" + m + "\n",
+				"  env: {" + n + " k: v}" + m + "\n",
+				"  env: {" + n + ": v}" + m + "\n",
+				"  env: {k: " + n + "}" + m + "\n",
+				"  env: {k: " + n + " v}" + m + "\n",
+			} {
+				out = append(out, doc(def+body))
+			}
+		}
+	}
+	// A plain scalar ending in `:` before a flow indicator: yaml.v3 keeps the `:` (it ends a
+	// plain scalar only before a blank), yaml-rust2 reads a key.
+	for _, body := range []string{
+		"  args: [\n    b:," + m + "\n    c\n  ]\n",
+		"  args: [b:, c]\n",
+		"  args: [b:]\n",
+		"  env: {k: b:}\n",
+		"  env: {b:, k: v}\n",
+		"  env: {a: b, c:,}\n",
+		"  args: [a :, b]\n",
+		"  args: [\n    a :," + m + "\n    c,\n  ]\n",
+		"  args: [a, b, ]" + m + "\n",
+		"  args: [b:[c]]\n",
+		"  args: [b:{c: d}]\n",
+		"  args: [a?b]\n",
+		"  args: [\n    a?b," + m + "\n  ]\n",
+		"  args: [https://example.com/x?ref=v1]\n",
+		"  env: {k: a?b}\n",
+		"  args: [?b]\n",
+		"  args: [? b]\n",
+		"  args: [a, ?b: c]\n",
+		"  args: [\n    ?b," + m + "\n  ]\n",
+		"  args: [\n    ?b: c," + m + "\n  ]\n",
+		"  env: {\n    ?b: c," + m + "\n  }\n",
+	} {
+		out = append(out, doc(body))
+	}
+	bom := "\ufeff"
+	for _, t := range []string{
+		"a: 1\n---\n" + bom + "kind: K\nimage: x" + m + "\n",
+		"a: 1\n---\n" + bom + "image: x" + m + "\n",
+		"a: 1\n---\n" + bom + "# c\nimage: x" + m + "\n",
+		"a: 1\n---\n" + bom + "# c" + m + "\n- x\n",
+		"a: 1\n---\nb: 2\n---\n" + bom + "image: x" + m + "\n",
+		"a: 1\n---\n" + bom + "\nimage: x" + m + "\n",
+		"a: 1\n---\n" + bom + "\n",
+		"a: 1\n---\n" + bom,
+		"a: 1\n---\n" + bom + "---\nimage: x" + m + "\n",
+		"a: 1\n" + bom + "---\nimage: x" + m + "\n",
+		"a: 1\n" + bom + "--- # c\nimage: x" + m + "\n",
+		"a: 1\n" + bom + "...\nimage: x" + m + "\n",
+		"a: 1\n" + bom + "b: 2\nimage: x" + m + "\n",
+		"a: 1\n" + bom + "# c\nimage: x" + m + "\n",
+		"a: 1\n" + bom + "\nimage: x" + m + "\n",
+		"a:\n" + bom + "- x" + m + "\n",
+		"a:\n  b: 1\n" + bom + "  c: x" + m + "\n",
+		"a: |\n  l\n" + bom + "image: x" + m + "\n",
+		"a: \"q\n" + bom + "r\"\nimage: x" + m + "\n",
+		"a: [b,\n" + bom + "c]\nimage: x" + m + "\n",
+		bom + "a: 1\n---\n" + bom + "image: x" + m + "\n",
+		"a: 1\n---\n" + bom + bom + "image: x" + m + "\n",
+		"a: 1\n---\n " + bom + "image: x" + m + "\n",
+		"a: 1\r\n---\r\n" + bom + "image: x" + m + "\r\n",
+		"---\n" + bom + "image: x" + m + "\n",
+		"a: 1\n---\n" + bom + "%YAML 1.1\n---\nimage: x" + m + "\n",
+		"a: 1\n--- # c\n" + bom + "image: x" + m + "\n---\n" + bom + "b: y" + m + "\n",
+		"a: 1\n---\n" + bom + "kind: List\nitems:\n- image: x" + m + "\nimage: y" + m + "\n",
+		"a: 1\n---\n" + bom + "metadata: 5\nimage: x" + m + "\n",
+		"a: 1\n---\n" + bom + "metadata:\n  annotations: 5\nimage: x" + m + "\n",
+		"a: 1\n---\n" + bom + "...\nimage: x" + m + "\n",
+		"a: 1\n---\n" + bom + "- x" + m + "\n",
+		"a: 1\n---\n" + bom + "  image: x" + m + "\n",
+		"a: 1\n---\n" + bom + "\timage: x" + m + "\n",
+		"a: 1\n---\n" + bom + "\t\nimage: x" + m + "\n",
+		"a: 1\n---\n" + bom + m[1:] + "\nimage: x\n",
+		"a: 1\n---\n" + bom + "image:" + m + "\n  x\n",
+		"a: 1\n---\n" + bom + "image: &a x" + m + "\nb: *a\n",
+		"a: 1\n---\n" + bom + "image: \"x\"" + m + "\n",
+		"a: 1\n---\n" + bom + "image: |\n  x\nb: y" + m + "\n",
+		"a: 1\n---\n" + bom + "{image: x}\n",
+		"a: 1\n---\n" + bom + "image: [x, y]\nb: y" + m + "\n",
+		"a: 1\n---\n" + bom + "---\n" + bom + "image: x" + m + "\n",
+		"a: \"x\n---x\n" + bom + "y\"\nimage: x" + m + "\n",
+		"a: 1\n---\n" + bom + "b: \"y\n " + bom + "z\"\nimage: x" + m + "\n",
+		"a: 1\n---\n" + bom + "b: \"y\n z\"" + m + "\n",
+		"a: \"x\n---x\ny\"\nimage: x" + m + "\n",
+		"a: \"x\n--- # c\ny\"\nimage: x" + m + "\n",
+		"a: x\n  y\n---x\n  z\nimage: x" + m + "\n",
+	} {
+		out = append(out, t)
+	}
 	return out
 }
 
