@@ -556,7 +556,7 @@ pub(crate) fn agrees(text: &str) -> bool {
             continue;
         };
         took = true;
-        match super::tree::build(&src, src.body(), &[], &[], collections) {
+        match super::yamlrust::build(&src, src.body(), &[], &[], collections) {
             Ok(slow) => {
                 let mut fast = fast;
                 let comments = fast.comments.take();

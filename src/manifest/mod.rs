@@ -1,6 +1,9 @@
 //! YAML manifests as Flux reads them: every scalar value with its exact byte span, and every
 //! `$imagepolicy` comment with the node yaml.v3 attaches it to (`flux-semantics.md` §1.1).
 //!
+//! The plainest files (block collections of one-line and literal scalars, most manifests) are
+//! read by a fast path of our own (`fast.rs`), which gives the tree builder (`tree.rs`) the
+//! events yaml-rust2 would give; every other file is read by yaml-rust2 (`yamlrust.rs`).
 //! yaml-rust2 supplies the structure and the parsed values; it reports only where each node
 //! starts, in characters, and drops comments. So this module converts positions to bytes once per
 //! file (`source.rs`), finds where each scalar ends and checks that against the parsed value
@@ -27,6 +30,7 @@ mod spans;
 mod style;
 mod tabs;
 mod tree;
+mod yamlrust;
 
 #[cfg(test)]
 mod proptests;

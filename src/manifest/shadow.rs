@@ -21,7 +21,8 @@ use super::comments::{self, in_ranges};
 use super::scope;
 use super::source::Source;
 use super::spans;
-use super::tree::{self, Item, Kind, Shift, Tree};
+use super::tree::{Item, Kind, Tree};
+use super::yamlrust::{self, Shift};
 use super::{anchors, flowcolons, ParseError};
 
 /// yaml-rust2's error for a `%` directive after a document.
@@ -128,11 +129,11 @@ fn build_from(src: &Source, collections: bool, base: Replacements) -> Result<Tre
         && base.keys.is_empty());
     let first = if double_cr || edited {
         let (copy, shifts) = base.copy(src);
-        tree::build(src, &copy, &shifts, &base.colons, collections)
+        yamlrust::build(src, &copy, &shifts, &base.colons, collections)
     } else if let Some(tree) = super::fast::build(src, collections) {
         return Ok(tree);
     } else {
-        tree::build(src, src.body(), &[], &[], collections)
+        yamlrust::build(src, src.body(), &[], &[], collections)
     };
     let first = match first {
         Ok(tree) => return Ok(tree),
@@ -150,7 +151,7 @@ fn build_from(src: &Source, collections: bool, base: Replacements) -> Result<Tre
             break;
         }
         let (copy, shifts) = repl.copy(src);
-        match tree::build(src, &copy, &shifts, &repl.colons, collections) {
+        match yamlrust::build(src, &copy, &shifts, &repl.colons, collections) {
             Ok(mut tree) => {
                 if !repl.fits(src, &tree) || !repl.restore_apostrophes(src, &mut tree) {
                     break;
