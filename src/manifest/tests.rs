@@ -899,3 +899,28 @@ fn a_bom_starting_a_quoted_scalars_continuation_line() {
     let m = parse_ok("a: 1\n---\n\u{feff}b: \"y\n z\" # {\"$imagepolicy\": \"ns:p\"}\n");
     assert_eq!(m.scalar_of(&m.markers[0]).unwrap().value, "y z");
 }
+
+/// yaml.v3 fails on a `:` that a flow collection or an anchor follows right after a plain value
+/// in brackets, also with blanks or a line break before the `:`; a blank after it is fine.
+#[test]
+fn colon_glued_to_a_flow_collection_after_blanks() {
+    for text in [
+        "a: {b :[c]}\n",
+        "a: {b  :{c: d}}\n",
+        "a: {b\n  :[c]}\n",
+        "a: {&x b :[c]}\n",
+    ] {
+        let err = parse(text).unwrap_err();
+        assert_eq!(err.kind, ParseErrorKind::FluxSkipsFile, "{text:?}: {err:?}");
+    }
+    // yaml-rust2 refuses this one itself.
+    assert!(parse("a: {b :&y [c]}\n").is_err());
+    for text in [
+        "a: {b : [c]}\n",
+        "a: {b :c}\n",
+        "a: [b :c]\n",
+        "a: {b :\"c\"}\n",
+    ] {
+        assert!(parse(text).is_ok(), "{text:?}");
+    }
+}

@@ -738,7 +738,8 @@ impl Builder<'_, '_> {
     }
 
     /// yaml.v3 ends a plain scalar in a flow collection at a `?` (then an indicator it cannot
-    /// take there), and after a `:` that a `[` or `{` follows (`flowcolons.rs`).
+    /// take there), and fails on a `:` after it, there or after blanks, that a `[`, `{` or `&`
+    /// follows (`flowcolons.rs`).
     fn check_flow_plain(&self, start: usize, end: usize) -> Result<(), ParseError> {
         let src = self.src;
         let question = memchr::memchr(b'?', &src.bytes[start + 1..end]).map(|k| start + 1 + k);
@@ -751,10 +752,15 @@ impl Builder<'_, '_> {
                  the value",
             ));
         }
-        if src.at(end) == b':' && matches!(src.at(end + 1), b'[' | b'{') {
+        // Blanks and line breaks may stand between the value and the `:` (`{b :[c]}`).
+        let mut colon = end;
+        while matches!(src.at(colon), b' ' | b'\t' | b'\n' | b'\r') {
+            colon += 1;
+        }
+        if src.at(colon) == b':' && matches!(src.at(colon + 1), b'[' | b'{' | b'&') {
             return Err(flux_skips(
                 src,
-                end + 1,
+                colon + 1,
                 "a flow collection right after `:` in a flow collection",
                 "yaml.v3 reads that `:` as part of the plain value before it and then cannot \
                  read on; put a space after the `:`",

@@ -426,7 +426,28 @@ func corpus() []string {
 		out = append(out, t)
 	}
 	out = append(out, anchorNames(doc)...)
+	out = append(out, flowPairs(doc)...)
 	return append(out, blockShapes(doc)...)
+}
+
+// flowPairs: single-pair mappings in flow collections whose value is a flow collection, with
+// plain, quoted, anchored and flow keys, the value right after the `:`, after a blank, or on
+// the next line.
+func flowPairs(doc func(string) string) []string {
+	m := " # " + markers[0]
+	var out []string
+	for _, k := range []string{"b", "\"b\"", "'b'", "[b]", "{b: c}", "&x b", "b "} {
+		for _, sep := range []string{":", ": ", ":\n    "} {
+			for _, v := range []string{"[c]", "{c: d}"} {
+				out = append(out,
+					doc("  a: ["+k+sep+v+"]\n  image: x"+m+"\n"),
+					doc("  a: {"+k+sep+v+"}\n  image: x"+m+"\n"),
+					doc("  a: ["+k+sep+v+", e]\n  image: x"+m+"\n"),
+				)
+			}
+		}
+	}
+	return out
 }
 
 // blockShapes: block scalars as the first explicit key of a mapping, and block scalars whose
