@@ -197,47 +197,24 @@ impl Replacements {
     /// Adds the replacement for the spelling yaml-rust2 stopped on, if it is one yaml.v3 reads.
     fn add(&mut self, src: &Source, err: &ParseError) -> bool {
         let pos = err.span.start();
+        // Each kind once per place: the same spelling found again means the copy did not help.
         if let Some(quoted) = quoted_at(src, err) {
-            if self.quoted.iter().any(|q| q.0 == quoted.0) {
-                return false;
-            }
-            self.quoted.push(quoted);
-            return true;
+            return push_new(&mut self.quoted, quoted, |a, b| a.0 == b.0);
         }
         if let Some(unread) = unread_at(src, err) {
-            if self.unread.iter().any(|u| u.0 == unread.0) {
-                return false;
-            }
-            self.unread.push(unread);
-            return true;
+            return push_new(&mut self.unread, unread, |a, b| a.0 == b.0);
         }
         if let Some(token) = flow_line_at(src, err) {
-            if self.flow_lines.contains(&token) {
-                return false;
-            }
-            self.flow_lines.push(token);
-            return true;
+            return push_new(&mut self.flow_lines, token, PartialEq::eq);
         }
         if let Some(quoted) = apostrophe_at(src, err) {
-            if self.apostrophes.contains(&quoted) {
-                return false;
-            }
-            self.apostrophes.push(quoted);
-            return true;
+            return push_new(&mut self.apostrophes, quoted, PartialEq::eq);
         }
         if let Some(hash) = dedent_at(src, err) {
-            if self.dedents.contains(&hash) {
-                return false;
-            }
-            self.dedents.push(hash);
-            return true;
+            return push_new(&mut self.dedents, hash, PartialEq::eq);
         }
         if let Some(tab) = indent_tab_at(src, err) {
-            if self.indent_tabs.contains(&tab) {
-                return false;
-            }
-            self.indent_tabs.push(tab);
-            return true;
+            return push_new(&mut self.indent_tabs, tab, PartialEq::eq);
         }
         // yaml-rust2 reports at or just after the spelling: the nearest one is it.
         let near = (pos.saturating_sub(2).max(src.body_start)..=pos).rev();
@@ -561,4 +538,13 @@ fn longest_line(src: &Source, line: usize) -> usize {
         .map(<[u8]>::len)
         .max()
         .unwrap_or(0)
+}
+
+/// Adds `item` unless `same` finds it already there; whether it was added.
+fn push_new<T>(list: &mut Vec<T>, item: T, same: impl Fn(&T, &T) -> bool) -> bool {
+    if list.iter().any(|x| same(x, &item)) {
+        return false;
+    }
+    list.push(item);
+    true
 }
