@@ -5,7 +5,7 @@ mod replace;
 
 pub use replace::{replace_all_checked, ReplaceError, Replacement};
 
-use std::io::{self, Write as _};
+use std::io::{self, Read as _, Write as _};
 use std::path::{Path, PathBuf};
 
 #[cfg(test)]
@@ -27,14 +27,28 @@ pub fn write_atomic_if_changed(path: &Path, contents: &[u8]) -> io::Result<bool>
         Err(e) => return Err(e),
     };
     if let Some(meta) = &existing {
-        if meta.is_file()
-            && meta.len() == contents.len() as u64
-            && fs_err::read(&target)? == contents
-        {
+        if meta.is_file() && meta.len() == contents.len() as u64 && holds(&target, contents)? {
             return Ok(false);
         }
     }
     write_atomic_via(&target, contents)
+}
+
+/// Whether the file at `path` holds exactly `expected`: read into a buffer one byte longer, with
+/// no look at its metadata first (`fs::read` asks for the size twice).
+pub(super) fn holds(path: &Path, expected: &[u8]) -> io::Result<bool> {
+    let mut file = fs_err::File::open(path)?;
+    let mut buf = vec![0; expected.len() + 1];
+    let mut len = 0;
+    while len < buf.len() {
+        match file.read(&mut buf[len..]) {
+            Ok(0) => break,
+            Ok(n) => len += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(&buf[..len] == expected)
 }
 
 /// Write `contents` over `target` through a temporary file: in the staging directory of the git

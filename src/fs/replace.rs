@@ -2,7 +2,7 @@
 //! leaves the repository, none that is read-only, none that changed since it was read.
 
 use std::collections::BTreeSet;
-use std::io::{self, Read as _};
+use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, SystemTime};
@@ -10,7 +10,7 @@ use std::time::{Duration, SystemTime};
 use tempfile::TempPath;
 
 use super::{
-    context, file_name, flush_file_system, parent_dir, stage, sync_dir, write_target, Flush,
+    context, file_name, flush_file_system, holds, parent_dir, stage, sync_dir, write_target, Flush,
     TEMP_SUFFIX,
 };
 
@@ -212,23 +212,6 @@ fn rename_checked(tmp: TempPath, target: &Path, expected: &[u8]) -> Result<(), R
     tmp.persist(target)
         .map_err(|e| context(e.error, "replace", target))?;
     Ok(())
-}
-
-/// Whether the file at `path` holds exactly `expected`: read into a buffer one byte longer, with
-/// no look at its metadata first (`fs::read` asks for the size twice).
-fn holds(path: &Path, expected: &[u8]) -> io::Result<bool> {
-    let mut file = fs_err::File::open(path)?;
-    let mut buf = vec![0; expected.len() + 1];
-    let mut len = 0;
-    while len < buf.len() {
-        match file.read(&mut buf[len..]) {
-            Ok(0) => break,
-            Ok(n) => len += n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(&buf[..len] == expected)
 }
 
 /// Stage `contents` as an unnamed file in `dir` (`O_TMPFILE`), then give it a name in `staging`.
