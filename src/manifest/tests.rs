@@ -924,3 +924,48 @@ fn colon_glued_to_a_flow_collection_after_blanks() {
         assert!(parse(text).is_ok(), "{text:?}");
     }
 }
+
+/// An implicit `key: value` pair in a flow sequence whose value (or key) is a flow collection:
+/// yaml.v3 reads `[b: [c]]` as `[{b: [c]}]`, at any depth, whatever flow collections came earlier
+/// in the file (checked against yaml.v3; the table's flowPairs and flowNesting inputs).
+#[test]
+fn implicit_pairs_with_flow_collections_in_flow_sequences() {
+    let kv = |k: &str, x: &str| (k.to_owned(), x.to_owned());
+    assert_eq!(values_of("a: [b: [c]]\n"), [kv("a[0].b[0]", "c")]);
+    assert_eq!(values_of("a: [b: {c: d}]\n"), [kv("a[0].b.c", "d")]);
+    assert_eq!(
+        values_of("a: [b: [c], e]\n"),
+        [kv("a[0].b[0]", "c"), kv("a[1]", "e")]
+    );
+    assert_eq!(
+        values_of("a: [[a: [b]]: [c: {d: e}]]\n"),
+        [kv("a[0].[a: [b]][0].c.d", "e")]
+    );
+    assert_eq!(
+        values_of("a: [b: [c: [d]], e: {f: [g: h]}]\n"),
+        [kv("a[0].b[0].c[0]", "d"), kv("a[1].e.f[0].g", "h")]
+    );
+    assert_eq!(
+        values_of("a: [{b: c}: [d], e]\n"),
+        [kv("a[0].{b: c}[0]", "d"), kv("a[1]", "e")]
+    );
+    assert_eq!(values_of("a: {b: [c: [d]]}\n"), [kv("a.b[0].c[0]", "d")]);
+    // The same whatever came before: a flow mapping, an explicit pair, an implicit pair.
+    for before in ["", "x: {a: x}\n", "x: [? a : x]\n", "x: [a: [x]]\n"] {
+        let text = format!("{before}y: [b: [c]]\n");
+        let values = values_of(&text);
+        assert_eq!(values.last(), Some(&kv("y[0].b[0]", "c")), "{text:?}");
+        // yaml.v3: "did not find expected node content".
+        let text = format!("{before}y: [ : foo ]\n");
+        let err = parse(&text).unwrap_err();
+        assert_eq!(err.kind, ParseErrorKind::FluxSkipsFile, "{text:?}: {err:?}");
+    }
+    // yaml.v3: "did not find expected ',' or ']'".
+    for text in [
+        "a: [b: [c]: d]\n",
+        "a: [b: c: [d]]\n",
+        "a: [[b: [x,\n    y]]: z]\n",
+    ] {
+        assert!(parse(text).is_err(), "{text:?}");
+    }
+}

@@ -382,15 +382,18 @@ pub struct Scanner<T> {
     token_available: bool,
     /// Whether all characters encountered since the last newline were whitespace.
     leading_whitespace: bool,
-    /// Whether we started a flow mapping.
+    /// Whether we started a flow mapping, one entry per flow level.
     ///
     /// This is used to detect implicit flow mapping starts such as:
     /// ```yaml
     /// [ : foo ] # { null: "foo" }
     /// ```
-    flow_mapping_started: bool,
-    /// Whether we currently are in an implicit flow mapping.
-    implicit_flow_mapping: bool,
+    flow_mapping_started: Vec<bool>,
+    /// Whether we currently are in an implicit flow mapping, one entry per flow level.
+    ///
+    /// Entries are pushed at `[` or `{` and popped at their closing bracket, so that a nested
+    /// collection's closing bracket cannot end an outer implicit mapping (`[a: [b]]`).
+    implicit_flow_mapping: Vec<bool>,
 }
 
 impl<T: Iterator<Item = char>> Iterator for Scanner<T> {
@@ -441,8 +444,8 @@ impl<T: Iterator<Item = char>> Scanner<T> {
             tokens_parsed: 0,
             token_available: false,
             leading_whitespace: true,
-            flow_mapping_started: false,
-            implicit_flow_mapping: false,
+            flow_mapping_started: Vec::new(),
+            implicit_flow_mapping: Vec::new(),
         }
     }
 
@@ -1402,9 +1405,9 @@ impl<T: Iterator<Item = char>> Scanner<T> {
         let start_mark = self.mark;
         self.skip_non_blank();
 
-        if tok == TokenType::FlowMappingStart {
-            self.flow_mapping_started = true;
-        }
+        self.flow_mapping_started
+            .push(tok == TokenType::FlowMappingStart);
+        self.implicit_flow_mapping.push(false);
 
         self.skip_ws_to_eol(SkipTabs::Yes)?;
 
@@ -1418,7 +1421,10 @@ impl<T: Iterator<Item = char>> Scanner<T> {
 
         self.disallow_simple_key();
 
+        // End this level's implicit mapping, if any, then drop the level's state.
         self.end_implicit_mapping(self.mark);
+        self.implicit_flow_mapping.pop();
+        self.flow_mapping_started.pop();
 
         let start_mark = self.mark;
         self.skip_non_blank();
@@ -2294,9 +2300,9 @@ impl<T: Iterator<Item = char>> Scanner<T> {
                 TokenType::BlockMappingStart,
                 start_mark,
             );
-        } else {
+        } else if let Some(mapping_started) = self.flow_mapping_started.last_mut() {
             // The parser, upon receiving a `Key`, will insert a `MappingStart` event.
-            self.flow_mapping_started = true;
+            *mapping_started = true;
         }
 
         self.remove_simple_key()?;
@@ -2323,7 +2329,16 @@ impl<T: Iterator<Item = char>> Scanner<T> {
     fn fetch_value(&mut self) -> ScanResult {
         let sk = self.simple_keys.last().unwrap().clone();
         let start_mark = self.mark;
-        self.implicit_flow_mapping = self.flow_level > 0 && !self.flow_mapping_started;
+        let implicit_flow_mapping = match (
+            self.implicit_flow_mapping.last_mut(),
+            self.flow_mapping_started.last(),
+        ) {
+            (Some(implicit), Some(false)) => {
+                *implicit = true;
+                true
+            }
+            _ => false,
+        };
 
         // Skip over ':'.
         self.skip_non_blank();
@@ -2341,7 +2356,7 @@ impl<T: Iterator<Item = char>> Scanner<T> {
             // insert simple key
             let tok = Token(sk.mark, TokenType::Key);
             self.insert_token(sk.token_number - self.tokens_parsed, tok);
-            if self.implicit_flow_mapping {
+            if implicit_flow_mapping {
                 if sk.mark.line < start_mark.line {
                     return Err(ScanError::new(
                         start_mark,
@@ -2366,7 +2381,7 @@ impl<T: Iterator<Item = char>> Scanner<T> {
             self.simple_keys.last_mut().unwrap().possible = false;
             self.disallow_simple_key();
         } else {
-            if self.implicit_flow_mapping {
+            if implicit_flow_mapping {
                 self.tokens
                     .push_back(Token(self.mark, TokenType::FlowMappingStart));
             }
@@ -2534,11 +2549,17 @@ impl<T: Iterator<Item = char>> Scanner<T> {
         !self.indents.is_empty()
     }
 
-    /// If an implicit mapping had started, end it.
+    /// If an implicit mapping had started at the current flow level, end it.
     fn end_implicit_mapping(&mut self, mark: Marker) {
-        if self.implicit_flow_mapping {
-            self.implicit_flow_mapping = false;
-            self.flow_mapping_started = false;
+        if let (Some(implicit), Some(mapping_started)) = (
+            self.implicit_flow_mapping.last_mut(),
+            self.flow_mapping_started.last_mut(),
+        ) {
+            if !*implicit {
+                return;
+            }
+            *implicit = false;
+            *mapping_started = false;
             self.tokens
                 .push_back(Token(mark, TokenType::FlowMappingEnd));
         }
