@@ -427,6 +427,7 @@ func corpus() []string {
 	}
 	out = append(out, anchorNames(doc)...)
 	out = append(out, flowPairs(doc)...)
+	out = append(out, flowNesting(doc)...)
 	return append(out, blockShapes(doc)...)
 }
 
@@ -445,6 +446,42 @@ func flowPairs(doc func(string) string) []string {
 					doc("  a: ["+k+sep+v+", e]\n  image: x"+m+"\n"),
 				)
 			}
+		}
+	}
+	return out
+}
+
+// flowNesting: single-pair mappings in flow sequences nested two levels deep, as keys and
+// values, next to explicit (`?`) pairs and flow mappings, some with a marker inside the nested
+// collection; each after nothing, after a flow mapping, after an explicit pair and after an
+// implicit pair earlier in the file (yaml-rust2 0.13 kept one flag for all flow levels).
+func flowNesting(doc func(string) string) []string {
+	m := " # " + markers[0]
+	var out []string
+	bodies := []string{
+		"[b: [c: [d]]]",
+		"[b: {c: [d: e]}]",
+		"[[b: [c]]: [d]]",
+		"[[a: [b]]: [c: {d: e}]]",
+		"[{b: c}: [d], e: [f]]",
+		"[? b : c, d: [e]]",
+		"[b: [c], d: {e: f}, g]",
+		"[b: [c, [d: [e]]]]",
+		"[b: [c]: d]",
+		"[b: c: [d]]",
+		"[ : x]",
+		"[ : [x]]",
+		"[b: [c], : [d]]",
+		"{a: [b: [c]], e: [f: {g: h}]}",
+		"[{a: b}, c: [d]]",
+		"[b: [x," + m + "\n    y]]",
+		"[b: {c: x," + m + "\n    d: y}]",
+		"[[b: [x," + m + "\n    y]]: z]",
+		"[b: [c],\n    d: [x," + m + "\n    y]]",
+	}
+	for _, before := range []string{"", "  p: {q: r}\n", "  p: [? q : r]\n", "  p: [q: [r]]\n"} {
+		for _, b := range bodies {
+			out = append(out, doc(before+"  a: "+b+"\n  image: x"+m+"\n"))
 		}
 	}
 	return out
