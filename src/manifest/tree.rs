@@ -124,8 +124,8 @@ struct Frame {
     meta_level: Option<u8>,
     /// The first `metadata` (or `annotations`) key of this mapping has been seen.
     meta_seen: bool,
-    /// Hashes of the keys seen so far (a mapping has few: a scan beats a set).
-    keys: Vec<u64>,
+    /// Where this mapping's key hashes start in [`Builder::key_hashes`].
+    keys_from: usize,
     /// The collection is a duplicate entry's value, or inside one.
     dup: bool,
 }
@@ -157,6 +157,10 @@ pub(super) struct Builder<'s, 'a> {
     next_meta_level: Option<u8>,
     /// Where the next scalar ends, when its scanner knows (the fast path, one-line scalars).
     pub(super) known_end: Option<usize>,
+    /// Hashes of the keys seen so far in each open mapping, outermost first: a mapping's keys
+    /// are contiguous, since a nested mapping ends before its parent's next key (one vector for
+    /// all, not one per mapping; a mapping has few keys: a scan beats a set).
+    key_hashes: Vec<u64>,
 }
 
 pub(crate) fn error_at(
@@ -235,6 +239,7 @@ impl<'s, 'a> Builder<'s, 'a> {
             collections,
             next_meta_level: None,
             known_end: None,
+            key_hashes: Vec::new(),
         }
     }
 
@@ -379,10 +384,10 @@ impl Builder<'_, '_> {
                 if frame.is_map {
                     if let Some(key) = frame.key.take() {
                         let hash = key_hash(&frame.key_text);
-                        if frame.keys.contains(&hash) {
+                        if self.key_hashes[frame.keys_from..].contains(&hash) {
                             dup = true;
                         } else {
-                            frame.keys.push(hash);
+                            self.key_hashes.push(hash);
                         }
                         Role::Value { key }
                     } else {
@@ -836,7 +841,7 @@ impl Builder<'_, '_> {
             last_end: start,
             meta_level,
             meta_seen: false,
-            keys: Vec::new(),
+            keys_from: self.key_hashes.len(),
             dup: self.tree.nodes[id].dup,
         });
         Ok(())
@@ -846,6 +851,7 @@ impl Builder<'_, '_> {
         let Some(frame) = self.frames.pop() else {
             return;
         };
+        self.key_hashes.truncate(frame.keys_from);
         let close = if frame.is_map { b'}' } else { b']' };
         // After a trailing `,` yaml-rust2 reports the end at that `,`.
         let mut pos = pos;
