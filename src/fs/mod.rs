@@ -3,7 +3,7 @@
 
 mod replace;
 
-pub use replace::{replace_all_checked, ReplaceError, Replacement};
+pub use replace::{replace_all_checked, replace_all_made, ReplaceError, Replacement};
 
 use std::io::{self, Read as _, Write as _};
 use std::path::{Path, PathBuf};

@@ -1,7 +1,9 @@
 //! `fix`'s writes: many files replaced at once, each atomically; none through a symbolic link that
 //! leaves the repository, none that is read-only, none that changed since it was read.
 
+use std::borrow::Cow;
 use std::collections::BTreeSet;
+use std::convert::Infallible;
 use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::{mpsc, Mutex, PoisonError};
@@ -33,7 +35,7 @@ pub enum ReplaceError {
 pub struct Replacement<'a> {
     pub path: PathBuf,
     pub expected: &'a [u8],
-    pub new: &'a [u8],
+    pub new: Cow<'a, [u8]>,
 }
 
 /// [`replace_all_checked`] for one file.
@@ -47,7 +49,7 @@ pub fn replace_checked(
     let file = Replacement {
         path: path.to_path_buf(),
         expected,
-        new,
+        new: new.into(),
     };
     let mut results = replace_all_checked(root, &[file]);
     results.pop().unwrap_or(Ok(false))
@@ -68,36 +70,60 @@ pub fn replace_all_checked(
     root: &Path,
     files: &[Replacement<'_>],
 ) -> Vec<Result<bool, ReplaceError>> {
+    replace_all_made(root, files, |file| Ok::<_, Infallible>(file.clone()))
+        .into_iter()
+        .map(|result| match result {
+            Ok(result) => result,
+            Err(never) => match never {},
+        })
+        .collect()
+}
+
+/// [`replace_all_checked`] with each file's replacement made on the way by `make` (or why there
+/// is none, passed on as it is), a batch at a time: making one batch overlaps the renames of the
+/// batch before.
+pub fn replace_all_made<'a, T: Sync, E: Send>(
+    root: &Path,
+    items: &'a [T],
+    make: impl Fn(&'a T) -> Result<Replacement<'a>, E> + Sync,
+) -> Vec<Result<Result<bool, ReplaceError>, E>> {
+    // References that live as long as `items`, for `make` (`par` lends shorter ones).
+    let items: Vec<&'a T> = items.iter().collect();
     let root = match fs_err::canonicalize(root) {
         Ok(root) => root,
         Err(err) => {
-            return files
-                .iter()
-                .map(|_| Err(io::Error::new(err.kind(), err.to_string()).into()))
-                .collect()
+            return crate::par::map(&items, |item| {
+                make(item).map(|_| Err(io::Error::new(err.kind(), err.to_string()).into()))
+            })
         }
     };
     let staging = Staging::find(&root);
-    let size = files
+    let size = items
         .len()
-        .div_ceil(files.len().div_ceil(BATCH).clamp(1, MAX_BATCHES));
-    let renamed: Vec<Result<Done, ReplaceError>> = std::thread::scope(|scope| {
-        let (batches, staged_batches) = mpsc::channel::<Vec<(Result<Staged, ReplaceError>, _)>>();
+        .div_ceil(items.len().div_ceil(BATCH).clamp(1, MAX_BATCHES));
+    let renamed: Vec<Result<Result<Done, ReplaceError>, E>> = std::thread::scope(|scope| {
+        let (batches, staged_batches) = mpsc::channel::<Vec<Made<'a, E>>>();
+        let count = items.len();
         let renamer = scope.spawn(move || {
-            let mut done = Vec::with_capacity(files.len());
+            let mut done = Vec::with_capacity(count);
             for batch in staged_batches {
                 done.extend(rename_batch(batch));
             }
             done
         });
-        for chunk in files.chunks(size.max(1)) {
-            let mut staged =
-                crate::par::map_io(chunk, |file| stage_one(&root, staging.as_ref(), file));
+        for chunk in items.chunks(size.max(1)) {
+            let mut staged = crate::par::map_io(chunk, |item: &&'a T| -> Made<'a, E> {
+                let file = make(item)?;
+                Ok((stage_one(&root, staging.as_ref(), &file), file.expected))
+            });
             if let Some(staging) = &staging {
-                flush_staged(&staging.dir, &mut staged);
+                let mut waiting: Vec<_> = (staged.iter_mut())
+                    .filter_map(|made| made.as_mut().ok().map(|(staged, _)| staged))
+                    .collect();
+                flush_staged(&staging.dir, &mut waiting);
             }
             // Fails only if the renamer panicked, which `join` passes on.
-            let _ = batches.send(staged.into_iter().zip(chunk).collect());
+            let _ = batches.send(staged);
         }
         drop(batches);
         renamer
@@ -108,16 +134,19 @@ pub fn replace_all_checked(
     let mut staged_dirs = BTreeSet::new();
     let results = renamed
         .into_iter()
-        .map(|done| match done? {
-            Done::Unchanged => Ok(false),
-            Done::Renamed(dir) => {
-                dirs.insert(dir);
-                Ok(true)
-            }
-            Done::Staged(dir) => {
-                staged_dirs.insert(dir);
-                Ok(true)
-            }
+        .map(|done| {
+            Ok(match done? {
+                Err(err) => Err(err),
+                Ok(Done::Unchanged) => Ok(false),
+                Ok(Done::Renamed(dir)) => {
+                    dirs.insert(dir);
+                    Ok(true)
+                }
+                Ok(Done::Staged(dir)) => {
+                    staged_dirs.insert(dir);
+                    Ok(true)
+                }
+            })
         })
         .collect();
     // The renames made durable: with one flush of the staging directory's file system when it
@@ -139,39 +168,43 @@ pub fn replace_all_checked(
 const BATCH: usize = 512;
 const MAX_BATCHES: usize = 8;
 
+/// A file of a batch once staged, with what its target held when read; or why it has no
+/// replacement.
+type Made<'a, E> = Result<(Result<Staged, ReplaceError>, &'a [u8]), E>;
+
 /// The renames of one staged and flushed batch, each after a last look at its target, on every
 /// core: one thread would wait for each file's open, read and rename in turn.
-fn rename_batch(
-    batch: Vec<(Result<Staged, ReplaceError>, &Replacement<'_>)>,
-) -> Vec<Result<Done, ReplaceError>> {
-    let work: Vec<_> = (batch.into_iter())
-        .map(|(staged, file)| (Mutex::new(Some(staged)), file))
+fn rename_batch<E: Send>(batch: Vec<Made<'_, E>>) -> Vec<Result<Result<Done, ReplaceError>, E>> {
+    let work: Vec<_> = batch
+        .into_iter()
+        .map(|made| Mutex::new(Some(made)))
         .collect();
-    crate::par::map_io(&work, |(slot, file)| -> Result<Done, ReplaceError> {
-        let staged = slot.lock().unwrap_or_else(PoisonError::into_inner).take();
-        match staged.expect("each file is renamed once")? {
+    crate::par::map_io(&work, |slot| {
+        let made = slot.lock().unwrap_or_else(PoisonError::into_inner).take();
+        let (staged, expected) = made.expect("each file is renamed once")?;
+        Ok(staged.and_then(|staged| match staged {
             Staged::Unchanged => Ok(Done::Unchanged),
             Staged::Renamed(dir) => Ok(Done::Renamed(dir)),
             Staged::Ready(target, tmp) => {
-                rename_checked(tmp, &target, file.expected)?;
+                rename_checked(tmp, &target, expected)?;
                 Ok(Done::Staged(parent_dir(&target).to_path_buf()))
             }
-        }
+        }))
     })
 }
 
 /// Flush the files staged with [`Flush::Later`]: with one flush of the file system, or, where
 /// that fails, file by file.
-fn flush_staged(staging: &Path, staged: &mut [Result<Staged, ReplaceError>]) {
+fn flush_staged(staging: &Path, staged: &mut [&mut Result<Staged, ReplaceError>]) {
     let waiting = |s: &Result<Staged, ReplaceError>| matches!(s, Ok(Staged::Ready(..)));
-    if !staged.iter().any(waiting) || flush_file_system(staging).is_ok() {
+    if !staged.iter().any(|s| waiting(s)) || flush_file_system(staging).is_ok() {
         return;
     }
-    for slot in staged.iter_mut().filter(|s| waiting(s)) {
-        if let Ok(Staged::Ready(_, tmp)) = slot {
+    for slot in staged.iter_mut() {
+        if let Ok(Staged::Ready(_, tmp)) = &**slot {
             let path: &Path = tmp;
             if let Err(err) = fs_err::File::open(path).and_then(|f| f.sync_all()) {
-                *slot = Err(context(err, "flush", path).into());
+                **slot = Err(context(err, "flush", path).into());
             }
         }
     }
@@ -212,7 +245,7 @@ fn stage_one(
     if meta.permissions().readonly() {
         return Err(ReplaceError::ReadOnly);
     }
-    if file.expected == file.new {
+    if file.expected == &*file.new {
         if !holds(&target, file.expected)? {
             return Err(ReplaceError::ChangedSinceRead);
         }
@@ -224,16 +257,21 @@ fn stage_one(
         Some(staging) => {
             // Flushed with all the others, before any is renamed.
             let name = file_name(&target)?;
-            let tmp = match stage_near(&dir, &staging.dir, name, file.new, &meta) {
+            let tmp = match stage_near(&dir, &staging.dir, name, &file.new, &meta) {
                 Some(tmp) => tmp,
-                None => {
-                    stage(name, &staging.dir, file.new, Some(&meta), Flush::Later)?.into_temp_path()
-                }
+                None => stage(name, &staging.dir, &file.new, Some(&meta), Flush::Later)?
+                    .into_temp_path(),
             };
             Ok(Staged::Ready(target, tmp))
         }
         None => {
-            let tmp = stage(file_name(&target)?, &dir, file.new, Some(&meta), Flush::Now)?;
+            let tmp = stage(
+                file_name(&target)?,
+                &dir,
+                &file.new,
+                Some(&meta),
+                Flush::Now,
+            )?;
             rename_checked(tmp.into_temp_path(), &target, file.expected)?;
             Ok(Staged::Renamed(dir))
         }
@@ -465,7 +503,7 @@ mod tests {
         .map(|(name, expected, new)| Replacement {
             path: root.join(name),
             expected: expected.as_bytes(),
-            new: new.as_bytes(),
+            new: new.as_bytes().into(),
         });
         let results = replace_all_checked(root, &files);
         assert!(matches!(results[0], Ok(true)));
@@ -524,7 +562,7 @@ mod tests {
             .map(|i| Replacement {
                 path: root.join(format!("d{}/f{i}.yaml", i % 7)),
                 expected: expected[i].as_bytes(),
-                new: new[i].as_bytes(),
+                new: new[i].as_bytes().into(),
             })
             .collect();
         let results = replace_all_checked(root, &files);
@@ -544,6 +582,40 @@ mod tests {
         }
         assert!(entries(&root.join(".git/imagelock-tmp")).is_empty());
         assert_eq!(entries(&root.join("d0")).len(), n.div_ceil(7));
+    }
+
+    #[test]
+    fn made_on_the_way_passes_on_why_a_file_has_no_replacement() {
+        let root = tempfile::tempdir().unwrap();
+        let root = root.path();
+        fs_err::create_dir_all(root.join(".git")).unwrap();
+        let n = BATCH + 41;
+        for i in 0..n {
+            fs_err::write(root.join(format!("f{i}.yaml")), format!("old {i}\n")).unwrap();
+        }
+        let items: Vec<(usize, String)> = (0..n).map(|i| (i, format!("old {i}\n"))).collect();
+        let results = replace_all_made(root, &items, |(i, expected)| {
+            if i % 97 == 3 {
+                return Err(format!("no replacement for {i}"));
+            }
+            Ok(Replacement {
+                path: root.join(format!("f{i}.yaml")),
+                expected: expected.as_bytes(),
+                new: format!("new {i}\n").into_bytes().into(),
+            })
+        });
+        assert_eq!(results.len(), n);
+        for (i, result) in results.into_iter().enumerate() {
+            let text = fs_err::read_to_string(root.join(format!("f{i}.yaml"))).unwrap();
+            if i % 97 == 3 {
+                assert_eq!(result.unwrap_err(), format!("no replacement for {i}"));
+                assert_eq!(text, format!("old {i}\n"));
+            } else {
+                assert!(matches!(result, Ok(Ok(true))), "{i}");
+                assert_eq!(text, format!("new {i}\n"));
+            }
+        }
+        assert!(entries(&root.join(".git/imagelock-tmp")).is_empty());
     }
 
     #[test]

@@ -343,7 +343,7 @@ pub fn execute<'a>(
             .map(|w| crate::fs::Replacement {
                 path: model.root().join(&w.rel),
                 expected: w.expected.as_bytes(),
-                new: w.new.as_bytes(),
+                new: w.new.as_bytes().into(),
             })
             .collect();
         let results = crate::fs::replace_all_checked(model.root(), &files);

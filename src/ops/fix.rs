@@ -1,9 +1,9 @@
-//! `fix`: new file contents from the model's edits, verified before anything is written, then
-//! written all at once; and what is left to report afterwards.
+//! `fix`: new file contents from the model's edits, each verified before it is written, written
+//! in batches (`fs::replace_all_made`); and what is left to report afterwards.
 
 use std::collections::BTreeSet;
 
-use crate::fix::apply_edits;
+use crate::fix::{apply_edits, Edit};
 use crate::manifest;
 use crate::model::{FileId, Model};
 use crate::report::Finding;
@@ -23,17 +23,18 @@ pub struct FileFix {
 /// Files are independent: they are planned on every core.
 pub fn plan(model: &Model) -> Vec<FileFix> {
     let edited: Vec<_> = model.edits().into_iter().collect();
-    crate::par::map(&edited, |(id, edits)| {
-        let file = model.file(*id);
-        let result = apply_edits(&file.text, edits)
-            .map_err(|e| format!("conflicting edits: {e}"))
-            .and_then(|new_text| verify(model, *id, new_text));
-        FileFix {
-            file: *id,
-            rel: file.rel.clone(),
-            result,
-        }
+    crate::par::map(&edited, |(id, edits)| FileFix {
+        file: *id,
+        rel: model.file(*id).rel.clone(),
+        result: plan_one(model, *id, edits),
     })
+}
+
+/// The new text of one file, or why it is left untouched.
+fn plan_one(model: &Model, id: FileId, edits: &[Edit]) -> Result<String, String> {
+    apply_edits(&model.file(id).text, edits)
+        .map_err(|e| format!("conflicting edits: {e}"))
+        .and_then(|new_text| verify(model, id, new_text))
 }
 
 fn verify(model: &Model, id: FileId, new_text: String) -> Result<String, String> {
@@ -68,45 +69,41 @@ pub struct FixOutcome {
 
 /// Fix every out-of-date marker of the selected files; with `diff`, write nothing.
 pub fn fix(model: &Model, diff: bool) -> FixOutcome {
-    let plans = plan(model);
     let mut out = FixOutcome::default();
-    // Every rewritten file at once: the writes share their waits for the disk.
-    let replacements: Vec<crate::fs::Replacement<'_>> = plans
-        .iter()
-        .filter(|_| !diff)
-        .filter_map(|plan| {
-            Some(crate::fs::Replacement {
-                path: model.root().join(&plan.rel),
-                expected: model.file(plan.file).text.as_bytes(),
-                new: plan.result.as_ref().ok()?.as_bytes(),
-            })
-        })
-        .collect();
-    let mut writes = crate::fs::replace_all_checked(model.root(), &replacements).into_iter();
     let mut fixed: BTreeSet<FileId> = BTreeSet::new();
-    for plan in &plans {
-        let file = model.file(plan.file);
-        match &plan.result {
-            Ok(new_text) if diff => {
-                out.diff
-                    .push_str(&unified_diff(&plan.rel, &file.text, new_text));
-                fixed.insert(plan.file);
-            }
-            Ok(_) => match writes.next() {
-                Some(Ok(_)) => {
+    if diff {
+        for plan in plan(model) {
+            match plan.result {
+                Ok(new_text) => {
+                    let file = model.file(plan.file);
+                    (out.diff).push_str(&unified_diff(&plan.rel, &file.text, &new_text));
                     fixed.insert(plan.file);
                 }
-                Some(Err(err)) => out
-                    .not_written
-                    .push(format!("{}: not fixed: {err}", plan.rel)),
-                None => {}
-            },
-            Err(reason) => out.remaining.push(Finding::new(
-                Rule::UnparsableFile,
-                &plan.rel,
-                TextRange::default(),
-                format!("not fixed: {reason}"),
-            )),
+                Err(reason) => not_fixed(&mut out, &plan.rel, reason),
+            }
+        }
+    } else {
+        // Each file planned on the way to its write: planning a batch of files overlaps the
+        // renames of the batch before.
+        let edited: Vec<_> = model.edits().into_iter().collect();
+        let writes = crate::fs::replace_all_made(model.root(), &edited, |(id, edits)| {
+            let new_text = plan_one(model, *id, edits)?;
+            let file = model.file(*id);
+            Ok(crate::fs::Replacement {
+                path: model.root().join(&file.rel),
+                expected: file.text.as_bytes(),
+                new: new_text.into_bytes().into(),
+            })
+        });
+        for ((id, _), write) in edited.iter().zip(writes) {
+            let rel = &model.file(*id).rel;
+            match write {
+                Ok(Ok(_)) => {
+                    fixed.insert(*id);
+                }
+                Ok(Err(err)) => out.not_written.push(format!("{rel}: not fixed: {err}")),
+                Err(reason) => not_fixed(&mut out, rel, reason),
+            }
         }
     }
     out.files = fixed.iter().map(|&id| model.file(id).rel.clone()).collect();
@@ -129,6 +126,16 @@ pub fn fix(model: &Model, diff: bool) -> FixOutcome {
     );
     crate::report::sort(&mut out.remaining);
     out
+}
+
+/// A file left as it was, and why, as a finding.
+fn not_fixed(out: &mut FixOutcome, rel: &str, reason: String) {
+    out.remaining.push(Finding::new(
+        Rule::UnparsableFile,
+        rel,
+        TextRange::default(),
+        format!("not fixed: {reason}"),
+    ));
 }
 
 fn unified_diff(rel: &str, old: &str, new: &str) -> String {

@@ -458,7 +458,7 @@ pub fn write(root: &std::path::Path, adoption: &Adoption) -> Vec<String> {
             Some(crate::fs::Replacement {
                 path: root.join(&f.rel),
                 expected: f.old.as_ref()?.as_bytes(),
-                new: f.new.as_bytes(),
+                new: f.new.as_bytes().into(),
             })
         })
         .collect();
