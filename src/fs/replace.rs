@@ -61,8 +61,8 @@ pub fn replace_checked(
 /// In three steps, so that the disk is waited for once per batch rather than twice per file: the
 /// new contents go to temporary files, a batch at a time, each batch flushed to disk together
 /// (one `syncfs` on Linux, else file by file); then each temporary file of a flushed batch is
-/// linked beside its target and renamed over it, after a last look at the target, while the next
-/// batch is staged; then all renames are flushed together (else directory by directory). The temporary files are
+/// renamed over its target, after a last look at the target, while the next batch is staged;
+/// then all renames are flushed together (else directory by directory). The temporary files are
 /// staged in the repository's `.git` directory when it is on the target's file system, so an
 /// interrupted run leaves nothing in the work tree; without one, each file is renamed as soon as
 /// it is staged.
@@ -186,13 +186,7 @@ fn rename_batch<E: Send>(batch: Vec<Made<'_, E>>) -> Vec<Result<Result<Done, Rep
             Staged::Unchanged => Ok(Done::Unchanged),
             Staged::Renamed(dir) => Ok(Done::Renamed(dir)),
             Staged::Ready(target, tmp) => {
-                // Renamed within the target's directory: a rename from another directory takes
-                // the file system's one lock for such renames, and holds it while the file it
-                // replaces is freed, so the renames went one at a time. The staged name goes
-                // once the file is in place (it was a second link only).
-                let near = link_beside(&tmp, &target)?;
-                rename_checked(near, &target, expected)?;
-                drop(tmp);
+                rename_checked(tmp, &target, expected)?;
                 Ok(Done::Staged(parent_dir(&target).to_path_buf()))
             }
         }))
@@ -312,9 +306,14 @@ fn stage_near(
     use std::io::Write as _;
     use std::os::fd::AsRawFd as _;
     use std::os::unix::fs::PermissionsExt as _;
+    use std::sync::atomic::{AtomicUsize, Ordering};
 
     use rustix::fs::{linkat, openat, AtFlags, Mode, OFlags, CWD};
 
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    // `process::id` asks the kernel each time.
+    static PID: std::sync::OnceLock<u32> = std::sync::OnceLock::new();
+    let pid = *PID.get_or_init(std::process::id);
     let mode = meta.permissions().mode() & 0o7777;
     let fd = openat(
         CWD,
@@ -333,7 +332,13 @@ fn stage_near(
     // Linking by descriptor (`AT_EMPTY_PATH`) needs a capability; through /proc it does not.
     let proc_path = format!("/proc/self/fd/{}", file.as_raw_fd());
     for _ in 0..8 {
-        let path = staging.join(temp_name(name));
+        let mut temp_name = std::ffi::OsString::from(".");
+        temp_name.push(name);
+        temp_name.push(format!(
+            ".{pid}-{}{TEMP_SUFFIX}",
+            NEXT.fetch_add(1, Ordering::Relaxed)
+        ));
+        let path = staging.join(temp_name);
         match linkat(CWD, proc_path.as_str(), CWD, &path, AtFlags::SYMLINK_FOLLOW) {
             Ok(()) => {
                 return TempPath::try_from_path(&path)
@@ -347,47 +352,6 @@ fn stage_near(
         }
     }
     None
-}
-
-/// `.<name>.<pid>-<n>.imagelock.tmp`: a temporary name for a file named `name`, unique in this
-/// process.
-fn temp_name(name: &std::ffi::OsStr) -> std::ffi::OsString {
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    static NEXT: AtomicUsize = AtomicUsize::new(0);
-    // `process::id` asks the kernel each time.
-    static PID: std::sync::OnceLock<u32> = std::sync::OnceLock::new();
-    let pid = *PID.get_or_init(std::process::id);
-    let mut temp_name = std::ffi::OsString::from(".");
-    temp_name.push(name);
-    temp_name.push(format!(
-        ".{pid}-{}{TEMP_SUFFIX}",
-        NEXT.fetch_add(1, Ordering::Relaxed)
-    ));
-    temp_name
-}
-
-/// A second link to the staged file `tmp`, under a temporary name beside `target`: removed if
-/// dropped before it is renamed.
-fn link_beside(tmp: &Path, target: &Path) -> Result<TempPath, ReplaceError> {
-    let dir = parent_dir(target);
-    let name = file_name(target)?;
-    let mut last = None;
-    for _ in 0..8 {
-        let path = dir.join(temp_name(name));
-        match fs_err::hard_link(tmp, &path) {
-            Ok(()) => {
-                return TempPath::try_from_path(&path).map_err(|err| {
-                    let _ = fs_err::remove_file(&path);
-                    context(err, "stage", &path).into()
-                })
-            }
-            Err(err) if err.kind() == io::ErrorKind::AlreadyExists => last = Some(err),
-            Err(err) => return Err(err.into()),
-        }
-    }
-    Err(last
-        .unwrap_or_else(|| io::Error::other("no free temporary name"))
-        .into())
 }
 
 /// The process's umask, as the kernel reports it (`/proc/self/status`, Linux 4.7 and later), read
