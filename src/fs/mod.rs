@@ -37,6 +37,11 @@ pub fn write_atomic_if_changed(path: &Path, contents: &[u8]) -> io::Result<bool>
 /// Whether the file at `path` holds exactly `expected`: read into a buffer one byte longer, with
 /// no look at its metadata first (`fs::read` asks for the size twice).
 pub(super) fn holds(path: &Path, expected: &[u8]) -> io::Result<bool> {
+    Ok(open_holding(path, expected)?.is_some())
+}
+
+/// [`holds`], keeping the file open when it does.
+pub(super) fn open_holding(path: &Path, expected: &[u8]) -> io::Result<Option<fs_err::File>> {
     let mut file = fs_err::File::open(path)?;
     let mut buf = vec![0; expected.len() + 1];
     let mut len = 0;
@@ -48,7 +53,7 @@ pub(super) fn holds(path: &Path, expected: &[u8]) -> io::Result<bool> {
             Err(e) => return Err(e),
         }
     }
-    Ok(&buf[..len] == expected)
+    Ok((&buf[..len] == expected).then_some(file))
 }
 
 /// Write `contents` over `target` through a temporary file: in the staging directory of the git

@@ -12,8 +12,8 @@ use std::time::{Duration, SystemTime};
 use tempfile::TempPath;
 
 use super::{
-    context, file_name, flush_file_system, holds, parent_dir, stage, sync_dir, write_target, Flush,
-    TEMP_SUFFIX,
+    context, file_name, flush_file_system, holds, open_holding, parent_dir, stage, sync_dir,
+    write_target, Flush, TEMP_SUFFIX,
 };
 
 /// Why `fix` left a file as it was.
@@ -281,11 +281,17 @@ fn stage_one(
 /// Rename `tmp` over `target` unless `target` no longer holds `expected`. A dropped `tmp` is
 /// deleted.
 fn rename_checked(tmp: TempPath, target: &Path, expected: &[u8]) -> Result<(), ReplaceError> {
-    if !holds(target, expected)? {
+    // Open across the rename: the file it replaces is freed when it is closed, after the rename,
+    // not inside it. A rename from another directory (the staging directory) holds the file
+    // system's one lock for such renames, and freeing a file can wait for the disk (a discard
+    // request of its own where the file system is mounted with `discard`): freed inside, the
+    // renames went one at a time.
+    let Some(old) = open_holding(target, expected)? else {
         return Err(ReplaceError::ChangedSinceRead);
-    }
+    };
     tmp.persist(target)
         .map_err(|e| context(e.error, "replace", target))?;
+    drop(old);
     Ok(())
 }
 
