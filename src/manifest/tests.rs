@@ -969,3 +969,25 @@ fn implicit_pairs_with_flow_collections_in_flow_sequences() {
         assert!(parse(text).is_err(), "{text:?}");
     }
 }
+
+/// A `-` before `,`, `]`, `}`, `[` or `{` in a plain scalar in a flow collection, at its start or
+/// after a blank inside it: yaml.v3 reads `[-]` as `["-"]` and `[a -, b]` as `["a -", "b"]`
+/// (checked against yaml.v3; the table's flowDashes inputs).
+#[test]
+fn dashes_before_flow_indicators_in_plain_scalars() {
+    let kv = |k: &str, x: &str| (k.to_owned(), x.to_owned());
+    assert_eq!(values_of("a: [-]\n"), [kv("a[0]", "-")]);
+    assert_eq!(values_of("a: [-, x]\n"), [kv("a[0]", "-"), kv("a[1]", "x")]);
+    assert_eq!(values_of("a: {-: x}\n"), [kv("a.-", "x")]);
+    assert_eq!(
+        values_of("a: [ a -, x ]\n"),
+        [kv("a[0]", "a -"), kv("a[1]", "x")]
+    );
+    assert_eq!(values_of("a: {k: b -}\n"), [kv("a.k", "b -")]);
+    assert_eq!(
+        values_of("a: [x,\n  a --]\n"),
+        [kv("a[0]", "x"), kv("a[1]", "a --")]
+    );
+    // yaml.v3: "did not find expected ',' or ']'".
+    assert!(parse("a: [a -[, c]\n").is_err());
+}

@@ -428,6 +428,7 @@ func corpus() []string {
 	out = append(out, anchorNames(doc)...)
 	out = append(out, flowPairs(doc)...)
 	out = append(out, flowNesting(doc)...)
+	out = append(out, flowDashes(doc)...)
 	return append(out, blockShapes(doc)...)
 }
 
@@ -482,6 +483,27 @@ func flowNesting(doc func(string) string) []string {
 	for _, before := range []string{"", "  p: {q: r}\n", "  p: [? q : r]\n", "  p: [q: [r]]\n"} {
 		for _, b := range bodies {
 			out = append(out, doc(before+"  a: "+b+"\n  image: x"+m+"\n"))
+		}
+	}
+	return out
+}
+
+// flowDashes: a `-` in a plain scalar in a flow collection right before `,`, `]`, `}`, `[` or
+// `{`, at the scalar's start or after a blank inside it (`[-]`, `[a -, b]`), the value marked or
+// its neighbour, on one line or continued on the next.
+func flowDashes(doc func(string) string) []string {
+	m := " # " + markers[0]
+	var out []string
+	for _, v := range []string{"-", "a -", "a  -", "a -b", "a - b", "-a", "--", "a --", "a -\t"} {
+		for _, shape := range []string{
+			"[%s]", "[%s, x]", "[x, %s]", "[ %s ]", "[%s ,x]", "{k: %s}", "{%s: x}", "{k: %s, j: x}",
+			"[%s[]", "[%s{}]", "[x,\n    %s]", "[%s\n    , x]",
+		} {
+			body := strings.ReplaceAll(shape, "%s", v)
+			out = append(out,
+				doc("  a: "+body+m+"\n"),
+				doc("  a: "+body+"\n  image: x"+m+"\n"),
+			)
 		}
 	}
 	return out

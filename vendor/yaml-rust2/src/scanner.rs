@@ -2182,12 +2182,9 @@ impl<T: Iterator<Item = char>> Scanner<T> {
                 break;
             }
 
-            if self.flow_level > 0 && self.ch() == '-' && is_flow(self.buffer[1]) {
-                return Err(ScanError::new(
-                    self.mark,
-                    "plain scalar cannot start with '-' followed by ,[]{}",
-                ));
-            }
+            // (Patched: no refusal of a `-` before `,[]{}` in flow context, at the scalar's
+            // start or after a blank inside it: libyaml reads `[-]` and `[a -, b]`. See
+            // PATCHES.md.)
 
             if !is_blank_or_breakz(self.ch()) && self.next_can_be_plain_scalar() {
                 if self.leading_whitespace {
