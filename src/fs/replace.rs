@@ -112,8 +112,12 @@ pub fn replace_all_made<'a, T: Sync, E: Send>(
             done
         });
         for chunk in items.chunks(size.max(1)) {
-            let mut staged = crate::par::map_io(chunk, |item: &&'a T| -> Made<'a, E> {
-                let file = make(item)?;
+            // Made on every core (work for the CPU), then staged on more threads than cores
+            // (each waits for the disk).
+            let made = crate::par::map(chunk, |item: &&'a T| Mutex::new(Some(make(item))));
+            let mut staged = crate::par::map_io(&made, |slot| -> Made<'a, E> {
+                let file = (slot.lock().unwrap_or_else(PoisonError::into_inner).take())
+                    .expect("each file is staged once")?;
                 Ok((stage_one(&root, staging.as_ref(), &file), file.expected))
             });
             if let Some(staging) = &staging {
