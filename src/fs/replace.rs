@@ -165,10 +165,9 @@ pub fn replace_all_made<'a, T: Sync, E: Send>(
 }
 
 /// Files are staged, flushed and renamed in batches of at least this many, in at most
-/// [`MAX_BATCHES`]: the renames of one batch overlap the staging and flushing of the next. Each
-/// rename waits for the file system to free the file it replaces (on a file system mounted with
-/// `discard` and no journal, a discard request of its own, some 80 µs), so one after the other
-/// the renames alone took as long as staging and flushing every file.
+/// [`MAX_BATCHES`]: the renames of one batch, and the freeing of the files they replace (on a
+/// file system mounted with `discard` and no journal, a discard request each, some 80 µs),
+/// overlap the staging and flushing of the next.
 const BATCH: usize = 512;
 const MAX_BATCHES: usize = 8;
 
