@@ -194,9 +194,35 @@ impl Replacements {
         })
     }
 
+    /// Drops the byte screens' guess nearest at or after `pos` (else the last one); false when
+    /// there is none.
+    fn take_back_guess(&mut self, pos: usize) -> bool {
+        let guesses = (self.colons.iter().copied().map(|at| (at, 0)))
+            .chain(self.splits.iter().map(|s| (s.at, 1)))
+            .chain(self.keys.iter().copied().map(|at| (at, 2)));
+        let Some((at, kind)) =
+            (guesses.clone().filter(|&(at, _)| at >= pos).min()).or_else(|| guesses.max())
+        else {
+            return false;
+        };
+        match kind {
+            0 => self.colons.retain(|&c| c != at),
+            1 => self.splits.retain(|s| s.at != at),
+            _ => self.keys.retain(|&k| k != at),
+        }
+        true
+    }
+
     /// Adds the replacement for the spelling yaml-rust2 stopped on, if it is one yaml.v3 reads.
     fn add(&mut self, src: &Source, err: &ParseError) -> bool {
         let pos = err.span.start();
+        // What the byte screens guessed (a `:` inside a flow plain scalar, an anchor name to
+        // split, a `?` indicator) can be inside a scalar whose source the copy's spelling then
+        // hides from the tree (a block scalar's content line `:}` after a `{` in a comment, or
+        // `&q:`): taken back, the nearest at or after the scalar's start, one per scan.
+        if err.message == super::tree::UNKNOWN_EXTENT && self.take_back_guess(pos) {
+            return true;
+        }
         // Each kind once per place: the same spelling found again means the copy did not help.
         if let Some(quoted) = quoted_at(src, err) {
             return push_new(&mut self.quoted, quoted, |a, b| a.0 == b.0);

@@ -991,3 +991,19 @@ fn dashes_before_flow_indicators_in_plain_scalars() {
     // yaml.v3: "did not find expected ',' or ']'".
     assert!(parse("a: [a -[, c]\n").is_err());
 }
+
+/// A byte screen's guess (a `:` in a flow plain scalar, an anchor name to split) inside a block
+/// scalar's content, with the file's other spellings needing a rescan (a tab after a `:`): the
+/// guess is taken back and the file read as yaml.v3 reads it (a `rewrite` fuzz find).
+#[test]
+fn byte_screen_guesses_inside_block_scalars_are_taken_back() {
+    let kv = |k: &str, x: &str| (k.to_owned(), x.to_owned());
+    assert_eq!(
+        values_of("m: |- #{\n :}\ne:\tp\nl: {m:}\n"),
+        [kv("m", ":}"), kv("e", "p")]
+    );
+    assert_eq!(
+        values_of("m: |- #x\n &q:\ne:\tt\nl: {p:}\n"),
+        [kv("m", "&q:"), kv("e", "t")]
+    );
+}

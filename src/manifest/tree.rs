@@ -163,6 +163,10 @@ pub(super) struct Builder<'s, 'a> {
     key_hashes: Vec<u64>,
 }
 
+/// The message of a scalar whose source the tree cannot map byte for byte.
+pub(crate) const UNKNOWN_EXTENT: &str =
+    "could not determine the exact source extent of this scalar";
+
 pub(crate) fn error_at(
     src: &Source,
     pos: usize,
@@ -775,11 +779,7 @@ impl Builder<'_, '_> {
     }
 
     fn unknown_extent(&self, pos: usize) -> ParseError {
-        let mut e = self.err(
-            pos,
-            ParseErrorKind::Unsupported,
-            "could not determine the exact source extent of this scalar",
-        );
+        let mut e = self.err(pos, ParseErrorKind::Unsupported, UNKNOWN_EXTENT);
         e.help = Some("imagelock does not edit a file it cannot map byte for byte".to_owned());
         e
     }

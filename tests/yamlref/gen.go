@@ -429,6 +429,7 @@ func corpus() []string {
 	out = append(out, flowPairs(doc)...)
 	out = append(out, flowNesting(doc)...)
 	out = append(out, flowDashes(doc)...)
+	out = append(out, blockGuesses(doc)...)
 	return append(out, blockShapes(doc)...)
 }
 
@@ -503,6 +504,23 @@ func flowDashes(doc func(string) string) []string {
 			out = append(out,
 				doc("  a: "+body+m+"\n"),
 				doc("  a: "+body+"\n  image: x"+m+"\n"),
+			)
+		}
+	}
+	return out
+}
+
+// blockGuesses: block scalar content that looks like what the reader's byte screens look for
+// (a `:` before `}` after a `{` earlier in the file, an anchor name ending at `:` or `?`), in a
+// file that also has a flow plain scalar ending in `:` and a tab after a key's `:`.
+func blockGuesses(doc func(string) string) []string {
+	m := " # " + markers[0]
+	var out []string
+	for _, content := range []string{":}", "&q:", "&q?x", "a:]", "*q:"} {
+		for _, header := range []string{"|", "|-", ">"} {
+			out = append(out,
+				doc("  m: "+header+" # {c}\n    "+content+"\n  e:\tp"+m+"\n  l: {x:}\n"),
+				doc("  m: "+header+m+"\n    "+content+"\n  e:\tp\n  l: [x:]\n"),
 			)
 		}
 	}
