@@ -742,6 +742,11 @@ fn large_file_is_linear_enough() {
     assert!(start.elapsed().as_secs() < 30);
 }
 
+/// A `(path, value)` pair as [`values_of`] gives them.
+fn kv(path: &str, value: &str) -> (String, String) {
+    (path.to_owned(), value.to_owned())
+}
+
 /// The values of a file, by path, in document order.
 fn values_of(src: &str) -> Vec<(String, String)> {
     let m = parse_ok(src);
@@ -755,7 +760,6 @@ fn values_of(src: &str) -> Vec<(String, String)> {
 fn anchor_names_end_where_yaml_v3_ends_them() {
     // yaml.v3 ends a name at `:` or `?` and reads on from there (checked against yaml.v3).
     let v = |src: &str| values_of(src);
-    let kv = |k: &str, x: &str| (k.to_owned(), x.to_owned());
     assert_eq!(v("k: &an:chor value\n"), [kv("k", ":chor value")]);
     assert_eq!(v("k: &a?b\n"), [kv("k", "?b")]);
     assert_eq!(v("l:\n- &x:y z\n"), [kv("l[0]", ":y z")]);
@@ -824,7 +828,6 @@ fn a_block_scalar_as_the_first_explicit_key() {
 fn a_comment_left_of_a_block_scalars_blank_lines_ends_it() {
     // yaml.v3 takes the indentation from the blank lines, and a comment line left of it (but
     // right of the parent) ends the scalar; yaml-rust2 refuses that line.
-    let kv = |k: &str, x: &str| (k.to_owned(), x.to_owned());
     assert_eq!(
         values_of("empty block scalar: >\n \n  \n   \n # comment\n"),
         [kv("empty block scalar", "")]
@@ -843,7 +846,6 @@ fn a_comment_left_of_a_block_scalars_blank_lines_ends_it() {
 
 #[test]
 fn flow_plain_values_end_where_yaml_v3_ends_them() {
-    let kv = |k: &str, x: &str| (k.to_owned(), x.to_owned());
     // A `:` before `,`, `]` or `}` stays in the value (checked against yaml.v3).
     assert_eq!(
         values_of("k: [b:, c]\n"),
@@ -930,7 +932,6 @@ fn colon_glued_to_a_flow_collection_after_blanks() {
 /// in the file (checked against yaml.v3; the table's flowPairs and flowNesting inputs).
 #[test]
 fn implicit_pairs_with_flow_collections_in_flow_sequences() {
-    let kv = |k: &str, x: &str| (k.to_owned(), x.to_owned());
     assert_eq!(values_of("a: [b: [c]]\n"), [kv("a[0].b[0]", "c")]);
     assert_eq!(values_of("a: [b: {c: d}]\n"), [kv("a[0].b.c", "d")]);
     assert_eq!(
@@ -975,7 +976,6 @@ fn implicit_pairs_with_flow_collections_in_flow_sequences() {
 /// (checked against yaml.v3; the table's flowDashes inputs).
 #[test]
 fn dashes_before_flow_indicators_in_plain_scalars() {
-    let kv = |k: &str, x: &str| (k.to_owned(), x.to_owned());
     assert_eq!(values_of("a: [-]\n"), [kv("a[0]", "-")]);
     assert_eq!(values_of("a: [-, x]\n"), [kv("a[0]", "-"), kv("a[1]", "x")]);
     assert_eq!(values_of("a: {-: x}\n"), [kv("a.-", "x")]);
@@ -997,7 +997,6 @@ fn dashes_before_flow_indicators_in_plain_scalars() {
 /// guess is taken back and the file read as yaml.v3 reads it (a `rewrite` fuzz find).
 #[test]
 fn byte_screen_guesses_inside_block_scalars_are_taken_back() {
-    let kv = |k: &str, x: &str| (k.to_owned(), x.to_owned());
     assert_eq!(
         values_of("m: |- #{\n :}\ne:\tp\nl: {m:}\n"),
         [kv("m", ":}"), kv("e", "p")]
