@@ -350,13 +350,28 @@ pub(crate) fn is_remote(path: &str) -> bool {
         "oci://",
     ];
     PREFIXES.iter().any(|p| path.starts_with(p))
-        || memchr::memchr(b'?', path.as_bytes()).is_some_and(|i| path[i..].starts_with("?ref="))
+        || memchr::memchr_iter(b'?', path.as_bytes()).any(|i| path[i..].starts_with("?ref="))
         || crate::text::has_double_slash(path)
 }
 
 #[cfg(test)]
 mod tests {
     use super::skim;
+
+    #[test]
+    fn remote_entries() {
+        for (path, remote) in [
+            ("https://example.com/x", true),
+            ("github.com/org/repo//deploy?ref=v1", true),
+            ("org/repo?ref=v1", true),
+            ("org/repo?depth=1?ref=v1", true),
+            ("org/repo?depth=1", false),
+            ("../base", false),
+            ("base/kustomization.yaml", false),
+        ] {
+            assert_eq!(super::is_remote(path), remote, "{path}");
+        }
+    }
 
     #[test]
     fn skimming_blanks_unread_values_and_keeps_offsets() {
