@@ -14,6 +14,23 @@ pub fn map_io<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<
     map_with(8, 2, items, f)
 }
 
+/// [`map_io`] over owned items, each handed to `f` by value.
+pub fn map_io_owned<T: Send, R: Send>(items: Vec<T>, f: impl Fn(T) -> R + Sync) -> Vec<R> {
+    // Each item is taken out of its slot once, by whichever thread gets its index.
+    let slots: Vec<_> = items
+        .into_iter()
+        .map(|item| std::sync::Mutex::new(Some(item)))
+        .collect();
+    map_io(&slots, |slot| {
+        let item = (slot
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner))
+        .take()
+        .expect("each item is handed out once");
+        f(item)
+    })
+}
+
 fn map_with<T: Sync, R: Send>(
     threads: usize,
     parallel_from: usize,

@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use std::convert::Infallible;
 use std::io;
 use std::path::{Path, PathBuf};
-use std::sync::{mpsc, Mutex, PoisonError};
+use std::sync::mpsc;
 use std::time::{Duration, SystemTime};
 
 use tempfile::TempPath;
@@ -114,10 +114,9 @@ pub fn replace_all_made<'a, T: Sync, E: Send>(
         for chunk in items.chunks(size.max(1)) {
             // Made on every core (work for the CPU), then staged on more threads than cores
             // (each waits for the disk).
-            let made = crate::par::map(chunk, |item: &&'a T| Mutex::new(Some(make(item))));
-            let mut staged = crate::par::map_io(&made, |slot| -> Made<'a, E> {
-                let file = (slot.lock().unwrap_or_else(PoisonError::into_inner).take())
-                    .expect("each file is staged once")?;
+            let made = crate::par::map(chunk, |item: &&'a T| make(item));
+            let mut staged = crate::par::map_io_owned(made, |made| -> Made<'a, E> {
+                let file = made?;
                 Ok((stage_one(&root, staging.as_ref(), &file), file.expected))
             });
             if let Some(staging) = &staging {
@@ -178,13 +177,8 @@ type Made<'a, E> = Result<(Result<Staged, ReplaceError>, &'a [u8]), E>;
 /// The renames of one staged and flushed batch, each after a last look at its target, on every
 /// core: one thread would wait for each file's open, read and rename in turn.
 fn rename_batch<E: Send>(batch: Vec<Made<'_, E>>) -> Vec<Result<Result<Done, ReplaceError>, E>> {
-    let work: Vec<_> = batch
-        .into_iter()
-        .map(|made| Mutex::new(Some(made)))
-        .collect();
-    crate::par::map_io(&work, |slot| {
-        let made = slot.lock().unwrap_or_else(PoisonError::into_inner).take();
-        let (staged, expected) = made.expect("each file is renamed once")?;
+    crate::par::map_io_owned(batch, |made| {
+        let (staged, expected) = made?;
         Ok(staged.and_then(|staged| match staged {
             Staged::Unchanged => Ok(Done::Unchanged),
             Staged::Renamed(dir) => Ok(Done::Renamed(dir)),
